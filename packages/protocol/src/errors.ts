@@ -1,0 +1,30 @@
+/**
+ * Stable error codes carried as `code` in every error body `{msg, code}`. `msg` is for people
+ * (and is what Livy clients read); `code` is for programs and never changes meaning.
+ */
+export const ERROR_CODES = {
+  BAD_JSON: 400,
+  VALIDATION: 400,
+  UNSUPPORTED_KIND: 400,
+  CSRF: 400,
+  FORBIDDEN_PATH: 403,
+  NOT_FOUND: 404,
+  SESSION_NOT_FOUND: 404,
+  STATEMENT_NOT_FOUND: 404,
+  BATCH_NOT_FOUND: 404,
+  NAME_TAKEN: 409,
+  ILLEGAL_STATE: 409,
+  SESSION_NOT_ACTIVE: 409,
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA: 415,
+  TOO_MANY_SESSIONS: 429,
+  DRIVER_UNAVAILABLE: 502,
+  DRIVER_TIMEOUT: 504,
+  INTERNAL: 500,
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorBody {
+  msg: string;
+  code: ErrorCode;
+}

@@ -1,0 +1,6 @@
+export * from './states.ts';
+export * from './kinds.ts';
+export * from './errors.ts';
+export * from './rest.ts';
+export * from './driver.ts';
+export { buildOpenApi } from './openapi.ts';

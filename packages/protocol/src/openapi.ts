@@ -1,0 +1,61 @@
+/**
+ * The OpenAPI document, produced from the same schemas the server validates with, so the two
+ * cannot drift. Served at GET /openapi.json.
+ */
+import type { TSchema } from '@sinclair/typebox';
+import * as R from './rest.ts';
+
+interface Op {
+  method: 'get' | 'post' | 'put' | 'delete';
+  path: string;
+  summary: string;
+  body?: TSchema;
+  ok: number;
+  response?: TSchema;
+  query?: string[];
+}
+
+export const OPERATIONS: Op[] = [
+  { method: 'get', path: '/version', summary: 'Server version (Livy-compatible)', ok: 200, response: R.VersionBody },
+  { method: 'get', path: '/sessions', summary: 'List sessions', ok: 200, response: R.SessionList, query: ['from', 'size'] },
+  { method: 'post', path: '/sessions', summary: 'Create an interactive session', body: R.CreateSessionRequest, ok: 201, response: R.Session },
+  { method: 'get', path: '/sessions/{id}', summary: 'Get a session by id or name', ok: 200, response: R.Session },
+  { method: 'get', path: '/sessions/{id}/state', summary: 'Session state', ok: 200, response: R.SessionStateBody },
+  { method: 'get', path: '/sessions/{id}/log', summary: 'Driver log lines', ok: 200, response: R.LogBody, query: ['from', 'size'] },
+  { method: 'delete', path: '/sessions/{id}', summary: 'Stop and delete a session', ok: 200, response: R.MsgBody },
+  { method: 'post', path: '/sessions/{id}/connect', summary: 'Re-attach (records activity)', ok: 200, response: R.Session },
+  { method: 'post', path: '/sessions/{id}/stop', summary: 'Stop a session, keep it listed', ok: 200, response: R.MsgBody },
+  { method: 'get', path: '/sessions/{id}/events', summary: 'Server-Sent Events: session state changes', ok: 200 },
+  { method: 'get', path: '/sessions/{id}/statements', summary: 'List statements', ok: 200, response: R.StatementList, query: ['from', 'size', 'order'] },
+  { method: 'post', path: '/sessions/{id}/statements', summary: 'Run a statement (?wait=SECONDS answers when done)', body: R.CreateStatementRequest, ok: 201, response: R.Statement, query: ['wait'] },
+  { method: 'get', path: '/sessions/{id}/statements/{sid}', summary: 'Get a statement (?wait=SECONDS long-polls)', ok: 200, response: R.Statement, query: ['wait'] },
+  { method: 'post', path: '/sessions/{id}/statements/{sid}/cancel', summary: 'Cancel a statement', ok: 200, response: R.MsgBody },
+  { method: 'get', path: '/sessions/{id}/statements/{sid}/events', summary: 'Server-Sent Events: live output, progress, final result', ok: 200 },
+  { method: 'post', path: '/sessions/{id}/completion', summary: 'Code completion', body: R.CompletionRequest, ok: 200, response: R.CompletionResponse },
+];
+
+export function buildOpenApi(version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1], in: 'path', required: true, schema: { type: 'string' },
+    }));
+    for (const q of op.query ?? []) params.push({ name: q, in: 'query', required: false, schema: { type: 'string' } });
+    const responses: Record<string, unknown> = {
+      [String(op.ok)]: {
+        description: 'OK',
+        content: op.response
+          ? { 'application/json': { schema: op.response } }
+          : { 'text/event-stream': { schema: { type: 'string' } } },
+      },
+      default: { description: 'Error', content: { 'application/json': { schema: R.ErrorBodySchema } } },
+    };
+    (paths[op.path] ??= {})[op.method] = {
+      summary: op.summary,
+      parameters: params,
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: op.body } } } } : {}),
+      responses,
+    };
+  }
+  return { openapi: '3.1.0', info: { title: 'Sparkport', version }, paths };
+}

@@ -1,0 +1,183 @@
+/**
+ * Every setting, with its default. Precedence: defaults < config file (JSON) < environment
+ * (SPARKPORT_*) < command-line flags. Defaults fit one small machine: a 2-core box runs a few
+ * local Spark drivers at most.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Require X-Requested-By on mutating requests (Livy's CSRF protection). */
+  csrfProtection: boolean;
+  spark: {
+    /** local[*], spark://host:7077, yarn, k8s://https://…: the same server, by configuration. */
+    master: string;
+    deployMode: 'client' | 'cluster';
+    python: string;
+    driverPackageDir: string;
+    /** Applied to every session under the user's conf; users' conf wins. */
+    defaultConf: Record<string, string>;
+    defaultDriverMemory: string;
+    /** Conf keys users may not set (the server owns them). */
+    blockedConf: string[];
+  };
+  driver: {
+    /** Address the driver listener binds; the address drivers are told to call. */
+    listenHost: string;
+    advertiseHost: string | null;
+    listenPort: number;
+  };
+  sessions: {
+    max: number;
+    maxStarting: number;
+    startTimeoutMs: number;
+    shutdownTimeoutMs: number;
+    timeoutCheck: boolean;
+    idleTimeout: string;
+    ttlCheck: boolean;
+    ttl: string;
+    stateRetainMs: number;
+    reconcileIntervalMs: number;
+  };
+  limits: {
+    bodyBytes: number;
+    outputRows: number;
+    outputTextBytes: number;
+    logLines: number;
+    maxWaitSeconds: number;
+  };
+}
+
+export function defaultConfig(): Config {
+  return {
+    host: '127.0.0.1',
+    port: 8998,
+    dataDir: path.join(process.cwd(), '.sparkport'),
+    csrfProtection: false,
+    spark: {
+      master: 'local[*]',
+      deployMode: 'client',
+      python: path.join(REPO_ROOT, '.venv', 'bin', 'python'),
+      driverPackageDir: path.join(REPO_ROOT, 'driver'),
+      defaultConf: {
+        'spark.ui.showConsoleProgress': 'false',
+        'spark.sql.catalogImplementation': 'in-memory',
+        'spark.ui.port': '0',
+        'spark.sql.shuffle.partitions': '8',
+      },
+      defaultDriverMemory: '1g',
+      blockedConf: ['spark.master', 'spark.submit.deployMode', 'spark.repl.class.outputDir'],
+    },
+    driver: { listenHost: '127.0.0.1', advertiseHost: null, listenPort: 0 },
+    sessions: {
+      max: 8,
+      maxStarting: 2,
+      startTimeoutMs: 180_000,
+      shutdownTimeoutMs: 10_000,
+      timeoutCheck: true,
+      idleTimeout: '1h',
+      ttlCheck: false,
+      ttl: '8h',
+      stateRetainMs: 600_000,
+      reconcileIntervalMs: 1_000,
+    },
+    limits: {
+      bodyBytes: 10 * 1024 * 1024,
+      outputRows: 1000,
+      outputTextBytes: 1024 * 1024,
+      logLines: 200,
+      maxWaitSeconds: 300,
+    },
+  };
+}
+
+type Json = Record<string, unknown>;
+
+function merge(base: Json, over: Json, where: string): void {
+  for (const [k, v] of Object.entries(over)) {
+    if (!(k in base)) throw new Error(`Unknown setting '${where}${k}'`);
+    const cur = base[k];
+    if (cur && typeof cur === 'object' && !Array.isArray(cur) && k !== 'defaultConf') {
+      if (!v || typeof v !== 'object') throw new Error(`Setting '${where}${k}' must be an object`);
+      merge(cur as Json, v as Json, `${where}${k}.`);
+    } else {
+      base[k] = v;
+    }
+  }
+}
+
+function coerce(current: unknown, raw: string, name: string): unknown {
+  if (typeof current === 'number') {
+    const n = Number(raw);
+    if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got '${raw}'`);
+    return n;
+  }
+  if (typeof current === 'boolean') return /^(1|true|yes|on)$/i.test(raw);
+  if (Array.isArray(current)) return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (current && typeof current === 'object') return JSON.parse(raw);
+  return raw;
+}
+
+/** SPARKPORT_SESSIONS__MAX=4 sets sessions.max; a few short names for the common ones. */
+const ENV_ALIASES: Record<string, string> = {
+  SPARKPORT_HOST: 'host',
+  SPARKPORT_PORT: 'port',
+  SPARKPORT_DATA_DIR: 'dataDir',
+  SPARKPORT_SPARK_MASTER: 'spark.master',
+  SPARKPORT_PYTHON: 'spark.python',
+  SPARKPORT_MAX_SESSIONS: 'sessions.max',
+};
+
+function setPath(cfg: Json, dotted: string, raw: string, name: string): void {
+  const parts = dotted.split('.');
+  let obj: Json = cfg;
+  for (const p of parts.slice(0, -1)) {
+    const next = obj[p];
+    if (!next || typeof next !== 'object') throw new Error(`Unknown setting '${dotted}' (from ${name})`);
+    obj = next as Json;
+  }
+  const last = parts[parts.length - 1]!;
+  if (!(last in obj)) throw new Error(`Unknown setting '${dotted}' (from ${name})`);
+  obj[last] = coerce(obj[last], raw, name);
+}
+
+function camel(s: string): string {
+  return s.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export interface ConfigSources {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  overrides?: Partial<{ host: string; port: number; dataDir: string }>;
+}
+
+export function loadConfig(src: ConfigSources = {}): Config {
+  const cfg = defaultConfig() as unknown as Json;
+  const env = src.env ?? process.env;
+  const file = src.file ?? env.SPARKPORT_CONFIG;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new Error(`Cannot read config file ${file}: ${(e as Error).message}`);
+    }
+    merge(cfg, parsed as Json, '');
+  }
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('SPARKPORT_') || raw === undefined || name === 'SPARKPORT_CONFIG') continue;
+    if (['SPARKPORT_CONNECT', 'SPARKPORT_TOKEN', 'SPARKPORT_SESSION_ID', 'SPARKPORT_URL'].includes(name)) continue;
+    const dotted = ENV_ALIASES[name] ?? name.slice('SPARKPORT_'.length).split('__').map(camel).join('.');
+    setPath(cfg, dotted, raw, name);
+  }
+  const c = cfg as unknown as Config;
+  Object.assign(c, Object.fromEntries(Object.entries(src.overrides ?? {}).filter(([, v]) => v !== undefined)));
+  c.dataDir = path.resolve(c.dataDir);
+  return c;
+}

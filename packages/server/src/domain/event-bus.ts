@@ -1,0 +1,33 @@
+/**
+ * In-process fan-out of session and statement events, for SSE streams and long polls.
+ */
+import { EventEmitter } from 'node:events';
+import type { Statement } from '@sparkport/protocol';
+
+export type StatementBusEvent =
+  | { event: 'state'; data: { state: string } }
+  | { event: 'output'; data: { stream: 'stdout' | 'stderr'; text: string } }
+  | { event: 'progress'; data: { progress: number } }
+  | { event: 'done'; data: Statement | null };
+
+export type SessionBusEvent =
+  | { event: 'session'; data: { id: number; state: string; reason: string | null; at: number } }
+  | { event: 'statement'; data: { id: number; state: string } };
+
+export class EventBus {
+  private ee = new EventEmitter();
+  constructor() { this.ee.setMaxListeners(0); }
+
+  emitSession(sessionId: number, ev: SessionBusEvent): void { this.ee.emit(`s:${sessionId}`, ev); }
+  onSession(sessionId: number, cb: (ev: SessionBusEvent) => void): () => void {
+    this.ee.on(`s:${sessionId}`, cb);
+    return () => this.ee.off(`s:${sessionId}`, cb);
+  }
+  emitStatement(sessionId: number, stmtId: number, ev: StatementBusEvent): void {
+    this.ee.emit(`st:${sessionId}:${stmtId}`, ev);
+  }
+  onStatement(sessionId: number, stmtId: number, cb: (ev: StatementBusEvent) => void): () => void {
+    this.ee.on(`st:${sessionId}:${stmtId}`, cb);
+    return () => this.ee.off(`st:${sessionId}:${stmtId}`, cb);
+  }
+}

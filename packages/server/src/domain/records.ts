@@ -1,0 +1,55 @@
+/**
+ * What the server persists. Names are the domain's own; the Livy view (http/livy-view.ts)
+ * renames nothing important but fills in Livy's fixed keys.
+ */
+import type { SessionKind, SessionState, StatementOutput, StatementState } from '@sparkport/protocol';
+
+export interface SessionSpec {
+  kind: SessionKind;
+  name: string | null;
+  proxyUser: string | null;
+  driverMemory: string | null;
+  driverCores: number;
+  executorMemory: string | null;
+  executorCores: number;
+  numExecutors: number;
+  queue: string | null;
+  conf: Record<string, string>;
+  jars: string[];
+  pyFiles: string[];
+  files: string[];
+  archives: string[];
+  heartbeatTimeoutInSecond: number;
+  ttl: string | null;
+  idleTimeout: string | null;
+}
+
+export interface SessionRecord extends SessionSpec {
+  id: number;
+  owner: string | null;
+  state: SessionState;
+  stateReason: string | null;
+  stateChangedAt: number;
+  createdAt: number;
+  lastActivity: number;
+  lastHeartbeat: number;
+  appId: string | null;
+  sparkUiUrl: string | null;
+  driverPid: number | null;
+  /** Set when a user deleted it (or a timeout did): it is gone from the API. */
+  deleted: boolean;
+  /** Last lines of the driver's log, kept after the driver is gone. */
+  logTail: string[];
+}
+
+export interface StatementRecord {
+  sessionId: number;
+  id: number;
+  code: string;
+  kind: string;
+  state: StatementState;
+  output: StatementOutput | null;
+  progress: number;
+  started: number;
+  completed: number;
+}

@@ -1,0 +1,63 @@
+/**
+ * Turns a (schema-checked) create request into a SessionSpec, applying the rules a schema
+ * can't express: kinds and aliases, names, time strings, memory sizes, blocked conf keys.
+ */
+import { normaliseKind, RUNNABLE_KINDS, type CodeKind, type CreateSessionRequest } from '@sparkport/protocol';
+import { DomainError, invalid } from './errors.ts';
+import type { SessionSpec } from './records.ts';
+import { parseTimeString } from './time-strings.ts';
+
+const MEMORY = /^\d+[kmgt]?b?$/i;
+
+export function resolveCodeKind(kind: string, context: string): CodeKind {
+  const k = normaliseKind(kind);
+  if (k === undefined || k === 'shared') {
+    throw new DomainError('UNSUPPORTED_KIND', `Unknown ${context} kind '${kind}': use pyspark (or python), sql, or spark (or scala)`);
+  }
+  if (k === 'sparkr') throw new DomainError('UNSUPPORTED_KIND', 'R (kind sparkr) is not supported by Sparkport: use pyspark, sql or spark');
+  if (!RUNNABLE_KINDS.includes(k)) {
+    throw new DomainError('UNSUPPORTED_KIND', `Scala (kind '${kind}') is not supported yet: use pyspark or sql`);
+  }
+  return k;
+}
+
+export function validateSessionRequest(req: CreateSessionRequest, blockedConf: string[]): SessionSpec {
+  const kind = req.kind === undefined ? 'shared' : req.kind === 'shared' ? 'shared' : resolveCodeKind(req.kind, 'session');
+  if (req.name !== undefined && /^\d+$/.test(req.name)) {
+    throw invalid(`Invalid session name '${req.name}': a name can't be all digits (it would clash with ids)`);
+  }
+  for (const field of ['ttl', 'idleTimeout'] as const) {
+    const v = req[field];
+    if (v !== undefined && parseTimeString(v) === undefined) {
+      throw invalid(`Invalid ${field} '${v}': use a number with a unit, e.g. 30s, 10m, 2h (no unit means milliseconds)`);
+    }
+  }
+  for (const field of ['driverMemory', 'executorMemory'] as const) {
+    const v = req[field];
+    if (v !== undefined && !MEMORY.test(v)) throw invalid(`Invalid ${field} '${v}': use a size such as 512m or 2g`);
+  }
+  const conf = req.conf ?? {};
+  const blocked = Object.keys(conf).filter((k) => blockedConf.includes(k));
+  if (blocked.length) {
+    throw invalid(`Blocked configuration values in session conf: ${blocked.join(', ')} (the server sets these)`);
+  }
+  return {
+    kind,
+    name: req.name ?? null,
+    proxyUser: req.proxyUser ?? null,
+    driverMemory: req.driverMemory ?? null,
+    driverCores: req.driverCores ?? 0,
+    executorMemory: req.executorMemory ?? null,
+    executorCores: req.executorCores ?? 0,
+    numExecutors: req.numExecutors ?? 0,
+    queue: req.queue ?? null,
+    conf,
+    jars: req.jars ?? [],
+    pyFiles: req.pyFiles ?? [],
+    files: req.files ?? [],
+    archives: req.archives ?? [],
+    heartbeatTimeoutInSecond: req.heartbeatTimeoutInSecond ?? 0,
+    ttl: req.ttl ?? null,
+    idleTimeout: req.idleTimeout ?? null,
+  };
+}

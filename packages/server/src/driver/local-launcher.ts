@@ -1,0 +1,74 @@
+/**
+ * Spawns `python -m sparkport_driver`. PySpark starts the driver JVM itself from
+ * PYSPARK_SUBMIT_ARGS, so master, memory, jars and conf all travel through spark-submit's own
+ * flags. The driver's stdin is ignored: the protocol runs over TCP (PROTOCOL.md §1).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { DriverProcess, LaunchSpec, Launcher } from './launcher.ts';
+
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./[\]*-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export class LocalLauncher implements Launcher {
+  constructor(private readonly python: string, private readonly driverPackageDir: string) {}
+
+  launch(spec: LaunchSpec): DriverProcess {
+    mkdirSync(spec.workDir, { recursive: true });
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...spec.env,
+      PYTHONPATH: [this.driverPackageDir, process.env.PYTHONPATH].filter(Boolean).join(':'),
+      PYTHONUNBUFFERED: '1',
+      PYSPARK_PYTHON: process.env.PYSPARK_PYTHON ?? this.python,
+      PYSPARK_SUBMIT_ARGS: [...spec.submitArgs, 'pyspark-shell'].map(shellQuote).join(' '),
+      SPARK_LOCAL_IP: process.env.SPARK_LOCAL_IP ?? '127.0.0.1',
+      MPLBACKEND: 'Agg',
+      SPARKPORT_CONNECT: spec.connect,
+      SPARKPORT_TOKEN: spec.token,
+      SPARKPORT_SESSION_ID: String(spec.sessionId),
+    };
+    // Never inherit the server's own settings: they could carry secrets into user code.
+    for (const k of Object.keys(env)) {
+      if (k.startsWith('SPARKPORT_') && !['SPARKPORT_CONNECT', 'SPARKPORT_TOKEN', 'SPARKPORT_SESSION_ID'].includes(k)) delete env[k];
+    }
+    const child = spawn(this.python, ['-m', 'sparkport_driver'], {
+      cwd: spec.workDir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: false,
+    });
+    let exited = false;
+    const exitCbs: ((code: number | null, signal: string | null) => void)[] = [];
+    let exitInfo: [number | null, string | null] | undefined;
+    const onExit = (code: number | null, signal: string | null) => {
+      if (exited) return;
+      exited = true;
+      exitInfo = [code, signal];
+      for (const cb of exitCbs) cb(code, signal);
+    };
+    child.on('exit', onExit);
+    child.on('error', (e) => {
+      outputCbs.forEach((cb) => cb('stderr', `failed to start driver: ${e.message}`));
+      onExit(127, null);
+    });
+    const outputCbs: ((stream: 'stdout' | 'stderr', line: string) => void)[] = [];
+    for (const name of ['stdout', 'stderr'] as const) {
+      createInterface({ input: child[name]! }).on('line', (line) => outputCbs.forEach((cb) => cb(name, line)));
+    }
+    return {
+      get pid() { return child.pid; },
+      get exited() { return exited; },
+      onOutput: (cb) => outputCbs.push(cb),
+      onExit: (cb) => {
+        if (exitInfo) cb(...exitInfo);
+        else exitCbs.push(cb);
+      },
+      kill: (signal) => {
+        if (!exited) child.kill(signal);
+      },
+    };
+  }
+}

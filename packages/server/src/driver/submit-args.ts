@@ -1,0 +1,34 @@
+/**
+ * Session request → spark-submit arguments. Pure, so the mapping of Livy's fields to Spark's
+ * settings is unit-tested without launching anything.
+ */
+import path from 'node:path';
+import type { Config } from '../config.ts';
+import type { SessionSpec } from '../domain/records.ts';
+
+export function buildSubmitArgs(spec: SessionSpec, sessionId: number, cfg: Config, workDir: string): string[] {
+  const conf: Record<string, string> = {
+    ...cfg.spark.defaultConf,
+    'spark.app.name': spec.name ?? `sparkport-session-${sessionId}`,
+    'spark.local.dir': path.join(workDir, 'tmp'),
+    'spark.driver.host': cfg.driver.listenHost === '0.0.0.0' ? '127.0.0.1' : cfg.driver.listenHost,
+    'spark.driver.bindAddress': cfg.driver.listenHost === '0.0.0.0' ? '0.0.0.0' : cfg.driver.listenHost,
+    'spark.sql.warehouse.dir': path.join(workDir, 'spark-warehouse'),
+    ...spec.conf,
+  };
+  const args = ['--master', cfg.spark.master, '--deploy-mode', 'client'];
+  args.push('--driver-memory', spec.driverMemory ?? spec.conf['spark.driver.memory'] ?? cfg.spark.defaultDriverMemory);
+  if (spec.driverCores) conf['spark.driver.cores'] = String(spec.driverCores);
+  if (spec.executorMemory) conf['spark.executor.memory'] = spec.executorMemory;
+  if (spec.executorCores) conf['spark.executor.cores'] = String(spec.executorCores);
+  if (spec.numExecutors) conf['spark.executor.instances'] = String(spec.numExecutors);
+  if (spec.queue) conf['spark.yarn.queue'] = spec.queue;
+  if (spec.proxyUser) args.push('--proxy-user', spec.proxyUser);
+  if (spec.jars.length) args.push('--jars', spec.jars.join(','));
+  if (spec.pyFiles.length) args.push('--py-files', spec.pyFiles.join(','));
+  if (spec.files.length) args.push('--files', spec.files.join(','));
+  if (spec.archives.length) args.push('--archives', spec.archives.join(','));
+  delete conf['spark.driver.memory'];
+  for (const [k, v] of Object.entries(conf)) args.push('--conf', `${k}=${v}`);
+  return args;
+}

@@ -1,0 +1,56 @@
+/**
+ * The one place where failures become HTTP: domain codes map to status codes, and every error
+ * body is `{msg, code}`. Nothing internal (stack, SQL, paths) reaches a client.
+ */
+import { ERROR_CODES, type ErrorCode } from '@sparkport/protocol';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { DomainError } from '../domain/errors.ts';
+
+interface AjvError { instancePath?: string; message?: string; keyword?: string; params?: Record<string, unknown> }
+
+function describeValidation(errors: AjvError[], context: string | undefined): string {
+  const where = context === 'querystring' ? 'query parameter' : 'field';
+  const parts = errors.slice(0, 3).map((e) => {
+    const field = (e.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+    if (e.keyword === 'additionalProperties') {
+      return `unknown ${where} '${String(e.params?.additionalProperty)}'`;
+    }
+    if (e.keyword === 'required') return `missing required ${where} '${String(e.params?.missingProperty)}'`;
+    if (e.keyword === 'type' && !field) return `the body must be a JSON ${String(e.params?.type)}`;
+    return field ? `${where} '${field}' ${e.message}` : String(e.message);
+  });
+  return `Invalid request ${context === 'querystring' ? 'query' : 'body'}: ${parts.join('; ')}`;
+}
+
+export function installErrorHandler(app: FastifyInstance, log: (msg: string) => void): void {
+  app.setErrorHandler((err: FastifyError & { validation?: AjvError[]; validationContext?: string }, _req, reply) => {
+    let code: ErrorCode;
+    let msg: string;
+    if (err instanceof DomainError) {
+      code = err.code;
+      msg = err.message;
+      if (err.retryAfterSeconds) reply.header('Retry-After', String(err.retryAfterSeconds));
+    } else if (err.validation) {
+      code = 'VALIDATION';
+      msg = describeValidation(err.validation, err.validationContext);
+    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      code = 'BODY_TOO_LARGE';
+      msg = `Request body is larger than the limit of ${app.initialConfig.bodyLimit} bytes (setting limits.bodyBytes)`;
+    } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      code = 'UNSUPPORTED_MEDIA';
+      msg = 'Unsupported Content-Type: send JSON';
+    } else if (err.statusCode === 400 && typeof err.message === 'string') {
+      code = 'BAD_JSON';
+      msg = err.message;
+    } else {
+      code = 'INTERNAL';
+      msg = 'Internal server error';
+      log(`internal error: ${err.stack ?? err.message}`);
+    }
+    reply.status(ERROR_CODES[code]).type('application/json').send({ msg, code });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send({ msg: `No such endpoint: ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND' });
+  });
+}

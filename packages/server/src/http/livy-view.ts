@@ -1,0 +1,45 @@
+/**
+ * Domain records → Livy's JSON, key for key. This is where compatibility lives.
+ */
+import type { Session, Statement } from '@sparkport/protocol';
+import type { SessionRecord, StatementRecord } from '../domain/records.ts';
+
+export function toLivySession(r: SessionRecord, log: string[]): Session {
+  return {
+    id: r.id,
+    name: r.name,
+    appId: r.appId,
+    owner: r.owner,
+    proxyUser: r.proxyUser,
+    state: r.state,
+    kind: r.kind,
+    appInfo: { driverLogUrl: null, sparkUiUrl: r.sparkUiUrl, executorLogUrls: null },
+    log: log.slice(-10),
+    ttl: r.ttl,
+    idleTimeout: r.idleTimeout,
+    driverMemory: r.driverMemory,
+    driverCores: r.driverCores,
+    executorMemory: r.executorMemory,
+    executorCores: r.executorCores,
+    conf: r.conf,
+    archives: r.archives,
+    files: r.files,
+    jars: r.jars,
+    pyFiles: r.pyFiles,
+    heartbeatTimeoutInSecond: r.heartbeatTimeoutInSecond,
+    numExecutors: r.numExecutors,
+    queue: r.queue,
+  };
+}
+
+export function toLivyStatement(s: StatementRecord, progress: number): Statement {
+  return {
+    id: s.id,
+    code: s.code,
+    state: s.state,
+    output: s.output,
+    progress,
+    started: s.started,
+    completed: s.completed,
+  };
+}

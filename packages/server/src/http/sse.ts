@@ -1,0 +1,46 @@
+/**
+ * Server-Sent Events on a raw response: headers once, one `event:`/`data:` block per event,
+ * a comment line every 15 s so proxies keep the connection open.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export interface SseStream {
+  send(event: string, data: unknown): void;
+  close(): void;
+  onClose(cb: () => void): void;
+}
+
+export function openSse(req: FastifyRequest, reply: FastifyReply): SseStream {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache, no-transform',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  res.flushHeaders();
+  req.raw.socket.setNoDelay(true);
+  let closed = false;
+  const closeCbs: (() => void)[] = [];
+  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+  keepAlive.unref();
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(keepAlive);
+    for (const cb of closeCbs) cb();
+  };
+  req.raw.on('close', finish);
+  return {
+    send(event, data) {
+      if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    },
+    close() {
+      if (closed) return;
+      finish();
+      res.end();
+    },
+    onClose(cb) { closeCbs.push(cb); },
+  };
+}

@@ -1,0 +1,3 @@
+export { startServer, type RunningServer, type ServerParts } from './server.ts';
+export { loadConfig, defaultConfig, type Config } from './config.ts';
+export { FakeClock, systemClock, type Clock } from './clock.ts';

@@ -1,0 +1,43 @@
+import type { SessionRecord, StatementRecord } from '../domain/records.ts';
+import type { Store } from './store.ts';
+
+const clone = <T>(x: T): T => structuredClone(x);
+
+export class MemoryStore implements Store {
+  private nextId = 0;
+  private sessions = new Map<number, SessionRecord>();
+  private statements = new Map<number, StatementRecord[]>();
+
+  nextSessionId(): number { return this.nextId++; }
+  insertSession(s: SessionRecord): void {
+    if (this.sessions.has(s.id)) throw new Error(`session ${s.id} exists`);
+    this.sessions.set(s.id, clone(s));
+  }
+  updateSession(s: SessionRecord): void { this.sessions.set(s.id, clone(s)); }
+  getSession(id: number): SessionRecord | undefined {
+    const s = this.sessions.get(id);
+    return s && clone(s);
+  }
+  listSessions(): SessionRecord[] {
+    return [...this.sessions.values()].filter((s) => !s.deleted).sort((a, b) => a.id - b.id).map(clone);
+  }
+  insertStatement(s: StatementRecord): void {
+    const list = this.statements.get(s.sessionId) ?? [];
+    list.push(clone(s));
+    this.statements.set(s.sessionId, list);
+  }
+  updateStatement(s: StatementRecord): void {
+    const list = this.statements.get(s.sessionId) ?? [];
+    const i = list.findIndex((x) => x.id === s.id);
+    if (i >= 0) list[i] = clone(s);
+  }
+  getStatement(sessionId: number, id: number): StatementRecord | undefined {
+    const s = this.statements.get(sessionId)?.find((x) => x.id === id);
+    return s && clone(s);
+  }
+  listStatements(sessionId: number): StatementRecord[] {
+    return (this.statements.get(sessionId) ?? []).map(clone);
+  }
+  countStatements(sessionId: number): number { return this.statements.get(sessionId)?.length ?? 0; }
+  close(): void {}
+}
