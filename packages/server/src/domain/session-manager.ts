@@ -54,6 +54,7 @@ export class SessionManager {
       this.runtimes.set(rec.id, rt);
       if (ACTIVE_SESSION_STATES.includes(rec.state) || rec.state === 'shutting_down' || rec.state === 'error') {
         rt.gone = true;
+        rt.log.push('stderr', 'session lost: the server restarted and the driver went with it');
         this.failOpenStatements(rt, 'SessionError', 'The server restarted and this session\'s driver was lost');
         if (rec.state !== 'error' && rec.state !== 'shutting_down') this.transition(rt, 'error', 'server restarted; driver lost');
         this.transition(rt, 'dead', 'server restarted; driver lost');

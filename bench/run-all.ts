@@ -1,0 +1,8 @@
+/** `npm run bench`: every benchmark, results printed and written to bench/results.json. */
+import { roundtrip } from './roundtrip.ts';
+import { sessionStart } from './session-start.ts';
+import { sseLatency } from './sse-latency.ts';
+
+await roundtrip();
+await sseLatency();
+await sessionStart();
