@@ -87,7 +87,7 @@ if (!only || only === 'e2e') {
     try {
       if (!(await waitHttp(`${url}/version`, 60_000))) return { passed: 0, failed: 1, code: 1 };
       const r = await runTee('node', ['--import', tsx, '--test', '--test-reporter=tap', '--test-concurrency=1', ...files('test/e2e')],
-        { SPARKPORT_URL: url, SPARKPORT_E2E_DATA: dataDir });
+        { SPARKPORT_URL: url });
       return { ...count(r.out, 'node'), code: r.code };
     } finally {
       server.kill('SIGTERM');

@@ -25,15 +25,18 @@ const freePort = () => new Promise<number>((resolve) => {
 async function serve(dataDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(path.join(ROOT, 'bin/sparkport'), ['serve', '--port', String(port), '--data-dir', dataDir], {
     env: { ...process.env, SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '640m', SPARKPORT_SPARK__MASTER: 'local[1]' },
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  for (let i = 0; i < 200; i++) {
+  let stderr = '';
+  child.stderr!.on('data', (c) => { stderr += c; });
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${stderr}`);
     try {
       if ((await fetch(`http://127.0.0.1:${port}/version`)).ok) return child;
     } catch { /* not yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error('server did not start');
+  throw new Error(`server did not start: ${stderr}`);
 }
 
 /** Pids of processes (drivers and their JVMs) whose working directory is under dir. */

@@ -33,7 +33,13 @@ export interface CancelReq { type: 'cancel'; id: number; target: number }
 export interface CompleteReq { type: 'complete'; id: number; kind: string; code: string; cursor: number }
 export interface PingReq { type: 'ping'; id: number }
 export interface ShutdownReq { type: 'shutdown'; id: number }
-export type DriverRequest = ExecuteReq | CancelReq | CompleteReq | PingReq | ShutdownReq;
+/** Shared-data requests (PROTOCOL.md §4); fields per the table there. */
+export interface SharedReq {
+  type: 'shared_list' | 'shared_put' | 'shared_get' | 'shared_delete' | 'shared_scan' | 'shared_save' | 'shared_load';
+  id: number;
+  [field: string]: unknown;
+}
+export type DriverRequest = ExecuteReq | CancelReq | CompleteReq | PingReq | ShutdownReq | SharedReq;
 export type ServerToDriver = WelcomeMsg | DriverRequest | ErrorMsg;
 
 export interface ExecuteResult { output: StatementOutput; cancelled: boolean }

@@ -3,4 +3,5 @@ export * from './kinds.ts';
 export * from './errors.ts';
 export * from './rest.ts';
 export * from './driver.ts';
+export * from './shared.ts';
 export { buildOpenApi } from './openapi.ts';

@@ -28,6 +28,12 @@ export const CreateSessionRequest = Type.Object(
     heartbeatTimeoutInSecond: Type.Optional(Type.Integer({ minimum: 0 })),
     ttl: Type.Optional(Type.String()),
     idleTimeout: Type.Optional(Type.String()),
+    /** Sparkport: shared data to load when the session is ready, by name. */
+    preload: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Object({
+      path: Type.String({ minLength: 1 }),
+      format: Type.Optional(Type.Union([Type.Literal('parquet'), Type.Literal('json')])),
+      as: Type.Optional(Type.Union([Type.Literal('dataset'), Type.Literal('map')])),
+    }, { additionalProperties: false }))),
   },
   { additionalProperties: false, $id: 'CreateSessionRequest' },
 );

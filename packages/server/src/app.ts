@@ -9,6 +9,8 @@ import type { SessionManager } from './domain/session-manager.ts';
 import { installErrorHandler } from './http/errors.ts';
 import { installJsonBodyParser } from './http/json-body.ts';
 import { sessionRoutes } from './http/routes/sessions.ts';
+import { sharedRoutes } from './http/routes/shared.ts';
+import type { SharedData } from './domain/shared-data.ts';
 import { statementRoutes } from './http/routes/statements.ts';
 import { versionRoutes } from './http/routes/version.ts';
 import { installSecurityHeaders } from './http/security.ts';
@@ -17,6 +19,7 @@ export interface AppDeps {
   config: Config;
   sessions: SessionManager;
   bus: EventBus;
+  shared: SharedData;
   sparkVersion: string | null;
   log: (msg: string) => void;
 }
@@ -36,5 +39,6 @@ export function buildApp(d: AppDeps): FastifyInstance {
   versionRoutes(app, d.sparkVersion);
   sessionRoutes(app, d.sessions, d.bus);
   statementRoutes(app, d.sessions, d.bus, d.config);
+  sharedRoutes(app, d.sessions, d.shared);
   return app;
 }

@@ -45,7 +45,13 @@ export interface Config {
     stateRetainMs: number;
     reconcileIntervalMs: number;
   };
+  shared: {
+    /** Local directories shared data may be saved to and loaded from (other URIs pass through). */
+    allowedDirs: string[];
+  };
   limits: {
+    sharedValueBytes: number;
+    sharedPageSize: number;
     bodyBytes: number;
     outputRows: number;
     outputTextBytes: number;
@@ -87,7 +93,10 @@ export function defaultConfig(): Config {
       stateRetainMs: 600_000,
       reconcileIntervalMs: 1_000,
     },
+    shared: { allowedDirs: [] },
     limits: {
+      sharedValueBytes: 1024 * 1024,
+      sharedPageSize: 1000,
       bodyBytes: 10 * 1024 * 1024,
       outputRows: 1000,
       outputTextBytes: 1024 * 1024,
@@ -179,5 +188,7 @@ export function loadConfig(src: ConfigSources = {}): Config {
   const c = cfg as unknown as Config;
   Object.assign(c, Object.fromEntries(Object.entries(src.overrides ?? {}).filter(([, v]) => v !== undefined)));
   c.dataDir = path.resolve(c.dataDir);
+  if (!c.shared.allowedDirs.length) c.shared.allowedDirs = [path.join(c.dataDir, 'shared')];
+  c.shared.allowedDirs = c.shared.allowedDirs.map((d) => path.resolve(d));
   return c;
 }

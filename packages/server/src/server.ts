@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import { EventBus } from './domain/event-bus.ts';
 import { Reconciler } from './domain/reconciler.ts';
 import { SessionManager } from './domain/session-manager.ts';
+import { SharedData } from './domain/shared-data.ts';
 import type { Launcher } from './driver/launcher.ts';
 import { DriverListener } from './driver/listener.ts';
 import { LocalLauncher } from './driver/local-launcher.ts';
@@ -65,7 +66,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   sessions.recover();
   const reconciler = new Reconciler(sessions, clock, config);
   reconciler.start();
-  const app = buildApp({ config, sessions, bus, sparkVersion: detectSparkVersion(config.spark.python), log });
+  const app = buildApp({ config, sessions, bus, shared: new SharedData(config), sparkVersion: detectSparkVersion(config.spark.python), log });
   await app.listen({ host: config.host, port: config.port });
   const a = app.server.address();
   const port = typeof a === 'object' && a ? a.port : config.port;

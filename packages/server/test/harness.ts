@@ -11,6 +11,7 @@ import { defaultConfig, type Config } from '../src/config.ts';
 import { EventBus } from '../src/domain/event-bus.ts';
 import { Reconciler } from '../src/domain/reconciler.ts';
 import { SessionManager } from '../src/domain/session-manager.ts';
+import { SharedData } from '../src/domain/shared-data.ts';
 import { DriverListener } from '../src/driver/listener.ts';
 import { MemoryStore } from '../src/store/memory-store.ts';
 import type { Store } from '../src/store/store.ts';
@@ -19,6 +20,7 @@ import { FakeLauncher } from './fake-driver.ts';
 export async function makeHarness(tweak: (c: Config) => void = () => undefined, store: Store = new MemoryStore()) {
   const config = defaultConfig();
   config.dataDir = mkdtempSync(path.join(os.tmpdir(), 'sparkport-test-'));
+  config.shared.allowedDirs = [path.join(config.dataDir, 'shared')];
   tweak(config);
   const clock = new FakeClock();
   const launcher = new FakeLauncher();
@@ -31,7 +33,7 @@ export async function makeHarness(tweak: (c: Config) => void = () => undefined, 
   });
   sessions.recover();
   const reconciler = new Reconciler(sessions, clock, config);
-  const app = buildApp({ config, sessions, bus, sparkVersion: '4.1.2', log: (m) => logs.push(m) });
+  const app = buildApp({ config, sessions, bus, shared: new SharedData(config), sparkVersion: '4.1.2', log: (m) => logs.push(m) });
   await app.ready();
   const json = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await app.inject({

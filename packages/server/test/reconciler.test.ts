@@ -220,5 +220,6 @@ describe('reconciler', () => {
     const c = await hh.json('POST', '/sessions', { kind: 'pyspark' });
     assert.equal(c.status, 201, 'a dead session does not count against the limit');
     assert.equal(c.headers['retry-after'], undefined);
+    await hh.waitState(c.body.id, 'idle');
   });
 });

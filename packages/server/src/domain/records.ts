@@ -22,6 +22,7 @@ export interface SessionSpec {
   heartbeatTimeoutInSecond: number;
   ttl: string | null;
   idleTimeout: string | null;
+  preload?: Record<string, { path: string; format?: 'parquet' | 'json'; as?: 'dataset' | 'map' }>;
 }
 
 export interface SessionRecord extends SessionSpec {

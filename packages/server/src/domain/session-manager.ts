@@ -25,6 +25,7 @@ import {
   ACCEPTS_STATEMENTS, ACTIVE_SESSION_STATES, SESSION_TRANSITIONS, STATEMENT_TRANSITIONS, checkTransition,
 } from './state-machine.ts';
 import { resolveCodeKind, validateSessionRequest } from './validate-session.ts';
+import { checkDataPath } from './paths.ts';
 
 export interface SessionManagerDeps {
   store: Store;
@@ -65,7 +66,7 @@ export class SessionManager {
   // ---- sessions -------------------------------------------------------------------------
 
   create(req: CreateSessionRequest, owner: string | null = null): SessionRecord {
-    const spec = validateSessionRequest(req, this.d.config.spark.blockedConf);
+    const spec = validateSessionRequest(req, this.d.config.spark.blockedConf, (p) => checkDataPath(p, this.d.config.shared.allowedDirs));
     if (spec.name !== null && this.findByName(spec.name)) {
       throw conflict(`Duplicate session name '${spec.name}': choose another name or delete that session`, 'NAME_TAKEN');
     }
@@ -247,8 +248,11 @@ export class SessionManager {
       rt.record.appId = m.app_id;
       rt.record.sparkUiUrl = m.spark_ui_url;
       this.touch(rt);
-      this.transition(rt, 'idle', 'driver ready');
-      this.dispatch(rt);
+      void this.preload(rt, conn).then(() => {
+        if (rt.record.state !== 'starting') return;
+        this.transition(rt, 'idle', 'driver ready');
+        this.dispatch(rt);
+      });
     });
     conn.on('fatal', (m) => {
       rt.fatal = m.message;
@@ -271,6 +275,19 @@ export class SessionManager {
     });
     conn.on('protocolError', (msg) => rt.log.push('stderr', `driver protocol error: ${msg}`));
     conn.on('close', () => this.onDriverGone(rt, 'the driver connection dropped'));
+  }
+
+  /** Loads the shared data the session asked for, before any statement runs. */
+  private async preload(rt: SessionRuntime, conn: DriverConnection): Promise<void> {
+    for (const [name, p] of Object.entries(rt.record.preload ?? {})) {
+      try {
+        const path = checkDataPath(p.path, this.d.config.shared.allowedDirs);
+        await conn.request({ type: 'shared_load', name, path, format: p.format ?? 'parquet', as: p.as ?? 'dataset' }, 300_000);
+        rt.log.push('stderr', `preloaded shared '${name}' from ${p.path}`);
+      } catch (e) {
+        rt.log.push('stderr', `preload of shared '${name}' from ${p.path} failed: ${(e as Error).message}`);
+      }
+    }
   }
 
   /** Exit, dropped connection or start deadline: whichever comes first decides, once. */

@@ -21,7 +21,8 @@ export function resolveCodeKind(kind: string, context: string): CodeKind {
   return k;
 }
 
-export function validateSessionRequest(req: CreateSessionRequest, blockedConf: string[]): SessionSpec {
+export function validateSessionRequest(req: CreateSessionRequest, blockedConf: string[], checkPath: (p: string) => void = () => undefined): SessionSpec {
+  for (const p of Object.values(req.preload ?? {})) checkPath(p.path);
   const kind = req.kind === undefined ? 'shared' : req.kind === 'shared' ? 'shared' : resolveCodeKind(req.kind, 'session');
   if (req.name !== undefined && /^\d+$/.test(req.name)) {
     throw invalid(`Invalid session name '${req.name}': a name can't be all digits (it would clash with ids)`);
@@ -59,5 +60,6 @@ export function validateSessionRequest(req: CreateSessionRequest, blockedConf: s
     heartbeatTimeoutInSecond: req.heartbeatTimeoutInSecond ?? 0,
     ttl: req.ttl ?? null,
     idleTimeout: req.idleTimeout ?? null,
+    preload: req.preload ?? {},
   };
 }

@@ -1,0 +1,208 @@
+"""Message shapes of the driver protocol (PROTOCOL.md): validation and builders.
+
+Kept free of I/O and Spark so the rules can be unit-tested on their own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Optional
+
+PROTOCOL_VERSION = 1
+
+# Error codes, PROTOCOL.md section 5.
+BAD_MESSAGE = "BAD_MESSAGE"
+UNKNOWN_TYPE = "UNKNOWN_TYPE"
+BAD_TOKEN = "BAD_TOKEN"
+BAD_PROTOCOL = "BAD_PROTOCOL"
+NOT_READY = "NOT_READY"
+UNKNOWN_TARGET = "UNKNOWN_TARGET"
+INTERNAL = "INTERNAL"
+
+SHARED_TYPES = ("shared_list", "shared_put", "shared_get", "shared_delete", "shared_scan", "shared_save", "shared_load")
+REQUEST_TYPES = ("execute", "cancel", "complete", "ping", "shutdown") + SHARED_TYPES
+STATEMENT_KINDS = ("pyspark", "sql")
+
+
+class ProtocolError(Exception):
+    """A message the driver cannot act on.
+
+    `re` is the request id when one could be read. `as_reply` tells whether the
+    answer is a `reply` (a known request whose fields are wrong: the server has a
+    pending request to resolve) or a bare `error` message (rule 3).
+    """
+
+    def __init__(self, code: str, message: str, re: Optional[int] = None, as_reply: bool = False):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.re = re
+        self.as_reply = as_reply
+
+    def to_message(self) -> dict:
+        if self.as_reply and self.re is not None:
+            return reply_error(self.re, self.code, self.message)
+        return error_message(self.code, self.message, self.re)
+
+
+class ServerNotice(Exception):
+    """An `error` message from the server about something the driver sent.
+
+    Logged, never answered: answering an error with an error could bounce
+    between the two sides for ever.
+    """
+
+    def __init__(self, msg: dict):
+        super().__init__(f"{msg.get('code')}: {msg.get('message')}")
+        self.msg = msg
+
+
+@dataclass(frozen=True)
+class Request:
+    type: str
+    id: int
+    msg: dict
+
+
+def _is_int(v: Any) -> bool:
+    # bool is an int subclass; `true` is never a valid id.
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def parse_line(line: bytes | str) -> dict:
+    """Decode one protocol line into a JSON object, or raise ProtocolError."""
+    try:
+        if isinstance(line, bytes):
+            line = line.decode("utf-8")
+        obj = json.loads(line)
+    except (UnicodeDecodeError, ValueError) as e:
+        raise ProtocolError(BAD_MESSAGE, f"line is not valid JSON: {e}") from None
+    if not isinstance(obj, dict):
+        raise ProtocolError(BAD_MESSAGE, f"message must be a JSON object, got {type(obj).__name__}")
+    return obj
+
+
+def parse_request(line: bytes | str) -> Request:
+    """Validate a server → driver request line (PROTOCOL.md sections 2 and 4)."""
+    msg = parse_line(line)
+    raw_id = msg.get("id")
+    rid = raw_id if _is_int(raw_id) else None
+    mtype = msg.get("type")
+    if mtype is None:
+        raise ProtocolError(BAD_MESSAGE, "message has no 'type'", rid)
+    if not isinstance(mtype, str):
+        raise ProtocolError(BAD_MESSAGE, "'type' must be a string", rid)
+    if mtype == "error":
+        raise ServerNotice(msg)
+    if mtype not in REQUEST_TYPES:
+        raise ProtocolError(UNKNOWN_TYPE, f"unknown request type '{mtype}'", rid)
+    if rid is None:
+        raise ProtocolError(BAD_MESSAGE, f"'{mtype}' request needs an integer 'id'", None)
+
+    def bad(text: str) -> ProtocolError:
+        return ProtocolError(BAD_MESSAGE, text, rid, as_reply=True)
+
+    if mtype == "execute":
+        if not _is_int(msg.get("statement_id")):
+            raise bad("execute needs an integer 'statement_id'")
+        if not isinstance(msg.get("code"), str):
+            raise bad("execute needs a string 'code'")
+        kind = msg.get("kind")
+        if not isinstance(kind, str):
+            raise bad("execute needs a string 'kind'")
+        if kind not in STATEMENT_KINDS:
+            raise bad(f"unsupported statement kind '{kind}': this driver runs 'pyspark' and 'sql'")
+    elif mtype == "cancel":
+        if not _is_int(msg.get("target")):
+            raise bad("cancel needs an integer 'target'")
+    elif mtype == "complete":
+        code = msg.get("code")
+        if not isinstance(code, str):
+            raise bad("complete needs a string 'code'")
+        cursor = msg.get("cursor", len(code))
+        if not _is_int(cursor) or cursor < 0:
+            raise bad("complete 'cursor' must be a non-negative integer")
+        kind = msg.get("kind", "pyspark")
+        if not isinstance(kind, str):
+            raise bad("complete 'kind' must be a string")
+    return Request(mtype, rid, msg)
+
+
+# ---- builders ------------------------------------------------------------------------------
+
+def hello(token: str, pid: int, python: str) -> dict:
+    return {"type": "hello", "token": token, "pid": pid, "protocol": PROTOCOL_VERSION, "python": python}
+
+
+def ready(app_id: Optional[str], spark_ui_url: Optional[str], spark_version: str, master: str) -> dict:
+    return {
+        "type": "ready",
+        "app_id": app_id,
+        "spark_ui_url": spark_ui_url,
+        "spark_version": spark_version,
+        "master": master,
+    }
+
+
+def fatal(message: str, traceback_lines: list[str]) -> dict:
+    return {"type": "fatal", "message": message, "traceback": traceback_lines}
+
+
+def reply_ok(re: int, result: Optional[dict] = None) -> dict:
+    return {"type": "reply", "re": re, "ok": True, "result": result if result is not None else {}}
+
+
+def reply_error(re: int, code: str, message: str) -> dict:
+    return {"type": "reply", "re": re, "ok": False, "error": {"code": code, "message": message}}
+
+
+def error_message(code: str, message: str, re: Optional[int] = None) -> dict:
+    return {"type": "error", "re": re, "code": code, "message": message}
+
+
+def stream_event(re: int, name: str, text: str) -> dict:
+    return {"type": "stream", "re": re, "name": name, "text": text}
+
+
+def progress_event(re: int, progress: float) -> dict:
+    return {"type": "progress", "re": re, "progress": progress}
+
+
+def execute_result(output: dict, cancelled: bool) -> dict:
+    return {"output": output, "cancelled": cancelled}
+
+
+# ---- Livy statement outputs ---------------------------------------------------------------
+
+def ok_output(execution_count: int, data: dict, truncated: bool = False) -> dict:
+    out = {"status": "ok", "execution_count": execution_count, "data": data}
+    if truncated:
+        out["truncated"] = True
+    return out
+
+
+def error_output(execution_count: int, ename: str, evalue: str, traceback_lines: list[str]) -> dict:
+    return {
+        "status": "error",
+        "execution_count": execution_count,
+        "ename": ename,
+        "evalue": evalue,
+        "traceback": traceback_lines,
+    }
+
+
+def encode(msg: dict) -> bytes:
+    """Serialise one message as a protocol line.
+
+    allow_nan=False: NaN is not JSON and would break the server's parser; the
+    output converters replace it, so hitting this is a driver bug, not user data.
+    Lone surrogates (printable from Python) cannot be UTF-8 encoded, so those
+    messages fall back to ASCII escapes, which JSON.parse accepts.
+    """
+    text = json.dumps(msg, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        data = json.dumps(msg, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+    return data + b"\n"
