@@ -2,8 +2,9 @@
  * The OpenAPI document, produced from the same schemas the server validates with, so the two
  * cannot drift. Served at GET /openapi.json.
  */
-import type { TSchema } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import * as R from './rest.ts';
+import * as S from './shared.ts';
 
 interface Op {
   method: 'get' | 'post' | 'put' | 'delete';
@@ -25,6 +26,7 @@ export const OPERATIONS: Op[] = [
   { method: 'delete', path: '/sessions/{id}', summary: 'Stop and delete a session', ok: 200, response: R.MsgBody },
   { method: 'post', path: '/sessions/{id}/connect', summary: 'Re-attach (records activity)', ok: 200, response: R.Session },
   { method: 'post', path: '/sessions/{id}/stop', summary: 'Stop a session, keep it listed', ok: 200, response: R.MsgBody },
+  { method: 'post', path: '/sessions/{id}/interrupt', summary: 'Same as /stop (Livy compatibility)', ok: 200, response: R.MsgBody },
   { method: 'get', path: '/sessions/{id}/events', summary: 'Server-Sent Events: session state changes', ok: 200 },
   { method: 'get', path: '/sessions/{id}/statements', summary: 'List statements', ok: 200, response: R.StatementList, query: ['from', 'size', 'order'] },
   { method: 'post', path: '/sessions/{id}/statements', summary: 'Run a statement (?wait=SECONDS answers when done)', body: R.CreateStatementRequest, ok: 201, response: R.Statement, query: ['wait'] },
@@ -32,6 +34,16 @@ export const OPERATIONS: Op[] = [
   { method: 'post', path: '/sessions/{id}/statements/{sid}/cancel', summary: 'Cancel a statement', ok: 200, response: R.MsgBody },
   { method: 'get', path: '/sessions/{id}/statements/{sid}/events', summary: 'Server-Sent Events: live output, progress, final result', ok: 200 },
   { method: 'post', path: '/sessions/{id}/completion', summary: 'Code completion', body: R.CompletionRequest, ok: 200, response: R.CompletionResponse },
+  { method: 'get', path: '/sessions/{id}/shared', summary: 'List shared maps and datasets', ok: 200, response: S.SharedList },
+  { method: 'get', path: '/sessions/{id}/shared/{name}', summary: 'Page through a map\'s keys or a dataset\'s rows', ok: 200, response: S.SharedPage, query: ['prefix', 'limit', 'cursor'] },
+  { method: 'delete', path: '/sessions/{id}/shared/{name}', summary: 'Drop a map or dataset', ok: 200, response: R.MsgBody },
+  { method: 'post', path: '/sessions/{id}/shared/{name}/put', summary: 'Put many keys at once (all or nothing)', body: S.BulkPutRequest, ok: 200, response: S.BulkPutResponse },
+  { method: 'post', path: '/sessions/{id}/shared/{name}/get', summary: 'Get many keys at once', body: S.BulkGetRequest, ok: 200, response: S.BulkGetResponse },
+  { method: 'post', path: '/sessions/{id}/shared/{name}/save', summary: 'Save a map or dataset to a path', body: S.SaveRequest, ok: 200, response: S.SaveResponse },
+  { method: 'post', path: '/sessions/{id}/shared/{name}/load', summary: 'Load a path under a name', body: S.LoadRequest, ok: 200, response: S.SharedItem },
+  { method: 'get', path: '/sessions/{id}/shared/{name}/{key}', summary: 'Get one key', ok: 200, response: S.SharedEntry },
+  { method: 'put', path: '/sessions/{id}/shared/{name}/{key}', summary: 'Set one key (the body is the JSON value)', body: Type.Unknown(), ok: 200, response: S.SharedEntry },
+  { method: 'delete', path: '/sessions/{id}/shared/{name}/{key}', summary: 'Delete one key', ok: 200, response: R.MsgBody },
 ];
 
 export function buildOpenApi(version: string): Record<string, unknown> {

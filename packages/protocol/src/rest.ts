@@ -175,6 +175,7 @@ export type StatementEvent =
   | { event: 'statement'; data: Statement }
   | { event: 'output'; data: { stream: 'stdout' | 'stderr'; text: string } }
   | { event: 'progress'; data: { progress: number } }
+  | { event: 'state'; data: { state: string } }
   | { event: 'done'; data: Statement };
 export type SessionEvent =
   | { event: 'session'; data: { id: number; state: string; reason: string | null; at: number } }

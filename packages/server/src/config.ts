@@ -18,7 +18,6 @@ export interface Config {
   spark: {
     /** local[*], spark://host:7077, yarn, k8s://https://…: the same server, by configuration. */
     master: string;
-    deployMode: 'client' | 'cluster';
     python: string;
     driverPackageDir: string;
     /** Applied to every session under the user's conf; users' conf wins. */
@@ -68,7 +67,6 @@ export function defaultConfig(): Config {
     csrfProtection: false,
     spark: {
       master: 'local[*]',
-      deployMode: 'client',
       python: path.join(REPO_ROOT, '.venv', 'bin', 'python'),
       driverPackageDir: path.join(REPO_ROOT, 'driver'),
       defaultConf: {
@@ -116,6 +114,11 @@ function merge(base: Json, over: Json, where: string): void {
       if (!v || typeof v !== 'object') throw new Error(`Setting '${where}${k}' must be an object`);
       merge(cur as Json, v as Json, `${where}${k}.`);
     } else {
+      const want = Array.isArray(cur) ? 'array' : cur === null ? null : typeof cur;
+      const got = Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
+      if (want !== null && want !== got) {
+        throw new Error(`Setting '${where}${k}' must be ${want === 'array' ? 'an array' : `a ${want}`}, got ${JSON.stringify(v)}`);
+      }
       base[k] = v;
     }
   }
@@ -124,12 +127,18 @@ function merge(base: Json, over: Json, where: string): void {
 function coerce(current: unknown, raw: string, name: string): unknown {
   if (typeof current === 'number') {
     const n = Number(raw);
-    if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got '${raw}'`);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw new Error(`${name} must be a number, got '${raw}'`);
     return n;
   }
   if (typeof current === 'boolean') return /^(1|true|yes|on)$/i.test(raw);
   if (Array.isArray(current)) return raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (current && typeof current === 'object') return JSON.parse(raw);
+  if (current && typeof current === 'object') {
+    try {
+      return JSON.parse(raw);
+    } catch (e) {
+      throw new Error(`${name} must be JSON, got '${raw}': ${(e as Error).message}`);
+    }
+  }
   return raw;
 }
 

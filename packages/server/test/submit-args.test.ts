@@ -121,12 +121,14 @@ describe('buildSubmitArgs', () => {
     assert.equal(conf['spark.sql.warehouse.dir'], path.join(WORK, 'spark-warehouse'));
   });
 
-  test('the driver binds where the listener does; a wildcard listener still gives executors a concrete host', () => {
+  test('local mode keeps the driver on loopback; on a cluster the advertised host is used, or Spark\'s own pick', () => {
     const local = build({});
     assert.equal(local.conf['spark.driver.host'], '127.0.0.1');
     assert.equal(local.conf['spark.driver.bindAddress'], '127.0.0.1');
-    const wild = build({}, (c) => { c.driver.listenHost = '0.0.0.0'; });
-    assert.equal(wild.conf['spark.driver.bindAddress'], '0.0.0.0');
-    assert.notEqual(wild.conf['spark.driver.host'], '0.0.0.0');
+    const cluster = build({}, (c) => { c.spark.master = 'spark://10.0.0.5:7077'; });
+    assert.equal(cluster.conf['spark.driver.host'], undefined);
+    assert.equal(cluster.conf['spark.driver.bindAddress'], undefined);
+    const advertised = build({}, (c) => { c.spark.master = 'yarn'; c.driver.advertiseHost = 'gateway.example'; });
+    assert.equal(advertised.conf['spark.driver.host'], 'gateway.example');
   });
 });

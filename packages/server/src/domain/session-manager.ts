@@ -15,7 +15,7 @@ import type { Config } from '../config.ts';
 import { DriverCallError, type DriverConnection } from '../driver/connection.ts';
 import type { Launcher } from '../driver/launcher.ts';
 import type { DriverListener } from '../driver/listener.ts';
-import { buildSubmitArgs } from '../driver/submit-args.ts';
+import { buildSubmitArgs, isLocalMaster } from '../driver/submit-args.ts';
 import type { Store } from '../store/store.ts';
 import { DomainError, conflict, invalid, notFound } from './errors.ts';
 import type { EventBus } from './event-bus.ts';
@@ -154,27 +154,29 @@ export class SessionManager {
     rt.startTimer?.cancel();
     rt.revokeToken?.();
     const conn = rt.conn;
+    let asked = false;
     if (conn?.isOpen) {
       try {
         await conn.request({ type: 'shutdown' }, Math.min(5000, this.d.config.sessions.shutdownTimeoutMs));
+        asked = true;
       } catch {
         // A driver that can't answer is stopped by signal below.
       }
     }
-    await this.terminate(rt);
+    await this.terminate(rt, asked);
     rt.log.push('stderr', `session stopped: ${reason}`);
     this.failOpenStatements(rt, 'SessionError', `Session stopped: ${reason}`, 'cancelled');
     this.transition(rt, 'dead', reason);
   }
 
-  /** Polite exit first, then SIGTERM, then SIGKILL. */
-  private async terminate(rt: SessionRuntime): Promise<void> {
+  /** Polite exit first (when the driver was asked to stop), then SIGTERM, then SIGKILL. */
+  private async terminate(rt: SessionRuntime, asked: boolean): Promise<void> {
     const proc = rt.proc;
     if (!proc || proc.exited) return;
     const exited = new Promise<void>((r) => proc.onExit(() => r()));
     const within = (ms: number) => Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
     const budget = this.d.config.sessions.shutdownTimeoutMs;
-    if (await within(budget / 2)) return;
+    if (asked && (await within(budget / 2))) return;
     proc.kill('SIGTERM');
     if (await within(budget / 2)) return;
     proc.kill('SIGKILL');
@@ -221,6 +223,7 @@ export class SessionManager {
         token,
         submitArgs: buildSubmitArgs(rt.record, rt.id, config, workDir),
         workDir,
+        env: isLocalMaster(config.spark.master) ? { SPARK_LOCAL_IP: '127.0.0.1' } : {},
       });
       rt.proc = proc;
       rt.record.driverPid = proc.pid ?? null;

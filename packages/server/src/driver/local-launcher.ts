@@ -24,7 +24,6 @@ export class LocalLauncher implements Launcher {
       PYTHONUNBUFFERED: '1',
       PYSPARK_PYTHON: process.env.PYSPARK_PYTHON ?? this.python,
       PYSPARK_SUBMIT_ARGS: [...spec.submitArgs, 'pyspark-shell'].map(shellQuote).join(' '),
-      SPARK_LOCAL_IP: process.env.SPARK_LOCAL_IP ?? '127.0.0.1',
       MPLBACKEND: 'Agg',
       SPARKPORT_CONNECT: spec.connect,
       SPARKPORT_TOKEN: spec.token,

@@ -6,13 +6,23 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { SessionSpec } from '../domain/records.ts';
 
+export const isLocalMaster = (master: string) => /^local(\[|$)/.test(master);
+
+/**
+ * In local mode everything stays on loopback. On a cluster the executors must reach the driver,
+ * so Spark picks the machine's address unless one is configured (driver.advertiseHost).
+ */
+function driverAddressConf(cfg: Config): Record<string, string> {
+  if (isLocalMaster(cfg.spark.master)) return { 'spark.driver.host': '127.0.0.1', 'spark.driver.bindAddress': '127.0.0.1' };
+  return cfg.driver.advertiseHost ? { 'spark.driver.host': cfg.driver.advertiseHost } : {};
+}
+
 export function buildSubmitArgs(spec: SessionSpec, sessionId: number, cfg: Config, workDir: string): string[] {
   const conf: Record<string, string> = {
     ...cfg.spark.defaultConf,
     'spark.app.name': spec.name ?? `sparkport-session-${sessionId}`,
     'spark.local.dir': path.join(workDir, 'tmp'),
-    'spark.driver.host': cfg.driver.listenHost === '0.0.0.0' ? '127.0.0.1' : cfg.driver.listenHost,
-    'spark.driver.bindAddress': cfg.driver.listenHost === '0.0.0.0' ? '0.0.0.0' : cfg.driver.listenHost,
+    ...driverAddressConf(cfg),
     'spark.sql.warehouse.dir': path.join(workDir, 'spark-warehouse'),
     ...spec.conf,
   };

@@ -18,6 +18,9 @@ export function openSse(req: FastifyRequest, reply: FastifyReply): SseStream {
     'Cache-Control': 'no-cache, no-transform',
     Connection: 'keep-alive',
     'X-Accel-Buffering': 'no',
+    // hijack() skips the hooks that set these on every other response.
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'SAMEORIGIN',
   });
   res.flushHeaders();
   req.raw.socket.setNoDelay(true);

@@ -36,7 +36,7 @@ export class MemoryStore implements Store {
     return s && clone(s);
   }
   listStatements(sessionId: number): StatementRecord[] {
-    return (this.statements.get(sessionId) ?? []).map(clone);
+    return [...(this.statements.get(sessionId) ?? [])].sort((a, b) => a.id - b.id).map(clone);
   }
   countStatements(sessionId: number): number { return this.statements.get(sessionId)?.length ?? 0; }
   close(): void {}
