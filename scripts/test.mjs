@@ -87,7 +87,7 @@ if (!only || only === 'e2e') {
     try {
       if (!(await waitHttp(`${url}/version`, 60_000))) return { passed: 0, failed: 1, code: 1 };
       const r = await runTee('node', ['--import', tsx, '--test', '--test-reporter=tap', '--test-concurrency=1', ...files('test/e2e')],
-        { SPARKPORT_URL: url });
+        { SPARKPORT_URL: url, E2E_SHARED_DIR: path.join(dataDir, 'shared') });
       return { ...count(r.out, 'node'), code: r.code };
     } finally {
       server.kill('SIGTERM');

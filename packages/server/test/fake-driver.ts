@@ -80,6 +80,7 @@ class FakeProcess implements DriverProcess {
   }
 
   received: Record<string, unknown>[] = [];
+  maps: Record<string, Record<string, unknown>> = {};
 
   private onMessage(m: Record<string, unknown> & { type: string; id?: number }): void {
     this.received.push(m);
@@ -108,6 +109,21 @@ class FakeProcess implements DriverProcess {
       }
       case 'complete': return reply({ candidates: [`${String(m.code)}_x`] });
       case 'ping': return reply({});
+      case 'shared_put': {
+        const map = (this.maps[m.name as string] ??= {});
+        Object.assign(map, m.entries);
+        return reply({ updated: Object.keys(m.entries as object).length, size: Object.keys(map).length });
+      }
+      case 'shared_get': {
+        const map = this.maps[m.name as string];
+        if (!map) return this.send({ type: 'reply', re: id, ok: false, error: { code: 'NOT_FOUND', message: `no shared map named '${String(m.name)}'` } });
+        const keys = m.keys as string[];
+        return reply({ values: Object.fromEntries(keys.filter((k) => k in map).map((k) => [k, map[k]])), missing: keys.filter((k) => !(k in map)) });
+      }
+      case 'shared_list':
+        return reply({ items: Object.entries(this.maps).map(([name, v]) => ({ kind: 'map', name, size: Object.keys(v).length })) });
+      case 'shared_save':
+        return reply({ path: m.path, format: m.format, rows: Object.keys(this.maps[m.name as string] ?? {}).length });
       case 'shutdown':
         reply({});
         return void setTimeout(() => this.exit(0), 2);
