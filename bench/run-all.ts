@@ -2,7 +2,9 @@
 import { roundtrip } from './roundtrip.ts';
 import { sessionStart } from './session-start.ts';
 import { sseLatency } from './sse-latency.ts';
+import { sharedBench } from './shared.ts';
 
 await roundtrip();
 await sseLatency();
 await sessionStart();
+await sharedBench();
