@@ -124,6 +124,17 @@ describe('sessions over HTTP', () => {
     assert.ok(proc.received.some((m) => m.type === 'shutdown'), 'driver was asked to shut down');
   });
 
+  test('a driver killed from outside leaves its session killed, with the reason in the log', async () => {
+    const r = await h.json('POST', '/sessions', { kind: 'pyspark' });
+    await h.waitState(r.body.id, 'idle');
+    h.launcher.procs.at(-1)!.kill('SIGKILL');
+    await h.waitState(r.body.id, 'killed');
+    const log = await h.json('GET', `/sessions/${r.body.id}/log`);
+    assert.ok(log.body.log.some((l: string) => /killed by SIGKILL/.test(l)), JSON.stringify(log.body.log));
+    const st = await h.json('POST', `/sessions/${r.body.id}/statements`, { code: '1' });
+    assert.equal(st.status, 409);
+  });
+
   test('log answers {id, from, total, log} in Livy\'s stdout/stderr layout', async () => {
     h.launcher.behaviour = 'crash-start';
     const r = await h.json('POST', '/sessions', { kind: 'pyspark' });

@@ -232,7 +232,10 @@ export class SessionManager {
       proc.onExit((code, signal) => {
         revoke();
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        this.onDriverGone(rt, `the driver process ${how}`);
+        // A kill signal we did not send came from outside (an operator, the OOM killer): Livy
+        // reports such sessions as killed rather than failed.
+        const killed = signal !== null && ['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP'].includes(signal);
+        this.onDriverGone(rt, `the driver process ${how}`, killed);
       });
     } catch (e) {
       this.onDriverGone(rt, `the driver could not be launched: ${(e as Error).message}`);
@@ -294,7 +297,7 @@ export class SessionManager {
   }
 
   /** Exit, dropped connection or start deadline: whichever comes first decides, once. */
-  private onDriverGone(rt: SessionRuntime, why: string): void {
+  private onDriverGone(rt: SessionRuntime, why: string, killed = false): void {
     if (rt.gone) return;
     rt.gone = true;
     rt.revokeToken?.();
@@ -315,6 +318,10 @@ export class SessionManager {
       wasStarting ? 'SessionError' : 'Error',
       wasStarting ? `Session ${rt.id} failed to start: ${reason}` : `Interpreter died:\n${reason}`,
     );
+    if (killed) {
+      this.transition(rt, 'killed', reason);
+      return;
+    }
     this.transition(rt, 'error', reason);
     this.transition(rt, 'dead', reason);
   }
@@ -489,7 +496,7 @@ export class SessionManager {
     rt.record.state = to;
     rt.record.stateReason = reason;
     rt.record.stateChangedAt = now;
-    if (to === 'dead' || to === 'error') rt.record.logTail = rt.log.lines().slice(-50);
+    if (to === 'dead' || to === 'error' || to === 'killed') rt.record.logTail = rt.log.lines().slice(-50);
     this.persist(rt);
     this.d.bus.emitSession(rt.id, { event: 'session', data: { id: rt.id, state: to, reason, at: now } });
   }
