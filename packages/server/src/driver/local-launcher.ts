@@ -37,7 +37,9 @@ export class LocalLauncher implements Launcher {
       cwd: spec.workDir,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: false,
+      // Its own process group: a Ctrl-C meant for the server must not interrupt user code. The
+      // driver still exits when the server goes, because its connection drops.
+      detached: true,
     });
     let exited = false;
     const exitCbs: ((code: number | null, signal: string | null) => void)[] = [];
