@@ -72,6 +72,10 @@ if (!only || only === 'unit') {
       { SPARK_LOCAL_IP: '127.0.0.1' });
     return { ...count(r.out, 'pytest'), code: r.code };
   });
+  await step('Python client unit tests', async () => {
+    const r = await runTee(path.join(root, '.venv/bin/python'), ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'clients/python/tests']);
+    return { ...count(r.out, 'pytest'), code: r.code };
+  });
 }
 
 if (!only || only === 'e2e') {
@@ -81,7 +85,11 @@ if (!only || only === 'e2e') {
     const url = `http://127.0.0.1:${port}`;
     const server = spawn(path.join(root, 'bin/sparkport'), ['serve', '--port', String(port), '--data-dir', dataDir], {
       cwd: root,
-      env: { ...process.env, SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '768m', SPARKPORT_SPARK__MASTER: 'local[2]' },
+      env: {
+        ...process.env, SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '768m', SPARKPORT_SPARK__MASTER: 'local[2]',
+        // test/e2e/10-batches.test.ts writes its jobs here.
+        SPARKPORT_BATCHES__ALLOWED_DIRS: path.join(os.tmpdir(), 'sparkport-e2e-batch-files'),
+      },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     try {

@@ -4,4 +4,5 @@ export * from './errors.ts';
 export * from './rest.ts';
 export * from './driver.ts';
 export * from './shared.ts';
+export * from './batches.ts';
 export { buildOpenApi } from './openapi.ts';

@@ -20,4 +20,4 @@ export function normaliseKind(name: string): CodeKind | 'shared' | undefined {
 }
 
 /** Kinds this server can run statements in today. */
-export const RUNNABLE_KINDS: readonly CodeKind[] = ['pyspark', 'sql'];
+export const RUNNABLE_KINDS: readonly CodeKind[] = ['pyspark', 'sql', 'spark'];

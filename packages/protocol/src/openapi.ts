@@ -4,6 +4,7 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox';
 import * as R from './rest.ts';
+import * as B from './batches.ts';
 import * as S from './shared.ts';
 
 interface Op {
@@ -34,6 +35,13 @@ export const OPERATIONS: Op[] = [
   { method: 'post', path: '/sessions/{id}/statements/{sid}/cancel', summary: 'Cancel a statement', ok: 200, response: R.MsgBody },
   { method: 'get', path: '/sessions/{id}/statements/{sid}/events', summary: 'Server-Sent Events: live output, progress, final result', ok: 200 },
   { method: 'post', path: '/sessions/{id}/completion', summary: 'Code completion', body: R.CompletionRequest, ok: 200, response: R.CompletionResponse },
+  { method: 'get', path: '/batches', summary: 'List batches (the list key is `sessions`, as in Livy)', ok: 200, response: B.BatchList, query: ['from', 'size'] },
+  { method: 'post', path: '/batches', summary: 'Submit a batch: spark-submit of a jar or Python file', body: B.CreateBatchRequest, ok: 201, response: B.Batch },
+  { method: 'get', path: '/batches/{id}', summary: 'Get a batch by id or name', ok: 200, response: B.Batch },
+  { method: 'get', path: '/batches/{id}/state', summary: 'Batch state', ok: 200, response: B.BatchStateBody },
+  { method: 'get', path: '/batches/{id}/log', summary: 'spark-submit output (stdout and stderr merged)', ok: 200, response: R.LogBody, query: ['from', 'size'] },
+  { method: 'post', path: '/batches/{id}/stop', summary: 'Kill a batch, keep it listed as killed', ok: 200, response: R.MsgBody },
+  { method: 'delete', path: '/batches/{id}', summary: 'Kill a batch and delete it', ok: 200, response: R.MsgBody },
   { method: 'get', path: '/sessions/{id}/shared', summary: 'List shared maps and datasets', ok: 200, response: S.SharedList },
   { method: 'get', path: '/sessions/{id}/shared/{name}', summary: 'Page through a map\'s keys or a dataset\'s rows', ok: 200, response: S.SharedPage, query: ['prefix', 'limit', 'cursor'] },
   { method: 'delete', path: '/sessions/{id}/shared/{name}', summary: 'Drop a map or dataset', ok: 200, response: R.MsgBody },

@@ -4,10 +4,12 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
+import type { BatchManager } from './domain/batch-manager.ts';
 import type { EventBus } from './domain/event-bus.ts';
 import type { SessionManager } from './domain/session-manager.ts';
 import { installErrorHandler } from './http/errors.ts';
 import { installJsonBodyParser } from './http/json-body.ts';
+import { batchRoutes } from './http/routes/batches.ts';
 import { sessionRoutes } from './http/routes/sessions.ts';
 import { sharedRoutes } from './http/routes/shared.ts';
 import type { SharedData } from './domain/shared-data.ts';
@@ -18,6 +20,7 @@ import { installSecurityHeaders } from './http/security.ts';
 export interface AppDeps {
   config: Config;
   sessions: SessionManager;
+  batches: BatchManager;
   bus: EventBus;
   shared: SharedData;
   sparkVersion: string | null;
@@ -40,5 +43,6 @@ export function buildApp(d: AppDeps): FastifyInstance {
   sessionRoutes(app, d.sessions, d.bus);
   statementRoutes(app, d.sessions, d.bus, d.config);
   sharedRoutes(app, d.sessions, d.shared);
+  batchRoutes(app, d.batches);
   return app;
 }

@@ -20,6 +20,8 @@ export interface Config {
     master: string;
     python: string;
     driverPackageDir: string;
+    /** The Scala interpreter helper behind kind spark (built by `npm run setup`), passed with --jars. */
+    scalaHelperJar: string;
     /** Applied to every session under the user's conf; users' conf wins. */
     defaultConf: Record<string, string>;
     defaultDriverMemory: string;
@@ -48,6 +50,18 @@ export interface Config {
     /** Local directories shared data may be saved to and loaded from (other URIs pass through). */
     allowedDirs: string[];
   };
+  batches: {
+    /** Local directories a batch's file, jars, pyFiles, files and archives may come from (Livy's livy.file.local-dir-whitelist); other URIs pass through. */
+    allowedDirs: string[];
+    /** Batches running at once; one more create is a 429. */
+    max: number;
+    /** How long a killed batch gets to exit after SIGTERM before SIGKILL. */
+    killTimeoutMs: number;
+    /** Lines of spark-submit output kept per batch (and stored when it ends). */
+    logLines: number;
+    /** The Spark distribution whose bin/spark-submit runs batches; null means the venv's pyspark. */
+    sparkHome: string | null;
+  };
   limits: {
     sharedValueBytes: number;
     sharedPageSize: number;
@@ -69,6 +83,7 @@ export function defaultConfig(): Config {
       master: 'local[*]',
       python: path.join(REPO_ROOT, '.venv', 'bin', 'python'),
       driverPackageDir: path.join(REPO_ROOT, 'driver'),
+      scalaHelperJar: path.join(REPO_ROOT, 'driver', 'scala', 'target', 'sparkport-scala.jar'),
       defaultConf: {
         'spark.ui.showConsoleProgress': 'false',
         'spark.sql.catalogImplementation': 'in-memory',
@@ -92,6 +107,7 @@ export function defaultConfig(): Config {
       reconcileIntervalMs: 1_000,
     },
     shared: { allowedDirs: [] },
+    batches: { allowedDirs: [], max: 8, killTimeoutMs: 10_000, logLines: 1000, sparkHome: null },
     limits: {
       sharedValueBytes: 1024 * 1024,
       sharedPageSize: 1000,
@@ -199,5 +215,7 @@ export function loadConfig(src: ConfigSources = {}): Config {
   c.dataDir = path.resolve(c.dataDir);
   if (!c.shared.allowedDirs.length) c.shared.allowedDirs = [path.join(c.dataDir, 'shared')];
   c.shared.allowedDirs = c.shared.allowedDirs.map((d) => path.resolve(d));
+  if (!c.batches.allowedDirs.length) c.batches.allowedDirs = [path.join(c.dataDir, 'batch-files')];
+  c.batches.allowedDirs = c.batches.allowedDirs.map((d) => path.resolve(d));
   return c;
 }

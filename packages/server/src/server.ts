@@ -8,12 +8,15 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import { BatchManager } from './domain/batch-manager.ts';
 import { EventBus } from './domain/event-bus.ts';
 import { Reconciler } from './domain/reconciler.ts';
 import { SessionManager } from './domain/session-manager.ts';
 import { SharedData } from './domain/shared-data.ts';
+import type { BatchLauncher } from './driver/batch-launcher.ts';
 import type { Launcher } from './driver/launcher.ts';
 import { DriverListener } from './driver/listener.ts';
+import { LocalBatchLauncher, venvSparkHome } from './driver/local-batch-launcher.ts';
 import { LocalLauncher } from './driver/local-launcher.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
@@ -22,12 +25,14 @@ export interface RunningServer {
   app: FastifyInstance;
   url: string;
   sessions: SessionManager;
+  batches: BatchManager;
   close(): Promise<void>;
 }
 
 export interface ServerParts {
   store?: Store;
   launcher?: Launcher;
+  batchLauncher?: BatchLauncher;
   clock?: Clock;
   log?: (msg: string) => void;
 }
@@ -64,9 +69,16 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     log,
   });
   sessions.recover();
+  const batches = new BatchManager({
+    store,
+    clock,
+    config,
+    launcher: parts.batchLauncher ?? new LocalBatchLauncher(config.batches.sparkHome ?? venvSparkHome(config.spark.python), config.spark.python),
+  });
+  batches.recover();
   const reconciler = new Reconciler(sessions, clock, config);
   reconciler.start();
-  const app = buildApp({ config, sessions, bus, shared: new SharedData(config), sparkVersion: detectSparkVersion(config.spark.python), log });
+  const app = buildApp({ config, sessions, batches, bus, shared: new SharedData(config), sparkVersion: detectSparkVersion(config.spark.python), log });
   await app.listen({ host: config.host, port: config.port });
   const a = app.server.address();
   const port = typeof a === 'object' && a ? a.port : config.port;
@@ -76,10 +88,11 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     app,
     url,
     sessions,
+    batches,
     close() {
       closing ??= (async () => {
         reconciler.stop();
-        await sessions.stopAll('server shutting down');
+        await Promise.all([sessions.stopAll('server shutting down'), batches.stopAll('server shutting down')]);
         await app.close();
         await listener.close();
         store.close();

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { buildApp } from '../src/app.ts';
 import { FakeClock } from '../src/clock.ts';
 import { defaultConfig, type Config } from '../src/config.ts';
+import { BatchManager } from '../src/domain/batch-manager.ts';
 import { EventBus } from '../src/domain/event-bus.ts';
 import { Reconciler } from '../src/domain/reconciler.ts';
 import { SessionManager } from '../src/domain/session-manager.ts';
@@ -15,12 +16,14 @@ import { SharedData } from '../src/domain/shared-data.ts';
 import { DriverListener } from '../src/driver/listener.ts';
 import { MemoryStore } from '../src/store/memory-store.ts';
 import type { Store } from '../src/store/store.ts';
+import { FakeBatchLauncher } from './fake-batch-launcher.ts';
 import { FakeLauncher } from './fake-driver.ts';
 
 export async function makeHarness(tweak: (c: Config) => void = () => undefined, store: Store = new MemoryStore()) {
   const config = defaultConfig();
   config.dataDir = mkdtempSync(path.join(os.tmpdir(), 'sparkport-test-'));
   config.shared.allowedDirs = [path.join(config.dataDir, 'shared')];
+  config.batches.allowedDirs = [path.join(config.dataDir, 'batch-files')];
   tweak(config);
   const clock = new FakeClock();
   const launcher = new FakeLauncher();
@@ -32,8 +35,11 @@ export async function makeHarness(tweak: (c: Config) => void = () => undefined, 
     store, clock, config, launcher, listener, bus, driverAddress: `127.0.0.1:${addr.port}`, log: (m) => logs.push(m),
   });
   sessions.recover();
+  const batchLauncher = new FakeBatchLauncher();
+  const batches = new BatchManager({ store, clock, config, launcher: batchLauncher });
+  batches.recover();
   const reconciler = new Reconciler(sessions, clock, config);
-  const app = buildApp({ config, sessions, bus, shared: new SharedData(config), sparkVersion: '4.1.2', log: (m) => logs.push(m) });
+  const app = buildApp({ config, sessions, batches, bus, shared: new SharedData(config), sparkVersion: '4.1.2', log: (m) => logs.push(m) });
   await app.ready();
   const json = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await app.inject({
@@ -54,9 +60,9 @@ export async function makeHarness(tweak: (c: Config) => void = () => undefined, 
   const waitState = (id: number, state: string) =>
     waitFor(async () => (await json('GET', `/sessions/${id}/state`)).body?.state === state, `session ${id} ${state}`);
   return {
-    app, config, clock, launcher, sessions, reconciler, store, logs, json, waitFor, waitState,
+    app, config, clock, launcher, sessions, batches, batchLauncher, reconciler, store, logs, json, waitFor, waitState,
     async close() {
-      await sessions.stopAll('test over');
+      await Promise.all([sessions.stopAll('test over'), batches.stopAll('test over')]);
       await app.close();
       await listener.close();
     },

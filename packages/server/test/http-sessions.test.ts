@@ -49,7 +49,12 @@ describe('sessions over HTTP', () => {
   test('kind aliases are normalised; R and unknown kinds are refused with a reason', async () => {
     const py = await h.json('POST', '/sessions', { kind: 'python' });
     assert.equal(py.body.kind, 'pyspark');
-    for (const [kind, re] of [['sparkr', /R .*not supported/], ['r', /not supported/], ['cobol', /Unknown session kind 'cobol'/], ['pyspark3', /Unknown/], ['spark', /Scala/]] as const) {
+    for (const kind of ['spark', 'scala']) {
+      const sc = await h.json('POST', '/sessions', { kind });
+      assert.equal(sc.status, 201, kind);
+      assert.equal(sc.body.kind, 'spark', `${kind} is Scala, canonically 'spark'`);
+    }
+    for (const [kind, re] of [['sparkr', /R .*not supported/], ['r', /not supported/], ['cobol', /Unknown session kind 'cobol'/], ['pyspark3', /Unknown/]] as const) {
       const r = await h.json('POST', '/sessions', { kind });
       assert.equal(r.status, 400, kind);
       assert.match(r.body.msg, re);

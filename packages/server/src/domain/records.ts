@@ -2,7 +2,7 @@
  * What the server persists. Names are the domain's own; the Livy view (http/livy-view.ts)
  * renames nothing important but fills in Livy's fixed keys.
  */
-import type { SessionKind, SessionState, StatementOutput, StatementState } from '@sparkport/protocol';
+import type { BatchState, SessionKind, SessionState, StatementOutput, StatementState } from '@sparkport/protocol';
 
 export interface SessionSpec {
   kind: SessionKind;
@@ -53,4 +53,41 @@ export interface StatementRecord {
   progress: number;
   started: number;
   completed: number;
+}
+
+/** A batch request once checked: local paths are resolved, defaults filled in. */
+export interface BatchSpec {
+  file: string;
+  className: string | null;
+  args: string[];
+  name: string | null;
+  proxyUser: string | null;
+  driverMemory: string | null;
+  driverCores: number;
+  executorMemory: string | null;
+  executorCores: number;
+  numExecutors: number;
+  queue: string | null;
+  conf: Record<string, string>;
+  jars: string[];
+  pyFiles: string[];
+  files: string[];
+  archives: string[];
+}
+
+export interface BatchRecord extends BatchSpec {
+  id: number;
+  owner: string | null;
+  state: BatchState;
+  stateReason: string | null;
+  stateChangedAt: number;
+  createdAt: number;
+  appId: string | null;
+  sparkUiUrl: string | null;
+  /** spark-submit's pid (and process group), while it runs. */
+  pid: number | null;
+  exitCode: number | null;
+  deleted: boolean;
+  /** spark-submit's output as the log endpoint shows it, stored when the batch ends. */
+  logTail: string[];
 }

@@ -16,6 +16,7 @@ import { DriverCallError, type DriverConnection } from '../driver/connection.ts'
 import type { Launcher } from '../driver/launcher.ts';
 import type { DriverListener } from '../driver/listener.ts';
 import { buildSubmitArgs, isLocalMaster } from '../driver/submit-args.ts';
+import { withScalaSupport } from '../driver/scala-support.ts';
 import type { Store } from '../store/store.ts';
 import { DomainError, conflict, invalid, notFound } from './errors.ts';
 import type { EventBus } from './event-bus.ts';
@@ -221,7 +222,7 @@ export class SessionManager {
         sessionId: rt.id,
         connect: this.d.driverAddress,
         token,
-        submitArgs: buildSubmitArgs(rt.record, rt.id, config, workDir),
+        submitArgs: withScalaSupport(buildSubmitArgs(rt.record, rt.id, config, workDir), config, workDir),
         workDir,
         env: isLocalMaster(config.spark.master) ? { SPARK_LOCAL_IP: '127.0.0.1' } : {},
       });

@@ -2,7 +2,7 @@
  * Session and statement lifecycles as data. Every state change goes through `checkTransition`,
  * so an illegal move is refused (a 409 at the edge) and never silently applied.
  */
-import type { SessionState, StatementState } from '@sparkport/protocol';
+import type { BatchState, SessionState, StatementState } from '@sparkport/protocol';
 import { conflict } from './errors.ts';
 
 export const SESSION_TRANSITIONS: Record<SessionState, readonly SessionState[]> = {
@@ -26,6 +26,22 @@ export const STATEMENT_TRANSITIONS: Record<StatementState, readonly StatementSta
   available: [],
   cancelled: [],
 };
+
+/**
+ * A batch runs once: spark-submit starts (`running` at once in client mode) and its exit decides:
+ * 0 is `success`, anything else `dead`, and a kill we asked for `killed`.
+ */
+export const BATCH_TRANSITIONS: Record<BatchState, readonly BatchState[]> = {
+  starting: ['running', 'dead', 'killed'],
+  recovering: ['running', 'success', 'dead', 'killed'],
+  running: ['success', 'dead', 'killed'],
+  success: [],
+  dead: [],
+  killed: [],
+};
+
+/** States in which a batch's spark-submit is (or is about to be) alive. */
+export const ACTIVE_BATCH_STATES: readonly BatchState[] = ['starting', 'recovering', 'running'];
 
 /** States in which a session accepts new statements. */
 export const ACCEPTS_STATEMENTS: readonly SessionState[] = ['starting', 'recovering', 'idle', 'busy', 'running'];

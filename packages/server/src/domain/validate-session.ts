@@ -7,7 +7,7 @@ import { DomainError, invalid } from './errors.ts';
 import type { SessionSpec } from './records.ts';
 import { parseTimeString } from './time-strings.ts';
 
-const MEMORY = /^\d+[kmgt]?b?$/i;
+export const MEMORY = /^\d+[kmgt]?b?$/i;
 
 export function resolveCodeKind(kind: string, context: string): CodeKind {
   const k = normaliseKind(kind);
@@ -16,7 +16,7 @@ export function resolveCodeKind(kind: string, context: string): CodeKind {
   }
   if (k === 'sparkr') throw new DomainError('UNSUPPORTED_KIND', 'R (kind sparkr) is not supported by Sparkport: use pyspark, sql or spark');
   if (!RUNNABLE_KINDS.includes(k)) {
-    throw new DomainError('UNSUPPORTED_KIND', `Scala (kind '${kind}') is not supported yet: use pyspark or sql`);
+    throw new DomainError('UNSUPPORTED_KIND', `Kind '${kind}' is not supported: use pyspark, sql or spark`);
   }
   return k;
 }

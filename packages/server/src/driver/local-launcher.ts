@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { DriverProcess, LaunchSpec, Launcher } from './launcher.ts';
+import { replClassDir } from './scala-support.ts';
 
 export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./[\]*-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
@@ -16,7 +17,7 @@ export class LocalLauncher implements Launcher {
   constructor(private readonly python: string, private readonly driverPackageDir: string) {}
 
   launch(spec: LaunchSpec): DriverProcess {
-    mkdirSync(spec.workDir, { recursive: true });
+    mkdirSync(replClassDir(spec.workDir), { recursive: true });
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...spec.env,

@@ -17,7 +17,12 @@ function driverAddressConf(cfg: Config): Record<string, string> {
   return cfg.driver.advertiseHost ? { 'spark.driver.host': cfg.driver.advertiseHost } : {};
 }
 
-export function buildSubmitArgs(spec: SessionSpec, sessionId: number, cfg: Config, workDir: string): string[] {
+/** The fields sessions and batches share: what spark-submit's own flags and conf carry. */
+export type SubmitSpec = Pick<SessionSpec,
+  'name' | 'proxyUser' | 'driverMemory' | 'driverCores' | 'executorMemory' | 'executorCores' | 'numExecutors' |
+  'queue' | 'conf' | 'jars' | 'pyFiles' | 'files' | 'archives'>;
+
+export function buildSubmitArgs(spec: SubmitSpec, sessionId: number, cfg: Config, workDir: string): string[] {
   const conf: Record<string, string> = {
     ...cfg.spark.defaultConf,
     'spark.app.name': spec.name ?? `sparkport-session-${sessionId}`,

@@ -1,8 +1,8 @@
 /**
  * Domain records → Livy's JSON, key for key. This is where compatibility lives.
  */
-import type { Session, Statement } from '@sparkport/protocol';
-import type { SessionRecord, StatementRecord } from '../domain/records.ts';
+import type { Batch, Session, Statement } from '@sparkport/protocol';
+import type { BatchRecord, SessionRecord, StatementRecord } from '../domain/records.ts';
 
 export function toLivySession(r: SessionRecord, log: string[]): Session {
   return {
@@ -41,5 +41,19 @@ export function toLivyStatement(s: StatementRecord, progress: number): Statement
     progress,
     started: s.started,
     completed: s.completed,
+  };
+}
+
+/** Livy's Batch: the keys pylivy and Livy's own clients read, and no more. */
+export function toLivyBatch(r: BatchRecord, log: string[]): Batch {
+  return {
+    id: r.id,
+    name: r.name,
+    owner: r.owner,
+    proxyUser: r.proxyUser,
+    state: r.state,
+    appId: r.appId,
+    appInfo: { driverLogUrl: null, sparkUiUrl: r.sparkUiUrl, executorLogUrls: null },
+    log: log.slice(-10),
   };
 }

@@ -1,4 +1,4 @@
-import type { SessionRecord, StatementRecord } from '../domain/records.ts';
+import type { BatchRecord, SessionRecord, StatementRecord } from '../domain/records.ts';
 import type { Store } from './store.ts';
 
 const clone = <T>(x: T): T => structuredClone(x);
@@ -7,6 +7,8 @@ export class MemoryStore implements Store {
   private nextId = 0;
   private sessions = new Map<number, SessionRecord>();
   private statements = new Map<number, StatementRecord[]>();
+  private nextBatch = 0;
+  private batches = new Map<number, BatchRecord>();
 
   nextSessionId(): number { return this.nextId++; }
   insertSession(s: SessionRecord): void {
@@ -39,5 +41,18 @@ export class MemoryStore implements Store {
     return [...(this.statements.get(sessionId) ?? [])].sort((a, b) => a.id - b.id).map(clone);
   }
   countStatements(sessionId: number): number { return this.statements.get(sessionId)?.length ?? 0; }
+  nextBatchId(): number { return this.nextBatch++; }
+  insertBatch(b: BatchRecord): void {
+    if (this.batches.has(b.id)) throw new Error(`batch ${b.id} exists`);
+    this.batches.set(b.id, clone(b));
+  }
+  updateBatch(b: BatchRecord): void { if (this.batches.has(b.id)) this.batches.set(b.id, clone(b)); }
+  getBatch(id: number): BatchRecord | undefined {
+    const b = this.batches.get(id);
+    return b && clone(b);
+  }
+  listBatches(): BatchRecord[] {
+    return [...this.batches.values()].filter((b) => !b.deleted).sort((a, b) => a.id - b.id).map(clone);
+  }
   close(): void {}
 }

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { SessionRecord, StatementRecord } from '../domain/records.ts';
+import type { BatchRecord, SessionRecord, StatementRecord } from '../domain/records.ts';
 import type { Store } from './store.ts';
 
 const MIGRATIONS: string[] = [
@@ -14,6 +14,8 @@ const MIGRATIONS: string[] = [
    CREATE TABLE sessions (id INTEGER PRIMARY KEY, deleted INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL);
    CREATE TABLE statements (session_id INTEGER NOT NULL, id INTEGER NOT NULL, data TEXT NOT NULL,
      PRIMARY KEY (session_id, id));`,
+  `INSERT INTO counters VALUES ('batch', 0);
+   CREATE TABLE batches (id INTEGER PRIMARY KEY, deleted INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL);`,
 ];
 
 export class SqliteStore implements Store {
@@ -41,6 +43,11 @@ export class SqliteStore implements Store {
       getStatement: db.prepare(`SELECT data FROM statements WHERE session_id = ? AND id = ?`),
       listStatements: db.prepare(`SELECT data FROM statements WHERE session_id = ? ORDER BY id`),
       countStatements: db.prepare(`SELECT COUNT(*) AS n FROM statements WHERE session_id = ?`),
+      nextBatchId: db.prepare(`UPDATE counters SET value = value + 1 WHERE name = 'batch' RETURNING value - 1 AS id`),
+      insertBatch: db.prepare(`INSERT INTO batches (id, deleted, data) VALUES (?, ?, ?)`),
+      updateBatch: db.prepare(`UPDATE batches SET deleted = ?, data = ? WHERE id = ?`),
+      getBatch: db.prepare(`SELECT data FROM batches WHERE id = ?`),
+      listBatches: db.prepare(`SELECT data FROM batches WHERE deleted = 0 ORDER BY id`),
     };
   }
 
@@ -75,6 +82,16 @@ export class SqliteStore implements Store {
   }
   countStatements(sessionId: number): number {
     return (this.stmts.countStatements.get(sessionId) as { n: number }).n;
+  }
+  nextBatchId(): number { return (this.stmts.nextBatchId.get() as { id: number }).id; }
+  insertBatch(b: BatchRecord): void { this.stmts.insertBatch.run(b.id, b.deleted ? 1 : 0, JSON.stringify(b)); }
+  updateBatch(b: BatchRecord): void { this.stmts.updateBatch.run(b.deleted ? 1 : 0, JSON.stringify(b), b.id); }
+  getBatch(id: number): BatchRecord | undefined {
+    const row = this.stmts.getBatch.get(id) as { data: string } | undefined;
+    return row && JSON.parse(row.data);
+  }
+  listBatches(): BatchRecord[] {
+    return (this.stmts.listBatches.all() as { data: string }[]).map((r) => JSON.parse(r.data));
   }
   close(): void { this.db.close(); }
 }

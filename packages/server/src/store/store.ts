@@ -2,7 +2,7 @@
  * The state store port. SQLite by default (sqlite-store.ts); memory-store.ts for unit tests.
  * Both pass the same conformance suite (test/store.test.ts).
  */
-import type { SessionRecord, StatementRecord } from '../domain/records.ts';
+import type { BatchRecord, SessionRecord, StatementRecord } from '../domain/records.ts';
 
 export interface Store {
   /** Ids are never reused, even after a restart or a rejected create. */
@@ -17,5 +17,12 @@ export interface Store {
   getStatement(sessionId: number, id: number): StatementRecord | undefined;
   listStatements(sessionId: number): StatementRecord[];
   countStatements(sessionId: number): number;
+  /** Batch ids are a counter of their own, with the same never-reused rule. */
+  nextBatchId(): number;
+  insertBatch(b: BatchRecord): void;
+  updateBatch(b: BatchRecord): void;
+  getBatch(id: number): BatchRecord | undefined;
+  /** All batches not deleted, ascending id. */
+  listBatches(): BatchRecord[];
   close(): void;
 }

@@ -1,0 +1,59 @@
+/**
+ * Batch bodies (`/batches`): Livy's CreateBatchRequest and Batch object, field for field. A
+ * batch is one spark-submit run of a jar or a Python file; it has no statements.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { AppInfo } from './rest.ts';
+import { BATCH_STATES } from './states.ts';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const StringList = Type.Array(Type.String());
+
+export const CreateBatchRequest = Type.Object(
+  {
+    file: Type.String({ minLength: 1, description: 'The jar or Python file to run: a local path inside batches.allowedDirs, or a URI (hdfs://, s3a://, local:, …)' }),
+    className: Type.Optional(Type.String({ minLength: 1, description: 'Main class of a jar' })),
+    args: Type.Optional(StringList),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    proxyUser: Type.Optional(Type.String()),
+    jars: Type.Optional(StringList),
+    pyFiles: Type.Optional(StringList),
+    files: Type.Optional(StringList),
+    archives: Type.Optional(StringList),
+    driverMemory: Type.Optional(Type.String()),
+    driverCores: Type.Optional(Type.Integer({ minimum: 0 })),
+    executorMemory: Type.Optional(Type.String()),
+    executorCores: Type.Optional(Type.Integer({ minimum: 0 })),
+    numExecutors: Type.Optional(Type.Integer({ minimum: 0 })),
+    queue: Type.Optional(Type.String()),
+    conf: Type.Optional(Type.Record(Type.String(), Type.String())),
+  },
+  { additionalProperties: false, $id: 'CreateBatchRequest' },
+);
+export type CreateBatchRequest = Static<typeof CreateBatchRequest>;
+
+export const Batch = Type.Object(
+  {
+    id: Type.Integer(),
+    name: Nullable(Type.String()),
+    owner: Nullable(Type.String()),
+    proxyUser: Nullable(Type.String()),
+    state: Type.Union(BATCH_STATES.map((s) => Type.Literal(s))),
+    appId: Nullable(Type.String()),
+    appInfo: AppInfo,
+    log: StringList,
+  },
+  { $id: 'Batch' },
+);
+export type Batch = Static<typeof Batch>;
+
+/** Livy names the list `sessions` for batches too; clients read that key. */
+export const BatchList = Type.Object({
+  from: Type.Integer(),
+  total: Type.Integer(),
+  sessions: Type.Array(Batch),
+});
+export type BatchList = Static<typeof BatchList>;
+
+export const BatchStateBody = Type.Object({ id: Type.Integer(), state: Type.Union(BATCH_STATES.map((s) => Type.Literal(s))) });
+export type BatchStateBody = Static<typeof BatchStateBody>;
