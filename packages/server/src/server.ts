@@ -76,7 +76,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     launcher: parts.batchLauncher ?? new LocalBatchLauncher(config.batches.sparkHome ?? venvSparkHome(config.spark.python), config.spark.python),
   });
   batches.recover();
-  const reconciler = new Reconciler(sessions, clock, config);
+  const reconciler = new Reconciler(sessions, clock, config, batches);
   reconciler.start();
   const app = buildApp({ config, sessions, batches, bus, shared: new SharedData(config), sparkVersion: detectSparkVersion(config.spark.python), log });
   await app.listen({ host: config.host, port: config.port });

@@ -38,7 +38,7 @@ export async function makeHarness(tweak: (c: Config) => void = () => undefined, 
   const batchLauncher = new FakeBatchLauncher();
   const batches = new BatchManager({ store, clock, config, launcher: batchLauncher });
   batches.recover();
-  const reconciler = new Reconciler(sessions, clock, config);
+  const reconciler = new Reconciler(sessions, clock, config, batches);
   const app = buildApp({ config, sessions, batches, bus, shared: new SharedData(config), sparkVersion: '4.1.2', log: (m) => logs.push(m) });
   await app.ready();
   const json = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {

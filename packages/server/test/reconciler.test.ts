@@ -4,6 +4,7 @@
  * calls `clock.advance`; the reconciler only acts when a test calls `reconciler.tick()`.
  */
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import type { Config } from '../src/config.ts';
 import { makeHarness } from './harness.ts';
@@ -201,6 +202,19 @@ describe('reconciler', () => {
     assert.equal((await hh.json('GET', `/sessions/${stopped}`)).status, 404);
     assert.equal((await hh.json('GET', `/sessions/${crashed}`)).status, 404);
     assert.deepEqual(await listed(hh), []);
+  });
+
+  test('a finished batch stays listed for sessions.stateRetainMs, then disappears; a running one stays', async () => {
+    const hh = await harness((c) => { c.sessions.stateRetainMs = 10 * MINUTE; });
+    const file = path.join(hh.config.batches.allowedDirs[0]!, 'job.py');
+    const done = (await hh.json('POST', '/batches', { file })).body.id;
+    hh.batchLauncher.last().exit(0);
+    const running = (await hh.json('POST', '/batches', { file })).body.id;
+    await hh.waitFor(async () => (await hh.json('GET', `/batches/${done}`)).body.state === 'success', 'batch success');
+    hh.clock.advance(10 * MINUTE + SECOND);
+    await hh.reconciler.tick();
+    assert.equal((await hh.json('GET', `/batches/${done}`)).status, 404);
+    assert.equal((await hh.json('GET', `/batches/${running}`)).body.state, 'running');
   });
 
   test('sessions.max: one more create is 429 with Retry-After and TOO_MANY_SESSIONS; finished sessions free a slot', async () => {

@@ -5,15 +5,21 @@
  */
 import type { Clock, Timer } from '../clock.ts';
 import type { Config } from '../config.ts';
+import type { BatchManager } from './batch-manager.ts';
 import type { SessionManager } from './session-manager.ts';
-import { ACTIVE_SESSION_STATES } from './state-machine.ts';
+import { ACTIVE_BATCH_STATES, ACTIVE_SESSION_STATES } from './state-machine.ts';
 import { parseTimeString } from './time-strings.ts';
 
 export class Reconciler {
   private timer?: Timer;
   private running = false;
 
-  constructor(private readonly sessions: SessionManager, private readonly clock: Clock, private readonly cfg: Config) {}
+  constructor(
+    private readonly sessions: SessionManager,
+    private readonly clock: Clock,
+    private readonly cfg: Config,
+    private readonly batches?: BatchManager,
+  ) {}
 
   start(): void {
     const loop = () => {
@@ -57,6 +63,12 @@ export class Reconciler {
         }
       }
       await Promise.all(doomed.map((d) => this.sessions.delete(d.id, d.reason).catch(() => undefined)));
+      // Finished batches are kept for the same retention period as sessions, then forgotten.
+      for (const b of this.batches?.list() ?? []) {
+        if (!ACTIVE_BATCH_STATES.includes(b.record.state) && now - b.record.stateChangedAt > s.stateRetainMs) {
+          await this.batches!.delete(b.id).catch(() => undefined);
+        }
+      }
       return doomed;
     } finally {
       this.running = false;
