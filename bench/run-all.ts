@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, results printed and written to bench/results.json. */
 import { roundtrip } from './roundtrip.ts';
+import { scalaBench } from './scala.ts';
 import { sessionStart } from './session-start.ts';
 import { sseLatency } from './sse-latency.ts';
 import { sharedBench } from './shared.ts';
@@ -8,3 +9,4 @@ await roundtrip();
 await sseLatency();
 await sessionStart();
 await sharedBench();
+await scalaBench();

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Installs whatever is missing, and nothing else: npm packages, the Python virtual environment
-// with the pinned pyspark and the driver's dependencies. Quick when everything is in place:
+// with the pinned pyspark and the driver's dependencies, the Scala helper jar. Quick when everything is in place:
 // each step compares a hash of its inputs with the stamp it left last time.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -66,5 +66,53 @@ if (!stampOk(pyStamp, pyHash)) {
   say('installing Python packages (pyspark is about 450 MB the first time)');
   run(py, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', reqs]);
   writeFileSync(pyStamp, pyHash);
+}
+// 5. The Scala helper behind `kind: spark` (driver/scala), compiled by the Scala compiler in
+// pyspark's own jars, so it always matches the Scala version of the Spark driver it runs in.
+const scalaDir = path.join(root, 'driver', 'scala');
+const scalaJar = path.join(scalaDir, 'target', 'sparkport-scala.jar');
+const scalaStamp = path.join(scalaDir, 'target', '.sparkport-setup');
+const listScala = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+  e.isDirectory() ? listScala(path.join(dir, e.name)) : e.name.endsWith('.scala') ? [path.join(dir, e.name)] : []);
+const scalaSources = listScala(path.join(scalaDir, 'src')).sort();
+const pysparkDir = spawnSync(py, ['-c', 'import os, pyspark; print(os.path.dirname(pyspark.__file__))'], { encoding: 'utf8' });
+if (pysparkDir.status !== 0) fail(`cannot find pyspark in ${venv}: ${pysparkDir.stderr}`);
+const sparkJars = path.join(pysparkDir.stdout.trim(), 'jars');
+const compilerJar = readdirSync(sparkJars).find((f) => /^scala-compiler-.*\.jar$/.test(f));
+if (!compilerJar) fail(`no scala-compiler jar in ${sparkJars}`);
+const scalaHash = createHash('sha256')
+  .update(compilerJar)
+  .update(scalaSources.map((f) => `${path.relative(scalaDir, f)}\0${hashOf(f)}`).join('\n'))
+  .digest('hex');
+if (!stampOk(scalaStamp, scalaHash) || !existsSync(scalaJar)) {
+  say(`compiling the Scala helper with ${compilerJar}`);
+  mkdirSync(path.dirname(scalaJar), { recursive: true });
+  const classes = path.join(scalaDir, 'target', 'classes');
+  rmSync(classes, { recursive: true, force: true });
+  mkdirSync(classes);
+  run('java', ['-cp', path.join(sparkJars, '*'), 'scala.tools.nsc.Main', '-usejavacp', '-deprecation', '-d', classes, ...scalaSources]);
+  // Built beside and renamed, so a running server never launches a driver with half a jar.
+  run('jar', ['cf', `${scalaJar}.tmp`, '-C', classes, '.']);
+  renameSync(`${scalaJar}.tmp`, scalaJar);
+  writeFileSync(scalaStamp, scalaHash);
+}
+// 6. The real Livy clients the end-to-end tests drive (`--livy-clients`, which npm test passes), in
+// their own virtual environment: sparkmagic brings Jupyter and pandas, which .venv must not carry.
+if (process.argv.includes('--livy-clients')) {
+  const cvenv = path.join(root, '.venv-clients');
+  const cpy = path.join(cvenv, 'bin', 'python');
+  const creqs = path.join(root, 'test', 'livy-clients', 'requirements.txt');
+  const cStamp = path.join(cvenv, '.sparkport-setup');
+  const cHash = hashOf(creqs);
+  if (!existsSync(cpy)) {
+    say('creating the virtual environment for the Livy clients in .venv-clients');
+    run(process.env.PYTHON ?? 'python3', ['-m', 'venv', cvenv]);
+  }
+  if (!stampOk(cStamp, cHash)) {
+    say('installing the Livy clients (sparkmagic, livy) for the end-to-end tests');
+    // --no-deps: the list is complete and pinned (see the file for why sparkmagic needs that).
+    run(cpy, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '--no-deps', '-r', creqs]);
+    writeFileSync(cStamp, cHash);
+  }
 }
 say('ready');

@@ -1,7 +1,7 @@
 """Runs statements with Livy's semantics (fake_shell.py), improved where Livy breaks.
 
 Spark is optional here: with `spark_session=None` everything but `kind: sql`
-works, which is how the unit tests run.
+and `kind: spark` works, which is how the unit tests run.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any, Callable, Optional, Union
 from . import magics, outputs, protocol, sqlrun, tracebacks
 from .capture import Capture
 from .interrupts import InterruptGate
+from .scala import ScalaRunner
 
 log = logging.getLogger("sparkport.driver")
 
@@ -74,6 +75,7 @@ class Executor:
         self.spark_session = spark_session
         self.gate = gate or InterruptGate()
         self.send = send
+        self.scala = ScalaRunner(spark_session, self.limits, send)
         # %matplot renders off-screen; set before user code can import pyplot.
         os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -85,6 +87,8 @@ class Executor:
         try:
             if kind == "sql":
                 return sqlrun.run(self.spark_session, code, statement_id, self.limits, self.gate)
+            if kind == "spark":
+                return self.scala.execute(request_id, statement_id, code, self.gate)
             return self._execute_python(request_id, statement_id, code)
         except KeyboardInterrupt:
             self.gate.armed = False

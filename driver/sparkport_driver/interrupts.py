@@ -30,8 +30,20 @@ class InterruptGate:
         # Called (on the main thread, from the handler) when a SIGINT arrives while
         # armed, e.g. to cancel the statement's Spark jobs for a SIGINT sent from outside.
         self.on_interrupt: Optional[Callable[[], None]] = None
+        # Set while a statement runs inside the JVM (Scala): raising would only abandon the
+        # py4j call and leave the JVM thread running, so SIGINTs call this instead.
+        self.on_foreign_interrupt: Optional[Callable[[], None]] = None
 
     def handler(self, signum, frame) -> None:
+        foreign = self.on_foreign_interrupt
+        if foreign is not None:
+            for callback in (self.on_interrupt, foreign):
+                if callback is not None:
+                    try:
+                        callback()
+                    except Exception:
+                        pass
+            return
         if not self.armed:
             return
         if self.on_interrupt is not None:

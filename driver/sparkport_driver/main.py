@@ -363,12 +363,15 @@ class Driver:
             try:
                 m = req.msg
                 code = m["code"]
-                candidates = completion.complete(
-                    self.executor.globals if self.executor else {},
-                    code,
-                    m.get("cursor", len(code)),
-                    m.get("kind", "pyspark"),
-                )
+                if m.get("kind") == "spark" and self.executor is not None:
+                    candidates = self.executor.scala.complete(code, m.get("cursor", len(code)))
+                else:
+                    candidates = completion.complete(
+                        self.executor.globals if self.executor else {},
+                        code,
+                        m.get("cursor", len(code)),
+                        m.get("kind", "pyspark"),
+                    )
                 self.transport.send(protocol.reply_ok(req.id, {"candidates": candidates}))
             except Exception as e:
                 log.exception("completion failed")

@@ -22,7 +22,7 @@ INTERNAL = "INTERNAL"
 
 SHARED_TYPES = ("shared_list", "shared_put", "shared_get", "shared_delete", "shared_scan", "shared_save", "shared_load")
 REQUEST_TYPES = ("execute", "cancel", "complete", "ping", "shutdown") + SHARED_TYPES
-STATEMENT_KINDS = ("pyspark", "sql")
+STATEMENT_KINDS = ("pyspark", "sql", "spark")
 
 
 class ProtocolError(Exception):
@@ -112,7 +112,7 @@ def parse_request(line: bytes | str) -> Request:
         if not isinstance(kind, str):
             raise bad("execute needs a string 'kind'")
         if kind not in STATEMENT_KINDS:
-            raise bad(f"unsupported statement kind '{kind}': this driver runs 'pyspark' and 'sql'")
+            raise bad(f"unsupported statement kind '{kind}': this driver runs 'pyspark', 'sql' and 'spark'")
     elif mtype == "cancel":
         if not _is_int(msg.get("target")):
             raise bad("cancel needs an integer 'target'")

@@ -238,6 +238,14 @@ def test_complete(session):
     assert session.srv.wait_reply(rid, 5)[0]["result"] == {"candidates": ["range("]}
 
 
+def test_scala_without_its_helper_jar_is_an_interpreter_error(session):
+    # This driver runs without driver/scala's jar (the server always passes it with --jars).
+    out = session.output("1 + 1", kind="spark")
+    assert out["status"] == "error" and out["ename"] == "InterpreterError", out
+    assert "not on the driver's class path" in out["evalue"]
+    assert session.text("1 + 1") == "2"
+
+
 def test_shutdown_exits_zero(session):
     rid = session.srv.request("shutdown")
     reply, _ = session.srv.wait_reply(rid, 10)

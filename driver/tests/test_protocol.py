@@ -77,9 +77,14 @@ def test_bad_fields_of_known_request_become_a_reply():
 
 
 def test_unsupported_kind_is_a_bad_message_reply():
-    msg = err('{"type":"execute","id":4,"statement_id":1,"kind":"spark","code":"1"}').to_message()
+    msg = err('{"type":"execute","id":4,"statement_id":1,"kind":"sparkr","code":"1"}').to_message()
     assert msg["ok"] is False and msg["error"]["code"] == "BAD_MESSAGE"
-    assert "spark" in msg["error"]["message"] and "pyspark" in msg["error"]["message"]
+    assert "sparkr" in msg["error"]["message"] and "pyspark" in msg["error"]["message"]
+
+
+def test_spark_is_a_statement_kind():
+    req = protocol.parse_request('{"type":"execute","id":4,"statement_id":1,"kind":"spark","code":"1+1"}')
+    assert req.msg["kind"] == "spark"
 
 
 def test_encode_is_one_line_and_strict_json():
