@@ -19,36 +19,50 @@ def quote(part: Any) -> str:
     return urllib.parse.quote(str(part), safe="")
 
 
+def _error_from(e: urllib.error.HTTPError) -> SparkportError:
+    text = e.read().decode("utf-8", "replace")
+    try:
+        err = json.loads(text)
+    except ValueError:
+        err = {}
+    if not isinstance(err, dict):
+        # Livy answers some errors with a bare JSON string: that string is the message.
+        err = {"msg": str(err)}
+    return SparkportError(e.code, err.get("code", f"HTTP_{e.code}"), err.get("msg", text or e.reason))
+
+
 class Http:
     def __init__(self, base_url: Optional[str] = None, headers: Optional[dict] = None, timeout: float = 330.0):
         self.base_url = (base_url or os.environ.get("SPARKPORT_URL") or "http://127.0.0.1:8998").rstrip("/")
         self.headers = dict(headers or {})
+        # Longer than the server's longest ?wait= (300 s), so a long poll is never cut short here.
         self.timeout = timeout
 
-    def request(self, method: str, path: str, body: Any = NO_BODY, params: Optional[dict] = None) -> Any:
+    def _url(self, path: str, params: Optional[dict]) -> str:
         url = self.base_url + path
-        if params:
-            q = {k: v for k, v in params.items() if v is not None}
-            if q:
-                url += "?" + urllib.parse.urlencode(q)
+        q = {k: v for k, v in (params or {}).items() if v is not None}
+        return url + "?" + urllib.parse.urlencode(q) if q else url
+
+    def open(self, method: str, path: str, body: Any = NO_BODY, params: Optional[dict] = None, headers: Optional[dict] = None):
+        """The raw response (for streams); HTTP errors and unreachable servers raised as ours."""
         data = None
-        headers = dict(self.headers)
+        h = dict(self.headers)
+        h.update(headers or {})
         if body is not NO_BODY:
             data = json.dumps(body).encode("utf-8")
-            headers["Content-Type"] = "application/json"
-        req = urllib.request.Request(url, data=data, method=method, headers=headers)
+            h["Content-Type"] = "application/json"
+        req = urllib.request.Request(self._url(path, params), data=data, method=method, headers=h)
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as res:
-                text = res.read().decode("utf-8")
+            return urllib.request.urlopen(req, timeout=self.timeout)
         except urllib.error.HTTPError as e:
-            text = e.read().decode("utf-8", "replace")
-            try:
-                err = json.loads(text)
-            except ValueError:
-                err = {}
-            if not isinstance(err, dict):
-                err = {"msg": str(err)}
-            raise SparkportError(e.code, err.get("code", f"HTTP_{e.code}"), err.get("msg", text or e.reason)) from None
+            raise _error_from(e) from None
         except (urllib.error.URLError, OSError) as e:
             raise NetworkError(f"cannot reach {self.base_url}: {e}") from None
+
+    def request(self, method: str, path: str, body: Any = NO_BODY, params: Optional[dict] = None) -> Any:
+        with self.open(method, path, body, params) as res:
+            try:
+                text = res.read().decode("utf-8")
+            except OSError as e:
+                raise NetworkError(f"connection to {self.base_url} lost: {e}") from None
         return json.loads(text) if text else None

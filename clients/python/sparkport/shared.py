@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 from typing import Any, Iterator, Optional
 
 from .errors import SparkportError
@@ -19,7 +20,7 @@ class SharedRdd:
         if not m:
             raise ValueError(f"session URL must look like http://host:8998/sessions/<id>, got {session_url!r}")
         self.http = http or Http(m.group(1))
-        self.session = m.group(2)
+        self.session = urllib.parse.unquote(m.group(2))
         self.name = name
 
     @property

@@ -3,13 +3,21 @@
  * (a session until it is ready, a statement until it is done) done with long polls, not loops
  * of sleeps.
  */
-import type { CreateSessionRequest, Session, Statement } from '@sparkport/protocol';
+import type { Batch, CreateBatchRequest, CreateSessionRequest, Session, Statement, StatementEvent } from '@sparkport/protocol';
+import * as batches from './batches.ts';
 import { SparkportError } from './errors.ts';
 import { makeSettings, type ClientSettings } from './http.ts';
 import * as api from './sessions.ts';
+import { SharedRdd } from './shared.ts';
 
 const FINISHED = ['available', 'cancelled'];
 const SESSION_DONE = ['dead', 'killed', 'error', 'success'];
+export const BATCH_DONE = ['success', 'dead', 'killed', 'error'];
+const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
+  const done = () => { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); };
+  const t = setTimeout(done, ms);
+  signal?.addEventListener('abort', done, { once: true });
+});
 
 export class SparkportClient {
   readonly settings: Required<ClientSettings>;
@@ -28,8 +36,59 @@ export class SparkportClient {
   getStatement(id: api.SessionRef, sid: number) { return api.getStatement(this.settings, id, sid); }
   cancel(id: api.SessionRef, sid: number) { return api.cancelStatement(this.settings, id, sid); }
   complete(id: api.SessionRef, code: string, kind?: string, cursor?: number) { return api.complete(this.settings, id, code, kind, cursor); }
-  statementEvents(id: api.SessionRef, sid: number, signal?: AbortSignal) { return api.statementEvents(this.settings, id, sid, signal); }
+  /** The statement's live stream: `statement`, then `output` / `progress` / `state` as they happen, `done` last. */
+  statementEvents(id: api.SessionRef, sid: number, signal?: AbortSignal) {
+    return api.statementEvents(this.settings, id, sid, signal) as AsyncGenerator<StatementEvent>;
+  }
   sessionEvents(id: api.SessionRef, signal?: AbortSignal) { return api.sessionEvents(this.settings, id, signal); }
+
+  /** A named shared map of a session, with the client's settings (headers, fetch). */
+  shared(id: api.SessionRef, name: string): SharedRdd {
+    return new SharedRdd(`${this.settings.baseUrl}/sessions/${encodeURIComponent(String(id))}`, name, {
+      headers: this.settings.headers,
+      fetch: this.settings.fetch,
+    });
+  }
+
+  listBatches(from?: number, size?: number) { return batches.listBatches(this.settings, from, size); }
+  createBatch(body: CreateBatchRequest) { return batches.createBatch(this.settings, body); }
+  getBatch(id: batches.BatchRef) { return batches.getBatch(this.settings, id); }
+  batchState(id: batches.BatchRef) { return batches.getBatchState(this.settings, id); }
+  batchLog(id: batches.BatchRef, from?: number, size?: number) { return batches.getBatchLog(this.settings, id, from, size); }
+  deleteBatch(id: batches.BatchRef) { return batches.deleteBatch(this.settings, id); }
+  stopBatch(id: batches.BatchRef) { return batches.stopBatch(this.settings, id); }
+
+  /** Waits until the batch has ended (success, dead or killed) and returns it. */
+  async waitForBatch(id: batches.BatchRef, timeoutMs = 3_600_000, intervalMs = 500): Promise<Batch> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const b = await this.getBatch(id);
+      if (BATCH_DONE.includes(b.state)) return b;
+      if (Date.now() > end) throw new SparkportError(504, 'TIMEOUT', `Batch ${b.id} still ${b.state} after ${timeoutMs} ms`);
+      await sleep(intervalMs);
+    }
+  }
+
+  /**
+   * The batch's log lines as they are written, until it ends (`tail -f`). The log is laid out as
+   * Livy's ("stdout: ", lines, "\nstderr: ", lines), so new lines land in the middle: each poll
+   * reads the whole kept log and yields what each section gained.
+   */
+  async *followBatchLog(id: batches.BatchRef, opts: { intervalMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<string> {
+    const seen = [0, 0];
+    for (;;) {
+      const done = BATCH_DONE.includes((await this.batchState(id)).state);
+      const sections = splitLivyLog((await this.batchLog(id, 0, -1)).log);
+      for (const i of [0, 1]) {
+        // Fewer lines than already seen: the server's copy was replaced (the stored tail after a restart).
+        if (sections[i]!.length < seen[i]!) seen[i] = 0;
+        for (const line of sections[i]!.slice(seen[i])) yield line;
+        seen[i] = sections[i]!.length;
+      }
+      if (done || opts.signal?.aborted) return;
+      await sleep(opts.intervalMs ?? 500, opts.signal);
+    }
+  }
 
   /** Waits until the session is idle (ready); throws if it ends instead. */
   async waitForSession(id: api.SessionRef, timeoutMs = 300_000, onState?: (s: Session) => void): Promise<Session> {
@@ -62,4 +121,11 @@ export class SparkportClient {
     const st = await api.submitStatement(this.settings, id, code, kind, Math.min(30, timeoutMs / 1000));
     return FINISHED.includes(st.state) ? st : this.waitForStatement(id, st.id, timeoutMs);
   }
+}
+
+/** Livy's log layout → [stdout lines, stderr lines], without the two marker lines. */
+export function splitLivyLog(log: string[]): [string[], string[]] {
+  const start = log[0] === 'stdout: ' ? 1 : 0;
+  const mark = log.indexOf('\nstderr: ');
+  return mark < 0 ? [log.slice(start), []] : [log.slice(start, mark), log.slice(mark + 1)];
 }

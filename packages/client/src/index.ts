@@ -1,8 +1,13 @@
-export { SparkportClient } from './client.ts';
+export { SparkportClient, BATCH_DONE, splitLivyLog } from './client.ts';
 export { SparkportError, NetworkError } from './errors.ts';
 export { makeSettings, type ClientSettings } from './http.ts';
 export * as api from './sessions.ts';
+export * as batchApi from './batches.ts';
 export type { SessionRef } from './sessions.ts';
-export type { Session, Statement, StatementOutput, CreateSessionRequest } from '@sparkport/protocol';
+export type { BatchRef } from './batches.ts';
+export type {
+  Batch, BatchList, CreateBatchRequest, CreateSessionRequest, LogBody, Session, SharedItem, SharedPage, Statement,
+  StatementEvent, StatementOutput,
+} from '@sparkport/protocol';
 export { SharedRdd } from './shared.ts';
 export * as sharedApi from './shared.ts';

@@ -3,9 +3,11 @@
  * the SSE iterator, and typed errors.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeHarness } from '../../server/test/harness.ts';
-import { NetworkError, SparkportClient, SparkportError } from '../src/index.ts';
+import { NetworkError, SparkportClient, SparkportError, splitLivyLog } from '../src/index.ts';
 
 describe('SparkportClient', () => {
   let h: Awaited<ReturnType<typeof makeHarness>>;
@@ -53,5 +55,55 @@ describe('SparkportClient', () => {
     await assert.rejects(c.createSession({ kind: 'cobol' }), (e: unknown) => e instanceof SparkportError && e.status === 400);
     const dead = new SparkportClient('http://127.0.0.1:1');
     await assert.rejects(dead.version(), (e: unknown) => e instanceof NetworkError);
+  });
+
+  test('batches: create, list, get, state, log, follow, wait, delete', async () => {
+    const dir = h.config.batches.allowedDirs[0]!;
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'job.py');
+    writeFileSync(file, 'print(1)\n');
+    const b = await c.createBatch({ file, args: ['a'], name: 'client-batch' });
+    assert.equal(typeof b.id, 'number');
+    assert.ok(['starting', 'running'].includes(b.state));
+    assert.ok((await c.listBatches()).sessions.some((x) => x.id === b.id));
+    assert.equal((await c.getBatch('client-batch')).id, b.id);
+    const proc = h.batchLauncher.last();
+    proc.print('line one');
+    const lines: string[] = [];
+    const follow = (async () => { for await (const l of c.followBatchLog(b.id, { intervalMs: 10 })) lines.push(l); })();
+    await h.waitFor(() => lines.includes('line one'), 'first line followed');
+    proc.print('line two');
+    proc.exit(0);
+    const done = await c.waitForBatch(b.id, 5_000, 10);
+    assert.equal(done.state, 'success');
+    await follow;
+    assert.ok(lines.indexOf('line one') < lines.indexOf('line two'), lines.join('|'));
+    assert.deepEqual(await c.batchState(b.id), { id: b.id, state: 'success' });
+    const log = await c.batchLog(b.id, 0, 1000);
+    assert.equal(log.id, b.id);
+    assert.ok(log.log.includes('line two'));
+    assert.deepEqual(await c.deleteBatch(b.id), { msg: 'deleted' });
+    await assert.rejects(c.getBatch(b.id), (e: unknown) => e instanceof SparkportError && e.status === 404 && e.code === 'BATCH_NOT_FOUND');
+    await assert.rejects(c.createBatch({ file: '/etc/passwd' }), (e: unknown) => e instanceof SparkportError && e.status === 403);
+  });
+
+  test('cancel, completion and shared maps through the client', async () => {
+    const s = await c.createSession({ kind: 'pyspark' });
+    await c.waitForSession(s.id);
+    const st = await c.submit(s.id, 'sleep:5000');
+    assert.deepEqual(await c.cancel(s.id, st.id), { msg: 'canceled' });
+    const end = await c.waitForStatement(s.id, st.id, 5_000);
+    assert.equal(end.state, 'cancelled');
+    assert.ok(Array.isArray((await c.complete(s.id, 'spark.ran')).candidates));
+    const m = c.shared(s.id, 'client_map');
+    await m.set('k', { v: 1 });
+    assert.deepEqual(await m.get('k'), { v: 1 });
+    await c.deleteSession(s.id);
+  });
+
+  test('Livy log layout splits into its stdout and stderr lines', () => {
+    assert.deepEqual(splitLivyLog(['stdout: ', 'a', 'b', '\nstderr: ', 'e']), [['a', 'b'], ['e']]);
+    assert.deepEqual(splitLivyLog(['stdout: ', '\nstderr: ']), [[], []]);
+    assert.deepEqual(splitLivyLog(['only line']), [['only line'], []]);
   });
 });
