@@ -3,7 +3,7 @@
  * batch is one spark-submit run of a jar or a Python file; it has no statements.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { AppInfo } from './rest.ts';
+import { AppInfo, SUBMIT_FIELDS } from './rest.ts';
 import { BATCH_STATES } from './states.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -14,19 +14,7 @@ export const CreateBatchRequest = Type.Object(
     file: Type.String({ minLength: 1, description: 'The jar or Python file to run: a local path inside batches.allowedDirs, or a URI (hdfs://, s3a://, local:, …)' }),
     className: Type.Optional(Type.String({ minLength: 1, description: 'Main class of a jar' })),
     args: Type.Optional(StringList),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    proxyUser: Type.Optional(Type.String()),
-    jars: Type.Optional(StringList),
-    pyFiles: Type.Optional(StringList),
-    files: Type.Optional(StringList),
-    archives: Type.Optional(StringList),
-    driverMemory: Type.Optional(Type.String()),
-    driverCores: Type.Optional(Type.Integer({ minimum: 0 })),
-    executorMemory: Type.Optional(Type.String()),
-    executorCores: Type.Optional(Type.Integer({ minimum: 0 })),
-    numExecutors: Type.Optional(Type.Integer({ minimum: 0 })),
-    queue: Type.Optional(Type.String()),
-    conf: Type.Optional(Type.Record(Type.String(), Type.String())),
+    ...SUBMIT_FIELDS,
   },
   { additionalProperties: false, $id: 'CreateBatchRequest' },
 );

@@ -9,22 +9,27 @@ const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const StringList = Type.Array(Type.String());
 const StringMap = Type.Record(Type.String(), Type.String());
 
+/** The spark-submit fields sessions and batches share, as Livy gives both. */
+export const SUBMIT_FIELDS = {
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  proxyUser: Type.Optional(Type.String()),
+  jars: Type.Optional(StringList),
+  pyFiles: Type.Optional(StringList),
+  files: Type.Optional(StringList),
+  archives: Type.Optional(StringList),
+  driverMemory: Type.Optional(Type.String()),
+  driverCores: Type.Optional(Type.Integer({ minimum: 0 })),
+  executorMemory: Type.Optional(Type.String()),
+  executorCores: Type.Optional(Type.Integer({ minimum: 0 })),
+  numExecutors: Type.Optional(Type.Integer({ minimum: 0 })),
+  queue: Type.Optional(Type.String()),
+  conf: Type.Optional(StringMap),
+};
+
 export const CreateSessionRequest = Type.Object(
   {
     kind: Type.Optional(Type.String({ description: 'pyspark|python, sql, spark|scala, or omitted for a shared session' })),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    proxyUser: Type.Optional(Type.String()),
-    jars: Type.Optional(StringList),
-    pyFiles: Type.Optional(StringList),
-    files: Type.Optional(StringList),
-    archives: Type.Optional(StringList),
-    driverMemory: Type.Optional(Type.String()),
-    driverCores: Type.Optional(Type.Integer({ minimum: 0 })),
-    executorMemory: Type.Optional(Type.String()),
-    executorCores: Type.Optional(Type.Integer({ minimum: 0 })),
-    numExecutors: Type.Optional(Type.Integer({ minimum: 0 })),
-    queue: Type.Optional(Type.String()),
-    conf: Type.Optional(StringMap),
+    ...SUBMIT_FIELDS,
     heartbeatTimeoutInSecond: Type.Optional(Type.Integer({ minimum: 0 })),
     ttl: Type.Optional(Type.String()),
     idleTimeout: Type.Optional(Type.String()),

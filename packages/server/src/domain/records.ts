@@ -4,9 +4,8 @@
  */
 import type { BatchState, SessionKind, SessionState, StatementOutput, StatementState } from '@sparkport/protocol';
 
-export interface SessionSpec {
-  kind: SessionKind;
-  name: string | null;
+/** What sessions and batches both hand to spark-submit. */
+export interface SubmitSpec {
   proxyUser: string | null;
   driverMemory: string | null;
   driverCores: number;
@@ -19,6 +18,11 @@ export interface SessionSpec {
   pyFiles: string[];
   files: string[];
   archives: string[];
+}
+
+export interface SessionSpec extends SubmitSpec {
+  kind: SessionKind;
+  name: string | null;
   heartbeatTimeoutInSecond: number;
   ttl: string | null;
   idleTimeout: string | null;
@@ -56,23 +60,11 @@ export interface StatementRecord {
 }
 
 /** A batch request once checked: local paths are resolved, defaults filled in. */
-export interface BatchSpec {
+export interface BatchSpec extends SubmitSpec {
   file: string;
   className: string | null;
   args: string[];
   name: string | null;
-  proxyUser: string | null;
-  driverMemory: string | null;
-  driverCores: number;
-  executorMemory: string | null;
-  executorCores: number;
-  numExecutors: number;
-  queue: string | null;
-  conf: Record<string, string>;
-  jars: string[];
-  pyFiles: string[];
-  files: string[];
-  archives: string[];
 }
 
 export interface BatchRecord extends BatchSpec {

@@ -6,8 +6,7 @@ import { normaliseKind, RUNNABLE_KINDS, type CodeKind, type CreateSessionRequest
 import { DomainError, invalid } from './errors.ts';
 import type { SessionSpec } from './records.ts';
 import { parseTimeString } from './time-strings.ts';
-
-export const MEMORY = /^\d+[kmgt]?b?$/i;
+import { validateSubmitFields } from './validate-submit.ts';
 
 export function resolveCodeKind(kind: string, context: string): CodeKind {
   const k = normaliseKind(kind);
@@ -24,39 +23,15 @@ export function resolveCodeKind(kind: string, context: string): CodeKind {
 export function validateSessionRequest(req: CreateSessionRequest, blockedConf: string[], checkPath: (p: string) => void = () => undefined): SessionSpec {
   for (const p of Object.values(req.preload ?? {})) checkPath(p.path);
   const kind = req.kind === undefined ? 'shared' : req.kind === 'shared' ? 'shared' : resolveCodeKind(req.kind, 'session');
-  if (req.name !== undefined && /^\d+$/.test(req.name)) {
-    throw invalid(`Invalid session name '${req.name}': a name can't be all digits (it would clash with ids)`);
-  }
   for (const field of ['ttl', 'idleTimeout'] as const) {
     const v = req[field];
     if (v !== undefined && parseTimeString(v) === undefined) {
       throw invalid(`Invalid ${field} '${v}': use a number with a unit, e.g. 30s, 10m, 2h (no unit means milliseconds)`);
     }
   }
-  for (const field of ['driverMemory', 'executorMemory'] as const) {
-    const v = req[field];
-    if (v !== undefined && !MEMORY.test(v)) throw invalid(`Invalid ${field} '${v}': use a size such as 512m or 2g`);
-  }
-  const conf = req.conf ?? {};
-  const blocked = Object.keys(conf).filter((k) => blockedConf.includes(k));
-  if (blocked.length) {
-    throw invalid(`Blocked configuration values in session conf: ${blocked.join(', ')} (the server sets these)`);
-  }
   return {
+    ...validateSubmitFields(req, 'session', blockedConf),
     kind,
-    name: req.name ?? null,
-    proxyUser: req.proxyUser ?? null,
-    driverMemory: req.driverMemory ?? null,
-    driverCores: req.driverCores ?? 0,
-    executorMemory: req.executorMemory ?? null,
-    executorCores: req.executorCores ?? 0,
-    numExecutors: req.numExecutors ?? 0,
-    queue: req.queue ?? null,
-    conf,
-    jars: req.jars ?? [],
-    pyFiles: req.pyFiles ?? [],
-    files: req.files ?? [],
-    archives: req.archives ?? [],
     heartbeatTimeoutInSecond: req.heartbeatTimeoutInSecond ?? 0,
     ttl: req.ttl ?? null,
     idleTimeout: req.idleTimeout ?? null,

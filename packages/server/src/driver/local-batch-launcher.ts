@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readlinkSync, realpathSync } from '
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { lookupAppId, parseAppLine, uiUrl } from './app-info.ts';
+import { ExitLatch } from './exit-latch.ts';
 import type { AppInfoUpdate, BatchLaunchSpec, BatchLauncher, BatchProcess } from './batch-launcher.ts';
 
 /** The pyspark package directory of a venv's python: it is a complete SPARK_HOME. */
@@ -65,17 +66,10 @@ export class LocalBatchLauncher implements BatchLauncher {
       detached: true,
     });
 
-    let exited = false;
-    let exitInfo: [number | null, string | null] | undefined;
-    const exitCbs: ((code: number | null, signal: string | null) => void)[] = [];
+    const exit = new ExitLatch();
     const outputCbs: ((stream: 'stdout' | 'stderr', line: string) => void)[] = [];
     const infoCbs: ((info: AppInfoUpdate) => void)[] = [];
-    const onExit = (code: number | null, signal: string | null) => {
-      if (exited) return;
-      exited = true;
-      exitInfo = [code, signal];
-      for (const cb of exitCbs) cb(code, signal);
-    };
+    const onExit = exit.fire;
     // 'close' waits for the pipes to drain, so the last lines are in the log before the exit;
     // but a leftover grandchild could hold them open, so the exit counts after a short wait.
     child.on('close', onExit);
@@ -100,7 +94,7 @@ export class LocalBatchLauncher implements BatchLauncher {
         info({ sparkUiUrl: ui });
         if (!appId) {
           void lookupAppId(ui).then((id) => {
-            if (id && !appId && !exited) {
+            if (id && !appId && !exit.exited) {
               appId = id;
               info({ appId });
             }
@@ -117,15 +111,12 @@ export class LocalBatchLauncher implements BatchLauncher {
 
     return {
       get pid() { return child.pid; },
-      get exited() { return exited; },
+      get exited() { return exit.exited; },
       onOutput: (cb) => outputCbs.push(cb),
-      onExit: (cb) => {
-        if (exitInfo) cb(...exitInfo);
-        else exitCbs.push(cb);
-      },
+      onExit: (cb) => exit.on(cb),
       onAppInfo: (cb) => infoCbs.push(cb),
       kill: (signal) => {
-        if (!exited && child.pid) killGroup(child.pid, signal);
+        if (!exit.exited && child.pid) killGroup(child.pid, signal);
       },
     };
   }

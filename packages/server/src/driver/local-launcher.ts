@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { ExitLatch } from './exit-latch.ts';
 import type { DriverProcess, LaunchSpec, Launcher } from './launcher.ts';
 import { replClassDir } from './scala-support.ts';
 
@@ -42,19 +43,11 @@ export class LocalLauncher implements Launcher {
       // driver still exits when the server goes, because its connection drops.
       detached: true,
     });
-    let exited = false;
-    const exitCbs: ((code: number | null, signal: string | null) => void)[] = [];
-    let exitInfo: [number | null, string | null] | undefined;
-    const onExit = (code: number | null, signal: string | null) => {
-      if (exited) return;
-      exited = true;
-      exitInfo = [code, signal];
-      for (const cb of exitCbs) cb(code, signal);
-    };
-    child.on('exit', onExit);
+    const exit = new ExitLatch();
+    child.on('exit', exit.fire);
     child.on('error', (e) => {
       outputCbs.forEach((cb) => cb('stderr', `failed to start driver: ${e.message}`));
-      onExit(127, null);
+      exit.fire(127, null);
     });
     const outputCbs: ((stream: 'stdout' | 'stderr', line: string) => void)[] = [];
     for (const name of ['stdout', 'stderr'] as const) {
@@ -62,14 +55,11 @@ export class LocalLauncher implements Launcher {
     }
     return {
       get pid() { return child.pid; },
-      get exited() { return exited; },
+      get exited() { return exit.exited; },
       onOutput: (cb) => outputCbs.push(cb),
-      onExit: (cb) => {
-        if (exitInfo) cb(...exitInfo);
-        else exitCbs.push(cb);
-      },
+      onExit: (cb) => exit.on(cb),
       kill: (signal) => {
-        if (!exited) child.kill(signal);
+        if (!exit.exited) child.kill(signal);
       },
     };
   }
