@@ -35,7 +35,7 @@ export const COMMANDS: Record<string, Spec> = {
       'no-wait': { type: 'boolean' },
       timeout: { type: 'string' },
     },
-    summary: 'create a session (-k pyspark (default)|sql|shared, -n NAME, -c key=value, --no-wait)',
+    summary: 'create a session (-k pyspark (default)|spark|sql|shared, -n NAME, -c key=value, --no-wait)',
   },
   'sessions show': { args: ['session'], options: {}, summary: 'one session' },
   'sessions log': { args: ['session'], options: { size: { type: 'string' } }, summary: "a session's driver log" },
