@@ -75,7 +75,7 @@ class Executor:
         self.spark_session = spark_session
         self.gate = gate or InterruptGate()
         self.send = send
-        self.scala = ScalaRunner(spark_session, self.limits, send)
+        self.scala = ScalaRunner(spark_session, self.limits, send, self.globals.get("shared"))
         # %matplot renders off-screen; set before user code can import pyplot.
         os.environ.setdefault("MPLBACKEND", "Agg")
 

@@ -20,7 +20,7 @@ import threading
 import time
 from typing import Any, Callable, Optional
 
-from . import outputs, protocol, scala_blocks, tracebacks
+from . import outputs, protocol, scala_blocks, shared_bridge, tracebacks
 from .interrupts import InterruptGate
 from .magics import MagicError
 
@@ -37,8 +37,9 @@ class InterpreterUnavailable(Exception):
 
 
 class ScalaRunner:
-    def __init__(self, spark: Any, limits: outputs.Limits, send: Optional[Send] = None):
+    def __init__(self, spark: Any, limits: outputs.Limits, send: Optional[Send] = None, shared: Any = None):
         self._spark = spark
+        self._shared = shared
         self._limits = limits
         self._send = send
         self._helper: Any = None
@@ -144,8 +145,9 @@ class ScalaRunner:
             )
         log.info("starting the Scala interpreter")
         t0 = time.monotonic()
+        bridge = shared_bridge.start(self._spark, self._shared) if self._shared is not None else None
         try:
-            helper = cls(self._spark._jsparkSession)
+            helper = cls(self._spark._jsparkSession, bridge)
         except Py4JError as e:
             log.exception("the Scala interpreter failed to start")
             raise InterpreterUnavailable(_java_message(e)) from None

@@ -24,8 +24,13 @@ import scala.tools.nsc.interpreter.shell.{Accumulator, ReplCompletion}
  *
  * Calls are serialised by one lock: the compiler is not thread-safe, and completion may
  * arrive while a statement runs.
+ *
+ * `shared` is the session's shared maps, served by the Python driver through `sharedBridge`
+ * (null: `shared` exists but every call fails).
  */
-final class ScalaInterpreter(session: SparkSession) {
+final class ScalaInterpreter(session: SparkSession, sharedBridge: SharedBridge) {
+  def this(session: SparkSession) = this(session, null)
+
   private val lock = new ReentrantLock()
   private val capture = new CaptureBuffer
   private val console = new PrintStream(capture, true, UTF_8)
@@ -64,6 +69,7 @@ final class ScalaInterpreter(session: SparkSession) {
     val setup = Seq(
       () => i.bind("spark", session.getClass.getName, session, List("@transient")),
       () => i.bind("sc", "org.apache.spark.SparkContext", session.sparkContext, List("@transient")),
+      () => i.bind("shared", "sparkport.SharedMaps", new SharedMaps(sharedBridge), List("@transient")),
       () => i.interpret(
         """import org.apache.spark.SparkContext._
           |import spark.implicits._
