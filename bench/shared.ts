@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { SHAREABLE_RDD_CLASS } from '../test/fixtures/shareable-rdd.ts';
 import { ROOT, call, idleSession, record, startServer, summarise } from './lib.ts';
 
 const SIZES = [1_000, 10_000, 100_000];
@@ -15,16 +16,7 @@ const SAMPLES = 500;
 /** The seed's class is given this long per get before we call its size broken. */
 const SEED_GET_LIMIT_MS = 60_000;
 
-const SEED_CLASS = `class ShareableRdd():
-    def __init__(self):
-        self.data = sc.parallelize([])
-
-    def get(self, key):
-        return self.data.filter(lambda row: row[0] == key).take(1)
-
-    def set(self, key, value):
-        new_key = sc.parallelize([[key, value]])
-        self.data = self.data.union(new_key)
+const SEED_CLASS = `${SHAREABLE_RDD_CLASS}
 
 srdd = ShareableRdd()`;
 

@@ -45,22 +45,28 @@ def is_magic_line(line: str) -> bool:
     return line.lstrip().startswith("%")
 
 
-def parse(line: str, lineno: int = 1) -> Magic:
-    """Parse and compile a magic line up front, so a bad one stops the block before anything runs.
-
-    Raises MagicError for an unknown or empty magic, SyntaxError for a bad expression.
-    """
+def split_magic(line: str, known: tuple = KNOWN) -> tuple[str, str]:
+    """`%name expr` → (name, expr), with the same errors for every language."""
     body = line.strip()[1:]
     parts = body.split(None, 1)
     if not parts:
         raise MagicError("UnknownMagic", "magic command not specified")
     name = parts[0]
-    if name not in KNOWN:
+    if name not in known:
         raise MagicError("UnknownMagic", f"unknown magic command '{name}'")
     expr = parts[1].strip() if len(parts) > 1 else ""
     if not expr:
         example = "plt" if name == "matplot" else "df"
         raise MagicError("UsageError", f"%{name} needs an expression, e.g. %{name} {example}")
+    return name, expr
+
+
+def parse(line: str, lineno: int = 1) -> Magic:
+    """Parse and compile a magic line up front, so a bad one stops the block before anything runs.
+
+    Raises MagicError for an unknown or empty magic, SyntaxError for a bad expression.
+    """
+    name, expr = split_magic(line)
     try:
         tree = ast.parse(expr, "<stdin>", "eval")
     except SyntaxError as e:

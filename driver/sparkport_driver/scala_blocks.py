@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
-from .magics import MagicError, is_magic_line
+from .magics import MagicError, is_magic_line, split_magic
 
 KNOWN = ("json", "table")
 
@@ -31,16 +31,7 @@ Chunk = Union[CodeChunk, MagicChunk]
 
 
 def parse_magic(text: str, line: int) -> MagicChunk:
-    body = text.strip()[1:]
-    parts = body.split(None, 1)
-    if not parts:
-        raise MagicError("UnknownMagic", "magic command not specified")
-    name = parts[0]
-    if name not in KNOWN:
-        raise MagicError("UnknownMagic", f"unknown magic command '{name}'")
-    expr = parts[1].strip() if len(parts) > 1 else ""
-    if not expr:
-        raise MagicError("UsageError", f"%{name} needs an expression, e.g. %{name} df")
+    name, expr = split_magic(text, KNOWN)
     return MagicChunk(name, expr, line)
 
 

@@ -4,18 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { SHAREABLE_RDD_CLASS } from '../fixtures/shareable-rdd.ts';
 import { api, run, text, waitForState } from './helpers.ts';
 
-const SHAREABLE_RDD = `class ShareableRdd():
-    def __init__(self):
-        self.data = sc.parallelize([])
-
-    def get(self, key):
-        return self.data.filter(lambda row: row[0] == key).take(1)
-
-    def set(self, key, value):
-        new_key = sc.parallelize([[key, value]])
-        self.data = self.data.union(new_key)
+const SHAREABLE_RDD = `${SHAREABLE_RDD_CLASS}
 
 srdd = ShareableRdd()
 srdd.set('ak', 'Alaska')

@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
+import { SHAREABLE_RDD_CLASS } from '../fixtures/shareable-rdd.ts';
 import { api, run, sharedSession, text } from './helpers.ts';
 
 describe('shared data', () => {
@@ -126,7 +127,7 @@ describe('shared data', () => {
   });
 
   test('the seed\'s ShareableRdd still runs unchanged next to the real thing', async () => {
-    const seed = await run(s, "class ShareableRdd():\n    def __init__(self):\n        self.data = sc.parallelize([])\n\n    def get(self, key):\n        return self.data.filter(lambda row: row[0] == key).take(1)\n\n    def set(self, key, value):\n        new_key = sc.parallelize([[key, value]])\n        self.data = self.data.union(new_key)\n\nsrdd2 = ShareableRdd()\nsrdd2.set('ak', 'Alaska')\nsrdd2.get('ak')");
+    const seed = await run(s, `${SHAREABLE_RDD_CLASS}\n\nsrdd2 = ShareableRdd()\nsrdd2.set('ak', 'Alaska')\nsrdd2.get('ak')`);
     assert.equal(text(seed), "[['ak', 'Alaska']]");
   });
 });
