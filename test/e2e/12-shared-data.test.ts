@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { SHAREABLE_RDD_CLASS } from '../fixtures/shareable-rdd.ts';
-import { api, run, sharedSession, text } from './helpers.ts';
+import { api, run, sharedSession, text, waitForState } from './helpers.ts';
 
 describe('shared data', () => {
   let s: number;
@@ -79,6 +79,14 @@ describe('shared data', () => {
     const ds = await api('POST', `/sessions/${s}/shared/sq2/load`, { path: `${dir}/squares` });
     assert.equal(ds.body.kind, 'dataset');
     assert.equal(ds.body.count, 25);
+    // A new session can start with saved data already loaded.
+    const pre = await api('POST', '/sessions', { kind: 'sql', preload: { states: { path: `${dir}/states`, format: 'json', as: 'map' }, squares: { path: `${dir}/squares` } } });
+    assert.equal(pre.status, 201, JSON.stringify(pre.body));
+    await waitForState(pre.body.id, ['idle']);
+    assert.equal((await api('GET', `/sessions/${pre.body.id}/shared/states/ak`)).body.value, 'Alaska');
+    const preSql = await run(pre.body.id, 'SELECT count(*) FROM squares');
+    assert.deepEqual(preSql.output.data['application/json'].data, [[25]]);
+    await api('DELETE', `/sessions/${pre.body.id}`);
     const outside = await api('POST', `/sessions/${s}/shared/states/save`, { path: '/etc/sparkport-states' });
     assert.equal(outside.status, 403);
     assert.match(outside.body.msg, /allowed directories/);

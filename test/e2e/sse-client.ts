@@ -1,26 +1,15 @@
 /**
- * A minimal SSE reader for tests: yields {event, data, at} as each event arrives.
+ * SSE for tests: the client library's parser, with the time each event arrived (the live-output
+ * tests compare arrival times).
  */
+import { makeSettings } from '../../packages/client/src/index.ts';
+import { sse } from '../../packages/client/src/sse.ts';
+
 export interface SseEvent { event: string; data: any; at: number }
 
 export async function* readSse(url: string, signal?: AbortSignal): AsyncGenerator<SseEvent> {
-  const res = await fetch(url, { signal, headers: { Accept: 'text/event-stream' } });
-  if (!res.ok || !res.body) throw new Error(`SSE ${url} answered ${res.status}`);
-  const decoder = new TextDecoder();
-  let buf = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buf += decoder.decode(chunk, { stream: true });
-    let sep;
-    while ((sep = buf.indexOf('\n\n')) >= 0) {
-      const block = buf.slice(0, sep);
-      buf = buf.slice(sep + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event: ')) event = line.slice(7);
-        else if (line.startsWith('data: ')) data.push(line.slice(6));
-      }
-      if (data.length) yield { event, data: JSON.parse(data.join('\n')), at: performance.now() };
-    }
+  const u = new URL(url);
+  for await (const ev of sse(makeSettings(u.origin), u.pathname + u.search, signal)) {
+    yield { event: ev.event, data: ev.data, at: performance.now() };
   }
 }
