@@ -17,6 +17,9 @@ const totals = { passed: 0, failed: 0 };
 const files = (dir) => existsSync(path.join(root, dir))
   ? readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(dir, f))
   : [];
+// Tests say what they are by their folder, in every package and language: test/unit (no
+// process, no port), test/http (the app in-process, fake drivers), test/e2e (real Spark).
+const packageTests = (kind) => readdirSync(path.join(root, 'packages')).flatMap((p) => files(`packages/${p}/test/${kind}`));
 
 function runTee(cmd, args, env = {}) {
   return new Promise((resolve) => {
@@ -62,18 +65,17 @@ if (!only || only === 'unit') {
     const r = spawnSync(path.join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
     return { passed: r.status === 0 ? 1 : 0, failed: r.status === 0 ? 0 : 1, code: 0 };
   });
-  const unit = readdirSync(path.join(root, 'packages')).flatMap((p) => files(`packages/${p}/test`));
-  await step('unit tests (TypeScript)', async () => {
-    const r = await runTee('node', ['--import', tsx, '--test', '--test-reporter=tap', ...unit]);
+  await step('unit and in-process HTTP tests (TypeScript)', async () => {
+    const r = await runTee('node', ['--import', tsx, '--test', '--test-reporter=tap', ...packageTests('unit'), ...packageTests('http')]);
     return { ...count(r.out, 'node'), code: r.code };
   });
   await step('unit and driver tests (Python)', async () => {
-    const r = await runTee(path.join(root, '.venv/bin/python'), ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'driver/tests'],
+    const r = await runTee(path.join(root, '.venv/bin/python'), ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'driver/test'],
       { SPARK_LOCAL_IP: '127.0.0.1' });
     return { ...count(r.out, 'pytest'), code: r.code };
   });
   await step('Python client unit tests', async () => {
-    const r = await runTee(path.join(root, '.venv/bin/python'), ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'clients/python/tests']);
+    const r = await runTee(path.join(root, '.venv/bin/python'), ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'clients/python/test']);
     return { ...count(r.out, 'pytest'), code: r.code };
   });
 }

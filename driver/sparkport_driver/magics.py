@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import Any
 
-from . import outputs
+from . import outputs, tables
 
 KNOWN = ("json", "table", "matplot")
 
@@ -107,12 +107,12 @@ def _json(value: Any, limits: outputs.Limits) -> MagicResult:
 
 def _table(value: Any, limits: outputs.Limits) -> MagicResult:
     try:
-        table, truncated = outputs.table_value(value, limits)
-    except outputs.TableTypeError as e:
+        table, truncated = tables.table_value(value, limits)
+    except tables.TableTypeError as e:
         raise MagicError("TypeError", str(e)) from None
     except outputs.ConversionError as e:
         raise MagicError("ValueError", f"%table: {e}") from None
-    return MagicResult({outputs.TABLE_MIME: table}, truncated)
+    return MagicResult({tables.TABLE_MIME: table}, truncated)
 
 
 def _matplot(value: Any) -> MagicResult:

@@ -9,19 +9,25 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
-PROTOCOL_VERSION = 1
+from .spec import ERROR_CODES, PROTOCOL_VERSION, RECEIVED, SENT
 
 # Error codes, PROTOCOL.md section 5.
-BAD_MESSAGE = "BAD_MESSAGE"
-UNKNOWN_TYPE = "UNKNOWN_TYPE"
-BAD_TOKEN = "BAD_TOKEN"
-BAD_PROTOCOL = "BAD_PROTOCOL"
-NOT_READY = "NOT_READY"
-UNKNOWN_TARGET = "UNKNOWN_TARGET"
-INTERNAL = "INTERNAL"
+BAD_MESSAGE = ERROR_CODES.BAD_MESSAGE
+UNKNOWN_TYPE = ERROR_CODES.UNKNOWN_TYPE
+BAD_TOKEN = ERROR_CODES.BAD_TOKEN
+BAD_PROTOCOL = ERROR_CODES.BAD_PROTOCOL
+NOT_READY = ERROR_CODES.NOT_READY
+UNKNOWN_TARGET = ERROR_CODES.UNKNOWN_TARGET
+INTERNAL = ERROR_CODES.INTERNAL
+# Shared-data requests (PROTOCOL.md section 4).
+NOT_FOUND = ERROR_CODES.NOT_FOUND
+WRONG_KIND = ERROR_CODES.WRONG_KIND
+BAD_REQUEST = ERROR_CODES.BAD_REQUEST
+IO_ERROR = ERROR_CODES.IO_ERROR
 
-SHARED_TYPES = ("shared_list", "shared_put", "shared_get", "shared_delete", "shared_scan", "shared_save", "shared_load")
-REQUEST_TYPES = ("execute", "cancel", "complete", "ping", "shutdown") + SHARED_TYPES
+# `welcome` only answers the handshake and `error` is a notice: neither is a request.
+REQUEST_TYPES = tuple(t for t in RECEIVED if t not in (RECEIVED.welcome, RECEIVED.error))
+SHARED_TYPES = tuple(t for t in REQUEST_TYPES if t.startswith("shared_"))
 STATEMENT_KINDS = ("pyspark", "sql", "spark")
 
 
@@ -93,7 +99,7 @@ def parse_request(line: bytes | str) -> Request:
         raise ProtocolError(BAD_MESSAGE, "message has no 'type'", rid)
     if not isinstance(mtype, str):
         raise ProtocolError(BAD_MESSAGE, "'type' must be a string", rid)
-    if mtype == "error":
+    if mtype == RECEIVED.error:
         raise ServerNotice(msg)
     if mtype not in REQUEST_TYPES:
         raise ProtocolError(UNKNOWN_TYPE, f"unknown request type '{mtype}'", rid)
@@ -103,7 +109,7 @@ def parse_request(line: bytes | str) -> Request:
     def bad(text: str) -> ProtocolError:
         return ProtocolError(BAD_MESSAGE, text, rid, as_reply=True)
 
-    if mtype == "execute":
+    if mtype == RECEIVED.execute:
         if not _is_int(msg.get("statement_id")):
             raise bad("execute needs an integer 'statement_id'")
         if not isinstance(msg.get("code"), str):
@@ -113,10 +119,10 @@ def parse_request(line: bytes | str) -> Request:
             raise bad("execute needs a string 'kind'")
         if kind not in STATEMENT_KINDS:
             raise bad(f"unsupported statement kind '{kind}': this driver runs 'pyspark', 'sql' and 'spark'")
-    elif mtype == "cancel":
+    elif mtype == RECEIVED.cancel:
         if not _is_int(msg.get("target")):
             raise bad("cancel needs an integer 'target'")
-    elif mtype == "complete":
+    elif mtype == RECEIVED.complete:
         code = msg.get("code")
         if not isinstance(code, str):
             raise bad("complete needs a string 'code'")
@@ -129,15 +135,28 @@ def parse_request(line: bytes | str) -> Request:
     return Request(mtype, rid, msg)
 
 
+def check_welcome(msg: dict) -> None:
+    """Refuse a `welcome` the driver could not trust (PROTOCOL.md section 3) with BAD_MESSAGE."""
+    if not _is_int(msg.get("session_id")):
+        raise ProtocolError(BAD_MESSAGE, "welcome needs an integer 'session_id'")
+    limits = msg.get("limits")
+    if not isinstance(limits, dict):
+        raise ProtocolError(BAD_MESSAGE, "welcome needs an object 'limits'")
+    for field in ("rows", "text_bytes"):
+        value = limits.get(field)
+        if not _is_int(value) or value < 0:
+            raise ProtocolError(BAD_MESSAGE, f"welcome 'limits.{field}' must be a non-negative integer")
+
+
 # ---- builders ------------------------------------------------------------------------------
 
 def hello(token: str, pid: int, python: str) -> dict:
-    return {"type": "hello", "token": token, "pid": pid, "protocol": PROTOCOL_VERSION, "python": python}
+    return {"type": SENT.hello, "token": token, "pid": pid, "protocol": PROTOCOL_VERSION, "python": python}
 
 
 def ready(app_id: Optional[str], spark_ui_url: Optional[str], spark_version: str, master: str) -> dict:
     return {
-        "type": "ready",
+        "type": SENT.ready,
         "app_id": app_id,
         "spark_ui_url": spark_ui_url,
         "spark_version": spark_version,
@@ -146,27 +165,27 @@ def ready(app_id: Optional[str], spark_ui_url: Optional[str], spark_version: str
 
 
 def fatal(message: str, traceback_lines: list[str]) -> dict:
-    return {"type": "fatal", "message": message, "traceback": traceback_lines}
+    return {"type": SENT.fatal, "message": message, "traceback": traceback_lines}
 
 
 def reply_ok(re: int, result: Optional[dict] = None) -> dict:
-    return {"type": "reply", "re": re, "ok": True, "result": result if result is not None else {}}
+    return {"type": SENT.reply, "re": re, "ok": True, "result": result if result is not None else {}}
 
 
 def reply_error(re: int, code: str, message: str) -> dict:
-    return {"type": "reply", "re": re, "ok": False, "error": {"code": code, "message": message}}
+    return {"type": SENT.reply, "re": re, "ok": False, "error": {"code": code, "message": message}}
 
 
 def error_message(code: str, message: str, re: Optional[int] = None) -> dict:
-    return {"type": "error", "re": re, "code": code, "message": message}
+    return {"type": SENT.error, "re": re, "code": code, "message": message}
 
 
 def stream_event(re: int, name: str, text: str) -> dict:
-    return {"type": "stream", "re": re, "name": name, "text": text}
+    return {"type": SENT.stream, "re": re, "name": name, "text": text}
 
 
 def progress_event(re: int, progress: float) -> dict:
-    return {"type": "progress", "re": re, "progress": progress}
+    return {"type": SENT.progress, "re": re, "progress": progress}
 
 
 def execute_result(output: dict, cancelled: bool) -> dict:

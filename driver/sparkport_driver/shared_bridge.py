@@ -19,7 +19,9 @@ import json
 import logging
 from typing import Any, Callable, Optional
 
-from .shared import BAD_REQUEST, WRONG_KIND, SharedError, SharedMap, SharedStore, _check_name
+from . import protocol
+from .shared import SharedStore
+from .shared_maps import BAD_REQUEST, WRONG_KIND, SharedError, SharedMap, check_name
 
 log = logging.getLogger("sparkport.driver")
 
@@ -91,7 +93,7 @@ class SharedBridge:
             return m
         if name in self._store:  # not a map, so a published dataset
             raise SharedError(WRONG_KIND, f"'{name}' is a dataset, not a map")
-        _check_name(name)
+        check_name(name)
         return None
 
 
@@ -105,7 +107,7 @@ def _answer(op: Callable[[], Any]) -> str:
         return json.dumps({"error": str(e), "code": BAD_REQUEST})
     except Exception as e:
         log.exception("a shared-data call from Scala failed")
-        return json.dumps({"error": f"{type(e).__name__}: {e}", "code": "INTERNAL"})
+        return json.dumps({"error": f"{type(e).__name__}: {e}", "code": protocol.INTERNAL})
 
 
 def start(spark: Any, store: SharedStore) -> Optional[SharedBridge]:

@@ -1,9 +1,9 @@
-"""Spark side of the driver: start-up, job groups, progress polling, cancelling.
+"""Spark side of the driver: start-up, why start-up failed, job groups, the JVM's health.
 
 Threads and py4j: PySpark pins each Python thread to its own JVM thread, and
 job groups are JVM thread-locals. So the job group is set on the main thread
-(where statements run), progress is polled only from the progress thread, and
-cancelling uses a short-lived thread of its own.
+(where statements run), progress is polled only from the progress thread
+(progress.py), and cancelling uses a short-lived thread of its own (cancelling.py).
 """
 
 from __future__ import annotations
@@ -12,19 +12,12 @@ import logging
 import os
 import re
 import shlex
-import signal
 import sys
 import threading
 import time
 from typing import Any, Callable, Optional
 
-from . import protocol
-
 log = logging.getLogger("sparkport.driver")
-
-PROGRESS_INTERVAL = 0.2
-CANCEL_GRACE = 0.3  # let cancelJobGroup end a Spark action before signalling
-SIGNAL_INTERVAL = 0.5
 
 
 def group_name(statement_id: int) -> str:
@@ -204,129 +197,3 @@ def startup_hint(exc: BaseException) -> Optional[str]:
     if size is not None and size < MIN_DRIVER_HEAP:
         return f"driver memory {memory} is too small: Spark needs at least 450 MiB of heap, use 512m or more"
     return "the Spark JVM exited during start-up; its own output in the driver log says why"
-
-
-class _Watch:
-    __slots__ = ("re", "group", "last")
-
-    def __init__(self, re: int, group: str):
-        self.re = re
-        self.group = group
-        self.last: Optional[float] = None
-
-
-class ProgressReporter:
-    """Polls the status tracker for the running statement's job group.
-
-    Idle between statements (no py4j traffic at all), and the first poll comes
-    only after PROGRESS_INTERVAL, so quick statements never pay for it.
-    """
-
-    def __init__(self, sc: Any, send: Callable[[dict], Any], interval: float = PROGRESS_INTERVAL):
-        self._sc = sc
-        self._send = send
-        self._interval = interval
-        self._cond = threading.Condition()
-        self._watch: Optional[_Watch] = None
-        self._stopped = False
-        self._tracker = None
-        self._thread = threading.Thread(target=self._loop, name="sparkport-progress", daemon=True)
-        self._thread.start()
-
-    def begin(self, re: int, group: str) -> None:
-        with self._cond:
-            self._watch = _Watch(re, group)
-            self._cond.notify()
-
-    def end(self) -> None:
-        """After this returns no progress event for the ended statement is sent."""
-        with self._cond:
-            self._watch = None
-            self._cond.notify()
-
-    def close(self) -> None:
-        with self._cond:
-            self._stopped = True
-            self._watch = None
-            self._cond.notify()
-
-    def _loop(self) -> None:
-        while True:
-            with self._cond:
-                while self._watch is None and not self._stopped:
-                    self._cond.wait()
-                if self._stopped:
-                    return
-                watch = self._watch
-                self._cond.wait(self._interval)
-                if self._watch is not watch:
-                    continue
-            try:
-                value = self._poll(watch.group)
-            except Exception:
-                log.debug("progress poll failed", exc_info=True)
-                value = None
-            # Send under the lock that end() takes: an event is either sent before
-            # end() returns (so before the reply) or not at all.
-            with self._cond:
-                if self._watch is watch and value is not None and value != watch.last:
-                    watch.last = value
-                    self._send(protocol.progress_event(watch.re, value))
-
-    def _poll(self, group: str) -> Optional[float]:
-        if self._tracker is None:
-            self._tracker = self._sc.statusTracker()
-        tracker = self._tracker
-        job_ids = tracker.getJobIdsForGroup(group)
-        if not job_ids:
-            return None
-        total = done = 0
-        for job_id in job_ids:
-            job = tracker.getJobInfo(job_id)
-            if job is None:
-                continue
-            for stage_id in job.stageIds:
-                stage = tracker.getStageInfo(stage_id)
-                if stage is None:
-                    continue
-                total += stage.numTasks
-                done += stage.numCompletedTasks
-        if total == 0:
-            return None
-        return round(done / total, 4)
-
-
-def cancel_async(
-    cancel_group: Optional[Callable[[], None]],
-    still_running: Callable[[], bool],
-    wait_done: Callable[[float], bool],
-    main_ident: int,
-    signal_lock: threading.Lock,
-) -> threading.Thread:
-    """Cancel the statement's Spark jobs, then SIGINT the main thread until it stops.
-
-    The Spark cancel ends a running action cleanly (the action raises a job-cancelled
-    error); the signal is for pure Python (`while True: pass`, `time.sleep`) and
-    for anything that ignores the first interrupt. Only the main thread is
-    signalled: a SIGINT to the process group would kill the JVM.
-    """
-
-    def work() -> None:
-        if cancel_group is not None:
-            try:
-                cancel_group()
-            except Exception:
-                log.warning("cancelJobGroup failed", exc_info=True)
-        if wait_done(CANCEL_GRACE):
-            return
-        while True:
-            with signal_lock:  # the main thread marks the statement finished under this lock
-                if not still_running():
-                    return
-                signal.pthread_kill(main_ident, signal.SIGINT)
-            if wait_done(SIGNAL_INTERVAL):
-                return
-
-    t = threading.Thread(target=work, name="sparkport-cancel", daemon=True)
-    t.start()
-    return t

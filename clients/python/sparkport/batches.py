@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 from typing import Iterator, Optional
 
-from .errors import SparkportError
+from .errors import CLIENT_TIMEOUT, CLIENT_TIMEOUT_STATUS, SparkportError
 from .http import Http, quote
-
-BATCH_DONE = ("success", "dead", "killed", "error")
+from .spec import BATCH_FINISHED
 
 
 def split_livy_log(log: list) -> tuple:
@@ -48,17 +47,18 @@ class BatchesApi:
         end = time.monotonic() + timeout
         while True:
             b = self.get_batch(batch)
-            if b["state"] in BATCH_DONE:
+            if b["state"] in BATCH_FINISHED:
                 return b
             if time.monotonic() > end:
-                raise SparkportError(504, "TIMEOUT", f"batch {b['id']} still {b['state']} after {timeout} s")
+                message = f"batch {b['id']} still {b['state']} after {timeout} s"
+                raise SparkportError(CLIENT_TIMEOUT_STATUS, CLIENT_TIMEOUT, message)
             time.sleep(interval)
 
     def follow_batch_log(self, batch, interval: float = 0.5) -> Iterator[str]:
         """The batch's log lines as they are written, until it ends (`tail -f`)."""
         seen = [0, 0]
         while True:
-            done = self.batch_state(batch) in BATCH_DONE
+            done = self.batch_state(batch) in BATCH_FINISHED
             sections = split_livy_log(self.batch_log(batch, from_=0, size=-1)["log"])
             for i, lines in enumerate(sections):
                 if len(lines) < seen[i]:  # the server's copy was replaced (stored tail after a restart)

@@ -6,15 +6,13 @@ import time
 from typing import Iterator, Optional
 
 from .batches import BatchesApi
-from .errors import SparkportError
+from .errors import CLIENT_TIMEOUT, CLIENT_TIMEOUT_STATUS, SparkportError
 from .http import NO_BODY, Http, quote
 from .session import Session
 from .shared import SharedRdd
+from .spec import DONE_EVENT, OUTPUT_EVENT, SESSION_LIVE, SESSION_NOT_ACTIVE, SESSION_NOT_ACTIVE_STATUS, SESSION_READY
 from .sse import Event, events
 from .statement import Statement
-
-SESSION_READY = ("idle", "busy")
-SESSION_DONE = ("dead", "killed", "error", "success")
 
 
 class Client(BatchesApi):
@@ -67,11 +65,13 @@ class Client(BatchesApi):
             s = self.get_session(session)
             if s["state"] in SESSION_READY:
                 return s
-            if s["state"] in SESSION_DONE:
+            if s["state"] not in SESSION_LIVE:  # error, shutting down or over: it will never run code
                 why = " ".join(line.strip() for line in s.get("log", [])[-3:])
-                raise SparkportError(409, "SESSION_NOT_ACTIVE", f"session {s['id']} is {s['state']}: {why}")
+                message = f"session {s['id']} is {s['state']}: {why}"
+                raise SparkportError(SESSION_NOT_ACTIVE_STATUS, SESSION_NOT_ACTIVE, message)
             if time.monotonic() > end:
-                raise SparkportError(504, "TIMEOUT", f"session {s['id']} still {s['state']} after {timeout} s")
+                message = f"session {s['id']} still {s['state']} after {timeout} s"
+                raise SparkportError(CLIENT_TIMEOUT_STATUS, CLIENT_TIMEOUT, message)
             time.sleep(interval)
 
     def session(self, kind: Optional[str] = "pyspark", name: Optional[str] = None, **fields) -> Session:
@@ -141,10 +141,10 @@ class Client(BatchesApi):
         st = self.submit(session, code, kind)
         streamed = False
         for ev in self.statement_events(session, st.id):
-            if ev.event == "output":
+            if ev.event == OUTPUT_EVENT:
                 streamed = True
                 yield ev.data["stream"], ev.data["text"]
-            elif ev.event == "done":
+            elif ev.event == DONE_EVENT:
                 done = Statement(ev.data)
                 if not streamed and done.text:
                     yield "stdout", done.text + "\n"

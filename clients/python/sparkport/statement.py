@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any, Optional
 
-FINISHED = ("available", "cancelled")
+from .spec import STATEMENT_FINISHED
 
 
 class StatementError(Exception):
@@ -31,7 +31,7 @@ class Statement(dict):
 
     @property
     def finished(self) -> bool:
-        return self["state"] in FINISHED
+        return self["state"] in STATEMENT_FINISHED
 
     @property
     def ok(self) -> bool:

@@ -3,16 +3,18 @@
  * (a session until it is ready, a statement until it is done) done with long polls, not loops
  * of sleeps.
  */
-import type { Batch, CreateBatchRequest, CreateSessionRequest, Session, Statement, StatementEvent } from '@sparkport/protocol';
+import {
+  batchMachine, sessionMachine, statementMachine,
+  type Batch, type CreateBatchRequest, type CreateSessionRequest, type Session, type Statement, type StatementEvent,
+} from '@sparkport/protocol';
 import * as batches from './batches.ts';
 import { SparkportError } from './errors.ts';
 import { makeSettings, type ClientSettings } from './http.ts';
 import * as api from './sessions.ts';
 import { SharedRdd } from './shared.ts';
 
-const FINISHED = ['available', 'cancelled'];
-const SESSION_DONE = ['dead', 'killed', 'error', 'success'];
-export const BATCH_DONE = ['success', 'dead', 'killed', 'error'];
+/** A batch that has ended: success, dead or killed. */
+export const batchEnded = (state: Batch['state']) => batchMachine.is(state, 'finished');
 const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
   const done = () => { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); };
   const t = setTimeout(done, ms);
@@ -63,7 +65,7 @@ export class SparkportClient {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const b = await this.getBatch(id);
-      if (BATCH_DONE.includes(b.state)) return b;
+      if (batchEnded(b.state)) return b;
       if (Date.now() > end) throw new SparkportError(504, 'TIMEOUT', `Batch ${b.id} still ${b.state} after ${timeoutMs} ms`);
       await sleep(intervalMs);
     }
@@ -77,7 +79,7 @@ export class SparkportClient {
   async *followBatchLog(id: batches.BatchRef, opts: { intervalMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<string> {
     const seen = [0, 0];
     for (;;) {
-      const done = BATCH_DONE.includes((await this.batchState(id)).state);
+      const done = batchEnded((await this.batchState(id)).state as Batch['state']);
       const sections = splitLivyLog((await this.batchLog(id, 0, -1)).log);
       for (const i of [0, 1]) {
         // Fewer lines than already seen: the server's copy was replaced (the stored tail after a restart).
@@ -96,8 +98,9 @@ export class SparkportClient {
     for (;;) {
       const s = await this.getSession(id);
       onState?.(s);
-      if (s.state === 'idle' || s.state === 'busy') return s;
-      if (SESSION_DONE.includes(s.state)) {
+      if (sessionMachine.is(s.state, 'ready')) return s;
+      // Not live: failing, stopping or ended; it will never become ready.
+      if (!sessionMachine.is(s.state, 'live')) {
         throw new SparkportError(409, 'SESSION_NOT_ACTIVE', `Session ${s.id} is ${s.state}: ${s.log.slice(-3).join(' ')}`);
       }
       if (Date.now() > end) throw new SparkportError(504, 'TIMEOUT', `Session ${s.id} still ${s.state} after ${timeoutMs} ms`);
@@ -110,7 +113,7 @@ export class SparkportClient {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const st = await api.getStatement(this.settings, id, sid, Math.max(0.001, Math.min(30, (end - Date.now()) / 1000)));
-      if (FINISHED.includes(st.state)) return st;
+      if (statementMachine.is(st.state, 'finished')) return st;
       onProgress?.(st);
       if (Date.now() > end) return st;
     }
@@ -119,7 +122,7 @@ export class SparkportClient {
   /** Submits and waits: one request for short statements, long polls after. */
   async run(id: api.SessionRef, code: string, kind?: string, timeoutMs = 3_600_000): Promise<Statement> {
     const st = await api.submitStatement(this.settings, id, code, kind, Math.min(30, timeoutMs / 1000));
-    return FINISHED.includes(st.state) ? st : this.waitForStatement(id, st.id, timeoutMs);
+    return statementMachine.is(st.state, 'finished') ? st : this.waitForStatement(id, st.id, timeoutMs);
   }
 }
 

@@ -1,4 +1,4 @@
-export { SparkportClient, BATCH_DONE, splitLivyLog } from './client.ts';
+export { SparkportClient, batchEnded, splitLivyLog } from './client.ts';
 export { SparkportError, NetworkError } from './errors.ts';
 export { makeSettings, type ClientSettings } from './http.ts';
 export * as api from './sessions.ts';
@@ -10,4 +10,6 @@ export type {
   StatementEvent, StatementOutput,
 } from '@sparkport/protocol';
 export { SharedRdd } from './shared.ts';
+// The lifecycle tables, so callers (the CLI) ask 'is it live?' instead of keeping lists of names.
+export { batchMachine, sessionMachine, statementMachine } from '@sparkport/protocol';
 export * as sharedApi from './shared.ts';

@@ -1,57 +1,162 @@
 /**
- * Driver protocol messages (see PROTOCOL.md). The Python driver implements the same shapes.
+ * Driver protocol messages (PROTOCOL.md) as TypeBox schemas, so both the types and a runtime
+ * check come from one place. The Python driver implements the same shapes; the fixtures in
+ * packages/protocol/fixtures/driver are checked against these schemas and against the driver.
  */
-import type { StatementOutput } from './rest.ts';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { DRIVER_TO_SERVER_TYPES, SERVER_TO_DRIVER_TYPES, SHARED_REQUEST_TYPES } from './message-types.ts';
+import { StatementOutput } from './rest.ts';
 
 export const DRIVER_PROTOCOL_VERSION = 1;
 
-export interface Limits {
-  rows: number;
-  text_bytes: number;
-}
+const Id = Type.Integer();
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Count = Type.Integer({ minimum: 0 });
+
+export const Limits = Type.Object({ rows: Count, text_bytes: Count });
+export type Limits = Static<typeof Limits>;
 
 // driver → server
-export interface HelloMsg { type: 'hello'; token: string; pid: number; protocol: number; python?: string }
-export interface ReadyMsg { type: 'ready'; app_id: string | null; spark_ui_url: string | null; spark_version?: string; master?: string }
-export interface FatalMsg { type: 'fatal'; message: string; traceback?: string[] }
-export interface StreamMsg { type: 'stream'; re: number; name: 'stdout' | 'stderr'; text: string }
-export interface ProgressMsg { type: 'progress'; re: number; progress: number }
-export interface ReplyMsg {
-  type: 'reply';
-  re: number;
-  ok: boolean;
-  result?: Record<string, unknown>;
-  error?: { code: string; message: string };
-}
-export interface ErrorMsg { type: 'error'; re: number | null; code: string; message: string }
-export type DriverToServer = HelloMsg | ReadyMsg | FatalMsg | StreamMsg | ProgressMsg | ReplyMsg | ErrorMsg;
+export const HelloMsg = Type.Object({
+  type: Type.Literal('hello'), token: Type.String(), pid: Type.Integer(), protocol: Type.Integer(),
+  python: Type.Optional(Type.String()),
+});
+export type HelloMsg = Static<typeof HelloMsg>;
+export const ReadyMsg = Type.Object({
+  type: Type.Literal('ready'), app_id: Nullable(Type.String()), spark_ui_url: Nullable(Type.String()),
+  spark_version: Type.Optional(Type.String()), master: Type.Optional(Type.String()),
+});
+export type ReadyMsg = Static<typeof ReadyMsg>;
+export const FatalMsg = Type.Object({
+  type: Type.Literal('fatal'), message: Type.String(), traceback: Type.Optional(Type.Array(Type.String())),
+});
+export type FatalMsg = Static<typeof FatalMsg>;
+export const StreamMsg = Type.Object({
+  type: Type.Literal('stream'), re: Id, name: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]), text: Type.String(),
+});
+export type StreamMsg = Static<typeof StreamMsg>;
+export const ProgressMsg = Type.Object({
+  type: Type.Literal('progress'), re: Id, progress: Type.Number({ minimum: 0, maximum: 1 }),
+});
+export type ProgressMsg = Static<typeof ProgressMsg>;
+export const ReplyMsg = Type.Object({
+  type: Type.Literal('reply'),
+  re: Id,
+  ok: Type.Boolean(),
+  result: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+});
+export type ReplyMsg = Static<typeof ReplyMsg>;
+/** Both directions: a message the receiver could not act on (PROTOCOL.md §2, rule 3). */
+export const ErrorMsg = Type.Object({
+  type: Type.Literal('error'), re: Nullable(Id), code: Type.String(), message: Type.String(),
+});
+export type ErrorMsg = Static<typeof ErrorMsg>;
+export const DriverToServer = Type.Union([HelloMsg, ReadyMsg, FatalMsg, StreamMsg, ProgressMsg, ReplyMsg, ErrorMsg]);
+export type DriverToServer = Static<typeof DriverToServer>;
 
 // server → driver
-export interface WelcomeMsg { type: 'welcome'; session_id: number; limits: Limits }
-export interface ExecuteReq { type: 'execute'; id: number; statement_id: number; kind: string; code: string }
-export interface CancelReq { type: 'cancel'; id: number; target: number }
-export interface CompleteReq { type: 'complete'; id: number; kind: string; code: string; cursor: number }
-export interface PingReq { type: 'ping'; id: number }
-export interface ShutdownReq { type: 'shutdown'; id: number }
-/** Shared-data requests (PROTOCOL.md §4); fields per the table there. */
-export interface SharedReq {
-  type: 'shared_list' | 'shared_put' | 'shared_get' | 'shared_delete' | 'shared_scan' | 'shared_save' | 'shared_load';
-  id: number;
-  [field: string]: unknown;
-}
+export const WelcomeMsg = Type.Object({ type: Type.Literal('welcome'), session_id: Type.Integer(), limits: Limits });
+export type WelcomeMsg = Static<typeof WelcomeMsg>;
+export const ExecuteReq = Type.Object({
+  type: Type.Literal('execute'), id: Id, statement_id: Type.Integer(), kind: Type.String(), code: Type.String(),
+});
+export type ExecuteReq = Static<typeof ExecuteReq>;
+export const CancelReq = Type.Object({ type: Type.Literal('cancel'), id: Id, target: Id });
+export type CancelReq = Static<typeof CancelReq>;
+export const CompleteReq = Type.Object({
+  type: Type.Literal('complete'), id: Id, kind: Type.String(), code: Type.String(), cursor: Count,
+});
+export type CompleteReq = Static<typeof CompleteReq>;
+export const PingReq = Type.Object({ type: Type.Literal('ping'), id: Id });
+export type PingReq = Static<typeof PingReq>;
+export const ShutdownReq = Type.Object({ type: Type.Literal('shutdown'), id: Id });
+export type ShutdownReq = Static<typeof ShutdownReq>;
+
+/**
+ * Any shared-data request (PROTOCOL.md §4), loosely: the type the server builds requests with.
+ * The per-type schemas below are what a message is checked against.
+ */
+export const SharedReq = Type.Object({ type: Type.Union(SHARED_REQUEST_TYPES.map((t) => Type.Literal(t))), id: Id });
+export type SharedReq = Static<typeof SharedReq> & { [field: string]: unknown };
+
+const SharedName = Type.String({ minLength: 1 });
+const Keys = Type.Array(Type.String());
+const FileFields = {
+  name: SharedName,
+  path: Type.String({ minLength: 1 }),
+  format: Type.Optional(Type.Union([Type.Literal('parquet'), Type.Literal('json')])),
+};
+export const SharedListReq = Type.Object({ type: Type.Literal('shared_list'), id: Id });
+export const SharedPutReq = Type.Object({
+  type: Type.Literal('shared_put'), id: Id, name: SharedName,
+  entries: Type.Record(Type.String(), Type.Unknown()), create: Type.Optional(Type.Boolean()),
+});
+export const SharedGetReq = Type.Object({ type: Type.Literal('shared_get'), id: Id, name: SharedName, keys: Keys });
+export const SharedDeleteReq = Type.Object({
+  type: Type.Literal('shared_delete'), id: Id, name: SharedName, keys: Type.Optional(Keys),
+});
+export const SharedScanReq = Type.Object({
+  type: Type.Literal('shared_scan'), id: Id, name: SharedName, prefix: Type.Optional(Type.String()),
+  limit: Type.Optional(Type.Integer({ minimum: 1 })), cursor: Type.Optional(Nullable(Type.String())),
+});
+export const SharedSaveReq = Type.Object({
+  type: Type.Literal('shared_save'), id: Id, ...FileFields,
+  mode: Type.Optional(Type.Union([Type.Literal('error'), Type.Literal('overwrite')])),
+});
+export const SharedLoadReq = Type.Object({
+  type: Type.Literal('shared_load'), id: Id, ...FileFields,
+  as: Type.Optional(Type.Union([Type.Literal('dataset'), Type.Literal('map')])),
+});
+
+export const DriverRequest = Type.Union([ExecuteReq, CancelReq, CompleteReq, PingReq, ShutdownReq, SharedReq]);
 export type DriverRequest = ExecuteReq | CancelReq | CompleteReq | PingReq | ShutdownReq | SharedReq;
+export const ServerToDriver = Type.Union([WelcomeMsg, DriverRequest, ErrorMsg]);
 export type ServerToDriver = WelcomeMsg | DriverRequest | ErrorMsg;
 
-export interface ExecuteResult { output: StatementOutput; cancelled: boolean }
+export const ExecuteResult = Type.Object({ output: StatementOutput, cancelled: Type.Boolean() });
+export type ExecuteResult = Static<typeof ExecuteResult>;
 
-export const DRIVER_ERROR_CODES = [
-  'BAD_MESSAGE',
-  'UNKNOWN_TYPE',
-  'BAD_TOKEN',
-  'BAD_PROTOCOL',
-  'NOT_READY',
-  'UNKNOWN_TARGET',
-  'DRIVER_LOST',
-  'INTERNAL',
-] as const;
-export type DriverErrorCode = (typeof DRIVER_ERROR_CODES)[number];
+// ---- checking one message ------------------------------------------------------------------
+
+export type DriverDirection = 'driverToServer' | 'serverToDriver';
+
+/** One schema per message type of each direction; the Record types make a missing one a type error. */
+const SCHEMAS: {
+  driverToServer: Record<(typeof DRIVER_TO_SERVER_TYPES)[number], TSchema>;
+  serverToDriver: Record<(typeof SERVER_TO_DRIVER_TYPES)[number], TSchema>;
+} = {
+  driverToServer: {
+    hello: HelloMsg, ready: ReadyMsg, fatal: FatalMsg, stream: StreamMsg, progress: ProgressMsg, reply: ReplyMsg, error: ErrorMsg,
+  },
+  serverToDriver: {
+    welcome: WelcomeMsg, execute: ExecuteReq, cancel: CancelReq, complete: CompleteReq, ping: PingReq, shutdown: ShutdownReq,
+    shared_list: SharedListReq, shared_put: SharedPutReq, shared_get: SharedGetReq, shared_delete: SharedDeleteReq,
+    shared_scan: SharedScanReq, shared_save: SharedSaveReq, shared_load: SharedLoadReq, error: ErrorMsg,
+  },
+};
+
+const compiled = new Map<string, TypeCheck<TSchema>>();
+function checker(direction: DriverDirection, type: string): TypeCheck<TSchema> | undefined {
+  const table = SCHEMAS[direction] as Record<string, TSchema>;
+  if (!Object.hasOwn(table, type)) return undefined;
+  const key = `${direction}:${type}`;
+  let c = compiled.get(key);
+  if (!c) compiled.set(key, (c = TypeCompiler.Compile(table[type]!)));
+  return c;
+}
+
+export type DriverCheck = { ok: true } | { ok: false; errors: string[] };
+
+/** Whether msg is a well-formed message of its `type` going in `direction`, and if not, why. */
+export function checkDriverMessage(direction: DriverDirection, msg: unknown): DriverCheck {
+  const type = (msg as { type?: unknown } | null)?.type;
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg) || typeof type !== 'string') {
+    return { ok: false, errors: ['a message is a JSON object with a string type'] };
+  }
+  const c = checker(direction, type);
+  if (!c) return { ok: false, errors: [`'${type}' is not a ${direction} message`] };
+  if (c.Check(msg)) return { ok: true };
+  return { ok: false, errors: [...c.Errors(msg)].map((e) => `${e.path || '/'}: ${e.message}`) };
+}

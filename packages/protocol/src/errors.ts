@@ -34,3 +34,25 @@ export interface ErrorBody {
   msg: string;
   code: ErrorCode;
 }
+
+/**
+ * Codes a driver puts in an `error` message or a failed `reply` (PROTOCOL.md), and the REST
+ * code each becomes when it reaches an HTTP client.
+ */
+export const DRIVER_ERRORS = {
+  BAD_MESSAGE: 'INTERNAL',
+  UNKNOWN_TYPE: 'INTERNAL',
+  BAD_TOKEN: 'INTERNAL',
+  BAD_PROTOCOL: 'INTERNAL',
+  NOT_READY: 'DRIVER_UNAVAILABLE',
+  UNKNOWN_TARGET: 'INTERNAL',
+  DRIVER_LOST: 'DRIVER_UNAVAILABLE',
+  INTERNAL: 'DRIVER_UNAVAILABLE',
+  TIMEOUT: 'DRIVER_TIMEOUT',
+  NOT_FOUND: 'SHARED_NOT_FOUND',
+  WRONG_KIND: 'WRONG_KIND',
+  BAD_REQUEST: 'VALIDATION',
+  IO_ERROR: 'SHARED_IO',
+} as const satisfies Record<string, ErrorCode>;
+export type DriverErrorCode = keyof typeof DRIVER_ERRORS;
+export const DRIVER_ERROR_CODES = Object.keys(DRIVER_ERRORS) as DriverErrorCode[];

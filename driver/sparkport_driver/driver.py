@@ -1,0 +1,167 @@
+"""The Driver: one session's state, its start-up (handshake, Spark, `ready`) and its stop.
+
+Its two halves live next door: statement_loop.py (the main thread runs statements) and
+control.py (the control thread reads requests and answers what must not wait).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import sys
+import threading
+import traceback
+from typing import Any, Optional
+
+from . import protocol, tracebacks
+from .control import ControlThread
+from .executor import Executor, new_globals
+from .exit_codes import EXIT_CONNECTION_LOST, EXIT_FATAL, EXIT_OK
+from .interrupts import InterruptGate
+from .outputs import Limits
+from .progress import ProgressReporter
+from .shared import SharedStore
+from .spark import SparkRuntime, startup_hint
+from .statement_loop import STOP, Statement, StatementLoop
+from .transport import ConnectionClosed, LineTooLong, Transport
+
+log = logging.getLogger("sparkport.driver")
+
+STOP_DEADLINE = 60.0  # after shutdown or a lost connection, exit even if Spark will not stop
+
+
+class Driver(StatementLoop, ControlThread):
+    def __init__(self, transport: Transport, gate: InterruptGate, session_id: Any = None):
+        self.transport = transport
+        self.gate = gate
+        self.session_id = session_id
+        self.limits = Limits()
+        self.runtime: Optional[SparkRuntime] = None
+        self.executor: Optional[Executor] = None
+        self.progress: Optional[ProgressReporter] = None
+        self.main_ident = threading.main_thread().ident
+        self.ready = False
+        self.exit_code = EXIT_OK
+        # Guards the statement registry and the running statement's `finished` flag
+        # (the canceller signals only while it holds this and the statement still runs).
+        self.lock = threading.Lock()
+        self.pending: dict[int, Statement] = {}
+        self.current: Optional[Statement] = None
+        self.stopping = False
+        self.queue: "queue.Queue[Any]" = queue.Queue()
+        self.deadline: Optional[threading.Timer] = None
+        self._completions: "queue.Queue[Any]" = queue.Queue()
+        self.shared = SharedStore()
+        self._shared_jobs: "queue.Queue[Any]" = queue.Queue()
+
+    # ---- start-up (main thread) --------------------------------------------------------------
+
+    def handshake(self, token: str) -> bool:
+        self.transport.send(protocol.hello(token, os.getpid(), _python_version()))
+        try:
+            msg = self.transport.read_message()
+        except (ConnectionClosed, LineTooLong, protocol.ProtocolError) as e:
+            log.error("handshake failed: %s", e)
+            return False
+        if msg.get("type") == protocol.RECEIVED.welcome:
+            try:
+                protocol.check_welcome(msg)
+            except protocol.ProtocolError as e:
+                log.error("bad welcome from the server: %s", e.message)
+                return False
+            self.limits = Limits.from_welcome(msg.get("limits"))
+            if msg.get("session_id") is not None:
+                self.session_id = msg.get("session_id")
+            return True
+        if msg.get("type") == protocol.RECEIVED.error:
+            log.error("server refused the driver: %s %s", msg.get("code"), msg.get("message"))
+        else:
+            log.error("expected 'welcome', got %r", msg.get("type"))
+        return False
+
+    def start_spark(self) -> bool:
+        try:
+            self.runtime = SparkRuntime.start()
+            info = self.runtime.info()
+            spark = self.runtime.spark
+            self.shared = SharedStore(spark)
+            globals_ = new_globals(spark)
+            globals_["shared"] = self.shared
+            self.executor = Executor(globals_, self.limits, spark, self.gate, self.transport.send)
+            self.progress = ProgressReporter(self.runtime.sc, self.transport.send)
+        except BaseException as e:
+            message = f"Spark failed to start: {tracebacks.safe_str(e)}"
+            hint = startup_hint(e)
+            if hint:
+                message += f" ({hint})"
+            log.exception(message)
+            lines = traceback.format_exception(type(e), e, e.__traceback__)
+            self.transport.send(protocol.fatal(message, lines))
+            return False
+        self.become_ready(info)
+        self.runtime.watch_jvm(self._on_jvm_exit)
+        return True
+
+    def become_ready(self, info: dict) -> None:
+        """Install the SIGINT handler and announce `ready` (main thread; tests call it without Spark)."""
+        if self.executor is None:
+            self.executor = Executor(None, self.limits, None, self.gate, self.transport.send)
+        self.gate.on_interrupt = self._on_sigint
+        self.gate.install()
+        with self.lock:
+            if self.stopping:  # shutdown or a lost connection during start-up
+                return
+            self.ready = True
+        self.transport.send(protocol.ready(**info))
+        log.info("ready: %s", info)
+
+    def _on_jvm_exit(self, code: int) -> None:
+        if self.stopping:
+            return
+        log.error("the Spark JVM exited with code %s; stopping the driver", code)
+        self.transport.send(protocol.fatal(f"the Spark driver JVM exited unexpectedly (exit code {code})", []))
+        self._stop(EXIT_FATAL)
+
+    # ---- stopping ----------------------------------------------------------------------------
+
+    def _connection_lost(self) -> None:
+        self.transport.close()
+        self._stop(EXIT_CONNECTION_LOST)
+
+    def _stop(self, exit_code: int) -> None:
+        """Cancel what runs or waits, then let the main thread stop Spark and exit."""
+        with self.lock:
+            if self.stopping:
+                return
+            self.stopping = True
+            self.exit_code = exit_code
+            waiting = list(self.pending.values())
+            for stmt in waiting:
+                stmt.cancel_requested = True
+        for stmt in waiting:
+            if stmt.started and not stmt.finished:
+                self._start_canceller(stmt, signal_main=True)
+        self.queue.put(STOP)
+        self.deadline = _start_deadline(exit_code)
+
+    def cancel_deadline(self) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
+
+
+def _start_deadline(exit_code: int) -> threading.Timer:
+    def kill() -> None:
+        log.error("Spark did not stop within %.0f s; exiting anyway", STOP_DEADLINE)
+        logging.shutdown()
+        os._exit(exit_code)
+
+    t = threading.Timer(STOP_DEADLINE, kill)
+    t.daemon = True
+    t.start()
+    return t
+
+
+def _python_version() -> str:
+    v = sys.version_info
+    return f"{v.major}.{v.minor}.{v.micro}"

@@ -1,0 +1,139 @@
+"""A tiny stand-in for the Sparkport server's driver listener, for tests.
+
+It accepts one driver connection, does the handshake and lets a test send
+requests and read what comes back, in order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import Any, Optional
+
+DRIVER_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class FakeServer:
+    def __init__(self, limits: Optional[dict] = None, session_id: int = 0, sock: Optional[socket.socket] = None):
+        """Listen on 127.0.0.1, or (with sock) talk over an already connected socket."""
+        self.limits = limits or {"rows": 1000, "text_bytes": 1048576}
+        self.session_id = session_id
+        self.token = secrets.token_hex(32)
+        self.messages: "queue.Queue[Any]" = queue.Queue()
+        self.hello: Optional[dict] = None
+        self.ready: Optional[dict] = None
+        self._next_id = 1
+        self._send_lock = threading.Lock()
+        self.listener: Optional[socket.socket] = None
+        self.sock: Optional[socket.socket] = sock
+        if sock is not None:
+            threading.Thread(target=self._read_loop, daemon=True).start()
+            return
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(1)
+        self.address = "127.0.0.1:%d" % self.listener.getsockname()[1]
+
+    # ---- driver process ----------------------------------------------------------------------
+
+    def spawn_driver(self, submit_args: str, extra_env: Optional[dict] = None) -> subprocess.Popen:
+        env = dict(os.environ)
+        env.update(
+            {
+                "SPARKPORT_CONNECT": self.address,
+                "SPARKPORT_TOKEN": self.token,
+                "SPARKPORT_SESSION_ID": str(self.session_id),
+                "SPARK_LOCAL_IP": "127.0.0.1",
+                "PYSPARK_SUBMIT_ARGS": submit_args,
+                "PYSPARK_PYTHON": sys.executable,
+                "PYTHONPATH": DRIVER_DIR + os.pathsep + env.get("PYTHONPATH", ""),
+            }
+        )
+        env.update(extra_env or {})
+        return subprocess.Popen([sys.executable, "-m", "sparkport_driver"], env=env, cwd=DRIVER_DIR)
+
+    # ---- connection --------------------------------------------------------------------------
+
+    def accept(self, timeout: float = 30.0) -> None:
+        self.listener.settimeout(timeout)
+        self.sock, _ = self.listener.accept()
+        self.sock.settimeout(None)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        threading.Thread(target=self._read_loop, daemon=True).start()
+
+    def _read_loop(self) -> None:
+        f = self.sock.makefile("rb")
+        while True:
+            try:
+                line = f.readline()
+            except OSError:
+                line = b""
+            if not line:
+                self.messages.put(None)  # EOF marker
+                return
+            self.messages.put(json.loads(line))
+
+    def handshake(self, accept_token: bool = True, timeout: float = 60.0) -> dict:
+        self.hello = self.next_message(timeout=10)
+        assert self.hello["type"] == "hello", self.hello
+        if not accept_token or self.hello.get("token") != self.token:
+            self.send_raw({"type": "error", "re": None, "code": "BAD_TOKEN", "message": "bad token"})
+            self.sock.close()
+            return self.hello
+        self.send_raw({"type": "welcome", "session_id": self.session_id, "limits": self.limits})
+        msg = self.next_message(timeout=timeout)
+        self.ready = msg
+        return msg
+
+    def send_raw(self, msg: Any) -> None:
+        data = msg if isinstance(msg, bytes) else (json.dumps(msg) + "\n").encode()
+        with self._send_lock:
+            self.sock.sendall(data)
+
+    def request(self, type_: str, **fields: Any) -> int:
+        rid = self._next_id
+        self._next_id += 1
+        self.send_raw({"type": type_, "id": rid, **fields})
+        return rid
+
+    def next_message(self, timeout: float = 30.0) -> Any:
+        try:
+            return self.messages.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no message from the driver within {timeout} s") from None
+
+    def wait_reply(self, rid: int, timeout: float = 30.0) -> tuple[dict, list[dict]]:
+        """The reply to request rid and every message that came before it (events, other replies)."""
+        seen = []
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no reply to request {rid} within {timeout} s; saw {seen}")
+            msg = self.next_message(timeout=remaining)
+            if msg is None:
+                raise AssertionError(f"connection closed before the reply to {rid}; saw {seen}")
+            if msg.get("type") == "reply" and msg.get("re") == rid:
+                return msg, seen
+            seen.append(msg)
+
+    def execute(self, code: str, statement_id: int, kind: str = "pyspark", timeout: float = 60.0):
+        rid = self.request("execute", statement_id=statement_id, kind=kind, code=code)
+        reply, seen = self.wait_reply(rid, timeout)
+        return reply, seen
+
+    def close(self) -> None:
+        for s in (self.sock, self.listener):
+            if s is not None:
+                try:
+                    s.close()
+                except OSError:
+                    pass
