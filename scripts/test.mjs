@@ -91,6 +91,8 @@ if (!only || only === 'e2e') {
         ...process.env, SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '768m', SPARKPORT_SPARK__MASTER: 'local[2]',
         // test/e2e/10-batches.test.ts writes its jobs here.
         SPARKPORT_BATCHES__ALLOWED_DIRS: path.join(os.tmpdir(), 'sparkport-e2e-batch-files'),
+        // Every answer real Spark leads to is checked against the API's declared schemas.
+        SPARKPORT_HTTP__CHECK_RESPONSES: 'true',
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });

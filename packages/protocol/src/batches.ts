@@ -3,7 +3,7 @@
  * batch is one spark-submit run of a jar or a Python file; it has no statements.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { AppInfo, SUBMIT_FIELDS } from './rest.ts';
+import { AppInfo, IdParam, Params, StringEnum, SUBMIT_FIELDS } from './rest.ts';
 import { BATCH_STATES } from './states.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -26,7 +26,7 @@ export const Batch = Type.Object(
     name: Nullable(Type.String()),
     owner: Nullable(Type.String()),
     proxyUser: Nullable(Type.String()),
-    state: Type.Union(BATCH_STATES.map((s) => Type.Literal(s))),
+    state: StringEnum(BATCH_STATES),
     appId: Nullable(Type.String()),
     appInfo: AppInfo,
     log: StringList,
@@ -43,5 +43,7 @@ export const BatchList = Type.Object({
 });
 export type BatchList = Static<typeof BatchList>;
 
-export const BatchStateBody = Type.Object({ id: Type.Integer(), state: Type.Union(BATCH_STATES.map((s) => Type.Literal(s))) });
+export const BatchStateBody = Type.Object({ id: Type.Integer(), state: StringEnum(BATCH_STATES) });
 export type BatchStateBody = Static<typeof BatchStateBody>;
+
+export const BatchParams = Params({ id: IdParam });

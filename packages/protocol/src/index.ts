@@ -5,4 +5,5 @@ export * from './rest.ts';
 export * from './driver.ts';
 export * from './shared.ts';
 export * from './batches.ts';
-export { buildOpenApi } from './openapi.ts';
+export * from './api/index.ts';
+export * from './machines.ts';

@@ -2,6 +2,21 @@
  * Shared data over REST: named key/value maps and named datasets living in a session.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { IdParam, Params } from './rest.ts';
+
+/** A name SQL can use as a view name (the server checks it, with a message saying so). */
+const name = Type.String({ description: 'The shared map or dataset' });
+export const SharedParams = Params({ id: IdParam, name });
+export const SharedKeyParams = Params({ id: IdParam, name, key: Type.String({ description: 'A key of the map' }) });
+
+export const ScanQuery = Params({
+  prefix: Type.Optional(Type.String({ description: 'Only keys starting with this (maps)' })),
+  limit: Type.Integer({ minimum: 1, default: 100, description: 'At most this many entries or rows (capped by limits.sharedPageSize)' }),
+  cursor: Type.Optional(Type.String({ description: 'next_cursor of the previous page' })),
+});
+
+/** PUT of one key: the body is the value itself, any JSON. */
+export const SharedValue = Type.Unknown({ description: 'Any JSON value' });
 
 export const SharedFormat = Type.Union([Type.Literal('parquet'), Type.Literal('json')]);
 

@@ -1,48 +1,88 @@
 /**
- * Builds the HTTP app from injected parts; nothing here listens or launches on its own, so
- * tests drive it with `app.inject` and fake drivers.
+ * The one place the server is assembled: from injected parts (store, clock, launchers, driver
+ * listener, log) it builds the event bus, the session and batch managers, shared data, the
+ * reconciler and the HTTP app. server.ts hands it the real adapters and listens; the test
+ * harness hands it fakes and drives the HTTP app with `inject`. Nothing here picks an adapter,
+ * listens on the HTTP port or starts timers on its own.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
-import type { BatchManager } from './domain/batch-manager.ts';
-import type { EventBus } from './domain/event-bus.ts';
-import type { SessionManager } from './domain/session-manager.ts';
-import { installErrorHandler } from './http/errors.ts';
-import { installJsonBodyParser } from './http/json-body.ts';
-import { batchRoutes } from './http/routes/batches.ts';
-import { sessionRoutes } from './http/routes/sessions.ts';
-import { sharedRoutes } from './http/routes/shared.ts';
-import type { SharedData } from './domain/shared-data.ts';
-import { statementRoutes } from './http/routes/statements.ts';
-import { versionRoutes } from './http/routes/version.ts';
-import { installSecurityHeaders } from './http/security.ts';
+import { BatchManager } from './domain/batch-manager.ts';
+import { EventBus } from './domain/event-bus.ts';
+import type { BatchLauncher } from './domain/ports/batch-launcher.ts';
+import type { Store } from './domain/ports/store.ts';
+import { Reconciler } from './domain/reconciler.ts';
+import { SessionManager, type SessionManagerDeps } from './domain/session-manager.ts';
+import { SharedData } from './domain/shared-data.ts';
+import type { DriverListener } from './driver/listener.ts';
+import { buildHttp } from './http/build-http.ts';
 
-export interface AppDeps {
+export interface AppParts {
   config: Config;
-  sessions: SessionManager;
-  batches: BatchManager;
-  bus: EventBus;
-  shared: SharedData;
+  store: Store;
+  clock: Clock;
+  /** Starts a session's driver. */
+  launcher: SessionManagerDeps['launcher'];
+  batchLauncher: BatchLauncher;
+  /** Where drivers call back; createApp makes it listen on config.driver. */
+  listener: DriverListener;
   sparkVersion: string | null;
   log: (msg: string) => void;
 }
 
-export function buildApp(d: AppDeps): FastifyInstance {
-  const app = Fastify({
-    logger: false,
-    bodyLimit: d.config.limits.bodyBytes,
-    // Unknown fields and wrong types are the client's mistake to hear about, not to have
-    // silently dropped or coerced.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true } },
-    return503OnClosing: true,
+export interface App {
+  http: FastifyInstance;
+  sessions: SessionManager;
+  batches: BatchManager;
+  bus: EventBus;
+  shared: SharedData;
+  reconciler: Reconciler;
+  /** Starts the background upkeep. Tests leave it off and call `reconciler.tick()`. */
+  start(): void;
+  /** Stops sessions and batches, then closes HTTP, the driver listener and the store; once. */
+  close(reason?: string): Promise<void>;
+}
+
+/** Listens for drivers, builds everything, and recovers what the store remembers. */
+export async function createApp(p: AppParts): Promise<App> {
+  const { config, store, clock, log } = p;
+  const addr = await p.listener.listen(config.driver.listenHost, config.driver.listenPort);
+  const bus = new EventBus();
+  const sessions = new SessionManager({
+    store,
+    clock,
+    config,
+    launcher: p.launcher,
+    listener: p.listener,
+    bus,
+    driverAddress: `${config.driver.advertiseHost ?? (addr.host === '0.0.0.0' ? '127.0.0.1' : addr.host)}:${addr.port}`,
+    log,
   });
-  installJsonBodyParser(app);
-  installErrorHandler(app, d.log);
-  installSecurityHeaders(app, d.config);
-  versionRoutes(app, d.sparkVersion);
-  sessionRoutes(app, d.sessions, d.bus);
-  statementRoutes(app, d.sessions, d.bus, d.config);
-  sharedRoutes(app, d.sessions, d.shared);
-  batchRoutes(app, d.batches);
-  return app;
+  sessions.recover();
+  const batches = new BatchManager({ store, clock, config, launcher: p.batchLauncher, bus });
+  batches.recover();
+  const reconciler = new Reconciler({ sessions, batches, clock, config });
+  const shared = new SharedData(config);
+  const http = buildHttp({ config, sessions, batches, bus, shared, sparkVersion: p.sparkVersion, log });
+  let closing: Promise<void> | undefined;
+  return {
+    http,
+    sessions,
+    batches,
+    bus,
+    shared,
+    reconciler,
+    start: () => reconciler.start(),
+    close(reason = 'server shutting down') {
+      closing ??= (async () => {
+        reconciler.stop();
+        await Promise.all([sessions.stopAll(reason), batches.stopAll(reason)]);
+        await http.close();
+        await p.listener.close();
+        store.close();
+      })();
+      return closing;
+    },
+  };
 }

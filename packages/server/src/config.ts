@@ -15,6 +15,10 @@ export interface Config {
   dataDir: string;
   /** Require X-Requested-By on mutating requests (Livy's CSRF protection). */
   csrfProtection: boolean;
+  http: {
+    /** Check every JSON response against its declared schema; a mismatch becomes a 500. For tests: it costs a validation per response. */
+    checkResponses: boolean;
+  };
   spark: {
     /** local[*], spark://host:7077, yarn, k8s://https://…: the same server, by configuration. */
     master: string;
@@ -79,6 +83,7 @@ export function defaultConfig(): Config {
     port: 8998,
     dataDir: path.join(process.cwd(), '.sparkport'),
     csrfProtection: false,
+    http: { checkResponses: false },
     spark: {
       master: 'local[*]',
       python: path.join(REPO_ROOT, '.venv', 'bin', 'python'),

@@ -1,25 +1,22 @@
 /**
- * Wires the real parts together: SQLite store, driver listener, local launcher, session
- * manager, reconciler and HTTP app. `startServer` is what `sparkport serve` and the tests run.
+ * The real server: picks the real adapters (SQLite store, driver listener, local launchers,
+ * system clock), assembles them with createApp and listens. `startServer` is what
+ * `sparkport serve` runs; any part can be swapped for a test double.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.ts';
+import { createApp } from './app.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
-import { BatchManager } from './domain/batch-manager.ts';
-import { EventBus } from './domain/event-bus.ts';
-import { Reconciler } from './domain/reconciler.ts';
-import { SessionManager } from './domain/session-manager.ts';
-import { SharedData } from './domain/shared-data.ts';
-import type { BatchLauncher } from './driver/batch-launcher.ts';
-import type { Launcher } from './driver/launcher.ts';
+import type { BatchManager } from './domain/batch-manager.ts';
+import type { BatchLauncher } from './domain/ports/batch-launcher.ts';
+import type { Store } from './domain/ports/store.ts';
+import type { SessionManager, SessionManagerDeps } from './domain/session-manager.ts';
 import { DriverListener } from './driver/listener.ts';
-import { LocalBatchLauncher, venvSparkHome } from './driver/local-batch-launcher.ts';
+import { LocalBatchLauncher } from './driver/local-batch-launcher.ts';
 import { LocalLauncher } from './driver/local-launcher.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
-import type { Store } from './store/store.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -31,7 +28,7 @@ export interface RunningServer {
 
 export interface ServerParts {
   store?: Store;
-  launcher?: Launcher;
+  launcher?: SessionManagerDeps['launcher'];
   batchLauncher?: BatchLauncher;
   clock?: Clock;
   log?: (msg: string) => void;
@@ -52,52 +49,26 @@ export function detectSparkVersion(python: string): string | null {
 }
 
 export async function startServer(config: Config, parts: ServerParts = {}): Promise<RunningServer> {
-  const log = parts.log ?? ((m: string) => process.stderr.write(`[sparkport] ${m}\n`));
-  const clock = parts.clock ?? systemClock;
-  const store = parts.store ?? new SqliteStore(path.join(config.dataDir, 'sparkport.db'));
-  const listener = new DriverListener({ rows: config.limits.outputRows, text_bytes: config.limits.outputTextBytes });
-  const addr = await listener.listen(config.driver.listenHost, config.driver.listenPort);
-  const bus = new EventBus();
-  const sessions = new SessionManager({
-    store,
-    clock,
+  const app = await createApp({
     config,
-    launcher: parts.launcher ?? new LocalLauncher(config.spark.python, config.spark.driverPackageDir),
-    listener,
-    bus,
-    driverAddress: `${config.driver.advertiseHost ?? (addr.host === '0.0.0.0' ? '127.0.0.1' : addr.host)}:${addr.port}`,
-    log,
+    store: parts.store ?? new SqliteStore(path.join(config.dataDir, 'sparkport.db')),
+    clock: parts.clock ?? systemClock,
+    launcher: parts.launcher ?? new LocalLauncher(config),
+    batchLauncher: parts.batchLauncher ?? new LocalBatchLauncher(config),
+    listener: new DriverListener({ rows: config.limits.outputRows, text_bytes: config.limits.outputTextBytes }),
+    sparkVersion: detectSparkVersion(config.spark.python),
+    log: parts.log ?? ((m: string) => process.stderr.write(`[sparkport] ${m}\n`)),
   });
-  sessions.recover();
-  const batches = new BatchManager({
-    store,
-    clock,
-    config,
-    launcher: parts.batchLauncher ?? new LocalBatchLauncher(config.batches.sparkHome ?? venvSparkHome(config.spark.python), config.spark.python),
-  });
-  batches.recover();
-  const reconciler = new Reconciler(sessions, clock, config, batches);
-  reconciler.start();
-  const app = buildApp({ config, sessions, batches, bus, shared: new SharedData(config), sparkVersion: detectSparkVersion(config.spark.python), log });
-  await app.listen({ host: config.host, port: config.port });
-  const a = app.server.address();
+  try {
+    await app.http.listen({ host: config.host, port: config.port });
+  } catch (e) {
+    // A taken port must not leave the driver listener and the store open behind it.
+    await app.close();
+    throw e;
+  }
+  app.start();
+  const a = app.http.server.address();
   const port = typeof a === 'object' && a ? a.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  let closing: Promise<void> | undefined;
-  return {
-    app,
-    url,
-    sessions,
-    batches,
-    close() {
-      closing ??= (async () => {
-        reconciler.stop();
-        await Promise.all([sessions.stopAll('server shutting down'), batches.stopAll('server shutting down')]);
-        await app.close();
-        await listener.close();
-        store.close();
-      })();
-      return closing;
-    },
-  };
+  return { app: app.http, url, sessions: app.sessions, batches: app.batches, close: () => app.close('server shutting down') };
 }

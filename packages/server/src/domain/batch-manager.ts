@@ -1,22 +1,22 @@
 /**
  * Batches: one spark-submit run each, from create to its exit or a kill. Knows nothing of HTTP.
  *
- * Every state change goes through `transition`: check the table, stamp time and reason,
- * persist, then emit. A batch row is written before its spark-submit is launched, and batches
- * that were running when the server stopped are dead on the next start: nothing watched them.
+ * Lookup, names, limits, state changes, forgetting and recovery are the registry's (shared
+ * with sessions); what is batch-only is here: launching, watching and killing spark-submit.
+ * A batch row is written before its spark-submit is launched, and batches that were running
+ * when the server stopped are dead on the next start: nothing watched them.
  */
-import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import type { BatchState, CreateBatchRequest } from '@sparkport/protocol';
+import { batchMachine, type BatchState, type CreateBatchRequest } from '@sparkport/protocol';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
-import type { AppInfoUpdate, BatchLauncher, BatchProcess } from '../driver/batch-launcher.ts';
-import { buildBatchSubmitArgs } from '../driver/batch-submit-args.ts';
-import type { Store } from '../store/store.ts';
 import { BatchRuntime } from './batch-runtime.ts';
-import { DomainError, conflict, notFound } from './errors.ts';
+import { DomainError } from './errors.ts';
+import type { BatchBusEvent, EventBus } from './event-bus.ts';
+import type { AppInfoUpdate, BatchLauncher, BatchProcess } from './ports/batch-launcher.ts';
+import type { Store } from './ports/store.ts';
 import type { BatchRecord } from './records.ts';
-import { ACTIVE_BATCH_STATES, BATCH_TRANSITIONS, checkTransition } from './state-machine.ts';
+import { Registry, type FlagOf, type RecordStore } from './registry.ts';
 import { validateBatchRequest } from './validate-batch.ts';
 
 export interface BatchManagerDeps {
@@ -24,9 +24,13 @@ export interface BatchManagerDeps {
   clock: Clock;
   config: Config;
   launcher: BatchLauncher;
+  bus: EventBus;
 }
 
-export interface BatchStateEvent { id: number; state: BatchState; reason: string; at: number }
+export interface BatchStateEvent extends BatchBusEvent { state: BatchState }
+
+/** How a kill ends a batch: killed when someone asked for it, dead when the server goes away. */
+type KillOutcome = Extract<BatchState, 'killed' | 'dead'>;
 
 /** A line longer than this is cut: one runaway print must not fill the server's memory. */
 const MAX_LINE_CHARS = 16 * 1024;
@@ -35,32 +39,44 @@ const AFTER_SIGKILL_MS = 5000;
 /** A running batch's output reaches the store this long after it was printed, at the latest. */
 export const LOG_FLUSH_MS = 5000;
 
+const batchRows = (store: Store): RecordStore<BatchRecord> => ({
+  nextId: () => store.nextBatchId(),
+  insert: (r) => store.insertBatch(r),
+  update: (r) => store.updateBatch(r),
+  list: () => store.listBatches(),
+});
+
 export class BatchManager {
-  private runtimes = new Map<number, BatchRuntime>();
-  private events = new EventEmitter();
+  private readonly reg: Registry<BatchRecord, BatchRuntime, FlagOf<typeof batchMachine>>;
 
   constructor(private readonly d: BatchManagerDeps) {
-    this.events.setMaxListeners(0);
+    this.reg = new Registry({
+      noun: 'batch',
+      notFoundCode: 'BATCH_NOT_FOUND',
+      machine: batchMachine,
+      finishedFlag: 'finished',
+      store: batchRows(d.store),
+      clock: d.clock,
+      revive: (rec) => new BatchRuntime(rec, d.config.batches.logLines),
+      onEnter: (rt, to, reason) => this.onEnter(rt, to, reason),
+      emit: (_rt, ev) => d.bus.emitBatch(ev),
+    });
   }
 
   /** Batches still running when the server last stopped lost their watcher with it. */
   recover(): void {
-    for (const rec of this.d.store.listBatches()) {
-      const rt = new BatchRuntime(rec, this.d.config.batches.logLines);
-      this.runtimes.set(rec.id, rt);
-      if (!ACTIVE_BATCH_STATES.includes(rec.state)) continue;
-      if (rec.pid !== null) this.d.launcher.reap(rec.pid, this.workDir(rec.id));
-      this.transition(rt, 'dead', 'server restarted');
+    for (const rt of this.reg.recover()) {
+      if (!this.reg.is(rt, 'active')) continue;
+      if (rt.record.pid !== null) this.d.launcher.reap(rt.record.pid, this.workDir(rt.id));
+      this.reg.transition(rt, 'dead', 'server restarted');
     }
   }
 
   create(req: CreateBatchRequest, owner: string | null = null): BatchRecord {
-    const { config, clock, store } = this.d;
+    const { config, clock } = this.d;
     const spec = validateBatchRequest(req, config.spark.blockedConf, config.batches.allowedDirs);
-    if (spec.name !== null && this.findByName(spec.name)) {
-      throw conflict(`Duplicate batch name '${spec.name}': choose another name or delete that batch`, 'NAME_TAKEN');
-    }
-    const active = this.list().filter((r) => ACTIVE_BATCH_STATES.includes(r.record.state)).length;
+    this.reg.checkNameFree(spec.name);
+    const active = this.reg.count('active');
     if (active >= config.batches.max) {
       throw new DomainError(
         'TOO_MANY_BATCHES',
@@ -71,7 +87,7 @@ export class BatchManager {
     const now = clock.now();
     const rec: BatchRecord = {
       ...spec,
-      id: store.nextBatchId(),
+      id: this.reg.nextId(),
       owner,
       state: 'starting',
       stateReason: 'created',
@@ -84,55 +100,59 @@ export class BatchManager {
       deleted: false,
       logTail: [],
     };
-    store.insertBatch(rec);
-    const rt = new BatchRuntime(rec, config.batches.logLines);
-    this.runtimes.set(rec.id, rt);
+    const rt = this.reg.insert(new BatchRuntime(rec, config.batches.logLines));
     this.launch(rt);
     return rt.record;
   }
 
   /** By numeric id or by name. Deleted batches are not found. */
-  resolve(idOrName: string | number): BatchRuntime {
-    const key = String(idOrName);
-    const rt = /^\d+$/.test(key) ? this.runtimes.get(Number(key)) : this.findByName(key);
-    if (!rt || rt.record.deleted) throw notFound(`Batch '${key}' not found.`, 'BATCH_NOT_FOUND');
-    return rt;
-  }
+  resolve(idOrName: string | number): BatchRuntime { return this.reg.resolve(idOrName); }
 
-  list(): BatchRuntime[] {
-    return [...this.runtimes.values()].filter((r) => !r.record.deleted).sort((a, b) => a.id - b.id);
-  }
+  list(): BatchRuntime[] { return this.reg.list(); }
 
   /** Kills it if it runs, then forgets it: it is 404 afterwards. */
   async delete(idOrName: string | number): Promise<void> {
     const rt = this.resolve(idOrName);
     await this.stop(rt, 'deleted by user');
-    rt.record.deleted = true;
-    this.persist(rt);
-    this.runtimes.delete(rt.id);
+    this.reg.forget(rt);
   }
+
+  /** Forgets batches that ended more than sessions.stateRetainMs ago (the same period as sessions). */
+  sweep(): BatchRuntime[] { return this.reg.sweep(this.d.config.sessions.stateRetainMs); }
 
   /**
    * Kills spark-submit (SIGTERM, then SIGKILL after batches.killTimeoutMs) and resolves once
    * it is gone. The batch ends as `as`, whatever exit code the kill produced.
    */
-  stop(rt: BatchRuntime, reason: string, as: 'killed' | 'dead' = 'killed'): Promise<void> {
+  stop(rt: BatchRuntime, reason: string, as: KillOutcome = 'killed'): Promise<void> {
     rt.stopping ??= this.kill(rt, reason, as);
     return rt.stopping;
   }
 
   async stopAll(reason: string): Promise<void> {
-    const live = this.list().filter((rt) => ACTIVE_BATCH_STATES.includes(rt.record.state));
+    const live = this.list().filter((rt) => this.reg.is(rt, 'active'));
     await Promise.all(live.map((rt) => this.stop(rt, reason, 'dead').catch(() => undefined)));
   }
 
+  /** Every batch's state changes; the same events reach the EventBus's batch watchers. */
   onStateChange(cb: (ev: BatchStateEvent) => void): () => void {
-    this.events.on('state', cb);
-    return () => this.events.off('state', cb);
+    return this.d.bus.onBatch('*', cb as (ev: BatchBusEvent) => void);
   }
 
-  private async kill(rt: BatchRuntime, reason: string, as: 'killed' | 'dead'): Promise<void> {
-    if (!ACTIVE_BATCH_STATES.includes(rt.record.state)) return;
+  transition(rt: BatchRuntime, to: BatchState, reason: string): void { this.reg.transition(rt, to, reason); }
+
+  /** An ended batch has no process, and its log is stored whole with the outcome last. */
+  private onEnter(rt: BatchRuntime, to: BatchState, reason: string): void {
+    if (batchMachine.is(to, 'active')) return;
+    rt.logFlush?.cancel();
+    rt.logFlush = undefined;
+    rt.record.pid = null;
+    rt.log.push('stdout', `batch ${to}: ${reason}`);
+    rt.record.logTail = rt.log.lines();
+  }
+
+  private async kill(rt: BatchRuntime, reason: string, as: KillOutcome): Promise<void> {
+    if (!this.reg.is(rt, 'active')) return;
     const proc = rt.proc;
     if (!proc || proc.exited) {
       this.transition(rt, as, reason);
@@ -146,7 +166,7 @@ export class BatchManager {
       proc.kill('SIGKILL');
       await this.within(exited, AFTER_SIGKILL_MS);
     }
-    if (ACTIVE_BATCH_STATES.includes(rt.record.state)) this.transition(rt, as, `${reason} (the process did not exit)`);
+    if (this.reg.is(rt, 'active')) this.transition(rt, as, `${reason} (the process did not exit)`);
   }
 
   private within(p: Promise<boolean>, ms: number): Promise<boolean> {
@@ -156,14 +176,9 @@ export class BatchManager {
   }
 
   private launch(rt: BatchRuntime): void {
-    const workDir = this.workDir(rt.id);
     let proc: BatchProcess;
     try {
-      proc = this.d.launcher.launch({
-        batchId: rt.id,
-        submitArgs: buildBatchSubmitArgs(rt.record, rt.id, this.d.config, workDir),
-        workDir,
-      });
+      proc = this.d.launcher.launch({ batchId: rt.id, batch: rt.record, workDir: this.workDir(rt.id) });
     } catch (e) {
       this.transition(rt, 'dead', `spark-submit could not be launched: ${(e as Error).message}`);
       return;
@@ -176,7 +191,7 @@ export class BatchManager {
       rt.logFlush ??= this.d.clock.setTimeout(() => {
         rt.logFlush = undefined;
         rt.record.logTail = rt.log.lines();
-        this.persist(rt);
+        this.reg.persist(rt);
       }, LOG_FLUSH_MS);
     });
     proc.onAppInfo((info) => this.onAppInfo(rt, info));
@@ -195,45 +210,19 @@ export class BatchManager {
       rt.record.sparkUiUrl = info.sparkUiUrl;
       changed = true;
     }
-    if (changed) this.persist(rt);
+    if (changed) this.reg.persist(rt);
   }
 
   /** The exit decides, once: a kill we asked for, success on 0, dead otherwise. */
   private onExit(rt: BatchRuntime, code: number | null, signal: string | null): void {
-    if (!ACTIVE_BATCH_STATES.includes(rt.record.state)) return;
+    if (!this.reg.is(rt, 'active')) return;
     rt.record.exitCode = code;
     if (rt.killedAs) return this.transition(rt, rt.killedAs.state, rt.killedAs.reason);
     if (code === 0) return this.transition(rt, 'success', 'spark-submit exited with code 0');
     this.transition(rt, 'dead', signal ? `spark-submit was killed by ${signal}` : `spark-submit exited with code ${code}`);
   }
 
-  transition(rt: BatchRuntime, to: BatchState, reason: string): void {
-    checkTransition(BATCH_TRANSITIONS, `Batch ${rt.id}`, rt.record.state, to);
-    const now = this.d.clock.now();
-    rt.record.state = to;
-    rt.record.stateReason = reason;
-    rt.record.stateChangedAt = now;
-    if (!ACTIVE_BATCH_STATES.includes(to)) {
-      rt.logFlush?.cancel();
-      rt.logFlush = undefined;
-      rt.record.pid = null;
-      rt.log.push('stdout', `batch ${to}: ${reason}`);
-      rt.record.logTail = rt.log.lines();
-    }
-    this.persist(rt);
-    this.events.emit('state', { id: rt.id, state: to, reason, at: now } satisfies BatchStateEvent);
-  }
-
-  private persist(rt: BatchRuntime): void {
-    this.d.store.updateBatch(rt.record);
-  }
-
   private workDir(id: number): string {
     return path.join(this.d.config.dataDir, 'batches', String(id));
-  }
-
-  private findByName(name: string): BatchRuntime | undefined {
-    for (const rt of this.runtimes.values()) if (!rt.record.deleted && rt.record.name === name) return rt;
-    return undefined;
   }
 }

@@ -2,15 +2,16 @@
  * What a batch holds in memory beside its persisted record: the spark-submit process, its
  * output, and the outcome a kill asked for.
  */
-import type { Timer } from '../clock.ts';
-import type { BatchProcess } from '../driver/batch-launcher.ts';
-import { LogBuffer } from '../driver/log-buffer.ts';
 import type { BatchState } from '@sparkport/protocol';
+import type { Timer } from '../clock.ts';
+import { LogBuffer } from './log-buffer.ts';
+import type { BatchProcess } from './ports/batch-launcher.ts';
 import type { BatchRecord } from './records.ts';
+import type { Tracked } from './registry.ts';
 
 const MARKERS = ['stdout: ', '\nstderr: '];
 
-export class BatchRuntime {
+export class BatchRuntime implements Tracked<BatchRecord> {
   proc?: BatchProcess;
   /** Set when we kill the process: its exit then means this state, not success or failure. */
   killedAs?: { state: BatchState; reason: string };

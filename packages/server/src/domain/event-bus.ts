@@ -1,5 +1,6 @@
 /**
- * In-process fan-out of session and statement events, for SSE streams and long polls.
+ * In-process fan-out of session, statement and batch events, for SSE streams, long polls and
+ * anyone watching batches: the one event mechanism of the domain.
  */
 import { EventEmitter } from 'node:events';
 import type { Statement } from '@sparkport/protocol';
@@ -13,6 +14,9 @@ export type StatementBusEvent =
 export type SessionBusEvent =
   | { event: 'session'; data: { id: number; state: string; reason: string | null; at: number } }
   | { event: 'statement'; data: { id: number; state: string } };
+
+/** A batch's state change, as its registry announces it. */
+export interface BatchBusEvent { id: number; state: string; reason: string; at: number }
 
 export class EventBus {
   private ee = new EventEmitter();
@@ -29,5 +33,15 @@ export class EventBus {
   onStatement(sessionId: number, stmtId: number, cb: (ev: StatementBusEvent) => void): () => void {
     this.ee.on(`st:${sessionId}:${stmtId}`, cb);
     return () => this.ee.off(`st:${sessionId}:${stmtId}`, cb);
+  }
+  /** Reaches the watchers of this batch and the watchers of all batches. */
+  emitBatch(ev: BatchBusEvent): void {
+    this.ee.emit(`b:${ev.id}`, ev);
+    this.ee.emit('b:*', ev);
+  }
+  /** One batch's events, or every batch's with '*'. */
+  onBatch(batchId: number | '*', cb: (ev: BatchBusEvent) => void): () => void {
+    this.ee.on(`b:${batchId}`, cb);
+    return () => this.ee.off(`b:${batchId}`, cb);
   }
 }

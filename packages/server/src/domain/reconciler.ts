@@ -1,77 +1,89 @@
 /**
- * Background upkeep as one pass over all sessions, run on the injected clock: idle timeout,
- * time-to-live, heartbeat expiry, and forgetting finished sessions after the retention period.
- * Tests call `tick()` after moving a fake clock.
+ * Background upkeep as one pass over all sessions and batches, run on the injected clock: idle
+ * timeout, time-to-live, heartbeat expiry, and forgetting finished things after the retention
+ * period. Tests call `tick()` after moving a fake clock.
  */
+import { sessionMachine } from '@sparkport/protocol';
 import type { Clock, Timer } from '../clock.ts';
 import type { Config } from '../config.ts';
-import type { BatchManager } from './batch-manager.ts';
-import type { SessionManager } from './session-manager.ts';
-import { ACTIVE_BATCH_STATES, ACTIVE_SESSION_STATES } from './state-machine.ts';
+import type { SessionRecord } from './records.ts';
 import { parseTimeString } from './time-strings.ts';
+
+/** What upkeep needs of sessions (SessionManager). */
+export interface SessionUpkeep {
+  list(): readonly { record: SessionRecord }[];
+  delete(id: number, reason: string): Promise<void>;
+  sweep(): readonly { id: number }[];
+}
+
+/** What upkeep needs of batches (BatchManager): their retention sweep. */
+export interface BatchUpkeep {
+  sweep(): readonly { id: number }[];
+}
+
+export interface ReconcilerDeps {
+  sessions: SessionUpkeep;
+  batches: BatchUpkeep;
+  clock: Clock;
+  config: Config;
+}
+
+export interface Doomed { id: number; reason: string }
 
 export class Reconciler {
   private timer?: Timer;
   private running = false;
 
-  constructor(
-    private readonly sessions: SessionManager,
-    private readonly clock: Clock,
-    private readonly cfg: Config,
-    private readonly batches?: BatchManager,
-  ) {}
+  constructor(private readonly d: ReconcilerDeps) {}
 
   start(): void {
     const loop = () => {
-      this.timer = this.clock.setTimeout(() => {
+      this.timer = this.d.clock.setTimeout(() => {
         void this.tick().finally(loop);
-      }, this.cfg.sessions.reconcileIntervalMs);
+      }, this.d.config.sessions.reconcileIntervalMs);
     };
     loop();
   }
 
   stop(): void { this.timer?.cancel(); }
 
-  /** One pass; returns the ids it deleted, and why. */
-  async tick(): Promise<{ id: number; reason: string }[]> {
+  /** One pass; returns the session ids it deleted, and why. */
+  async tick(): Promise<Doomed[]> {
     if (this.running) return [];
     this.running = true;
     try {
-      const now = this.clock.now();
-      const s = this.cfg.sessions;
-      const doomed: { id: number; reason: string }[] = [];
-      for (const rt of this.sessions.list()) {
-        const r = rt.record;
-        if (!ACTIVE_SESSION_STATES.includes(r.state)) {
-          if (r.state !== 'shutting_down' && now - r.stateChangedAt > s.stateRetainMs) {
-            doomed.push({ id: r.id, reason: 'finished session retention period passed' });
-          }
-          continue;
-        }
-        const idleMs = parseTimeString(r.idleTimeout ?? s.idleTimeout) ?? 0;
-        if (s.timeoutCheck && idleMs > 0 && r.state === 'idle' && now - Math.max(r.lastActivity, r.stateChangedAt) > idleMs) {
-          doomed.push({ id: r.id, reason: `idle for longer than ${r.idleTimeout ?? s.idleTimeout}` });
-          continue;
-        }
-        const ttlMs = r.ttl !== null ? parseTimeString(r.ttl) ?? 0 : s.ttlCheck ? parseTimeString(s.ttl) ?? 0 : 0;
-        if (ttlMs > 0 && now - r.createdAt > ttlMs) {
-          doomed.push({ id: r.id, reason: `time to live ${r.ttl ?? s.ttl} reached` });
-          continue;
-        }
-        if (r.heartbeatTimeoutInSecond > 0 && now - r.lastHeartbeat > r.heartbeatTimeoutInSecond * 1000) {
-          doomed.push({ id: r.id, reason: `no heartbeat for ${r.heartbeatTimeoutInSecond} s` });
-        }
-      }
-      await Promise.all(doomed.map((d) => this.sessions.delete(d.id, d.reason).catch(() => undefined)));
-      // Finished batches are kept for the same retention period as sessions, then forgotten.
-      for (const b of this.batches?.list() ?? []) {
-        if (!ACTIVE_BATCH_STATES.includes(b.record.state) && now - b.record.stateChangedAt > s.stateRetainMs) {
-          await this.batches!.delete(b.id).catch(() => undefined);
-        }
-      }
-      return doomed;
+      const doomed = this.sessionsDue();
+      await Promise.all(doomed.map((x) => this.d.sessions.delete(x.id, x.reason).catch(() => undefined)));
+      // Finished sessions and batches are kept for the retention period, then forgotten.
+      const swept = this.d.sessions.sweep().map((rt) => ({ id: rt.id, reason: 'finished session retention period passed' }));
+      this.d.batches.sweep();
+      return [...doomed, ...swept];
     } finally {
       this.running = false;
     }
+  }
+
+  private sessionsDue(): Doomed[] {
+    const now = this.d.clock.now();
+    const s = this.d.config.sessions;
+    const doomed: Doomed[] = [];
+    for (const { record: r } of this.d.sessions.list()) {
+      if (!sessionMachine.is(r.state, 'live')) continue;
+      const idleMs = parseTimeString(r.idleTimeout ?? s.idleTimeout) ?? 0;
+      // Only an idle session is idle: a busy one is working, however long its statement runs.
+      if (s.timeoutCheck && idleMs > 0 && r.state === 'idle' && now - Math.max(r.lastActivity, r.stateChangedAt) > idleMs) {
+        doomed.push({ id: r.id, reason: `idle for longer than ${r.idleTimeout ?? s.idleTimeout}` });
+        continue;
+      }
+      const ttlMs = r.ttl !== null ? parseTimeString(r.ttl) ?? 0 : s.ttlCheck ? parseTimeString(s.ttl) ?? 0 : 0;
+      if (ttlMs > 0 && now - r.createdAt > ttlMs) {
+        doomed.push({ id: r.id, reason: `time to live ${r.ttl ?? s.ttl} reached` });
+        continue;
+      }
+      if (r.heartbeatTimeoutInSecond > 0 && now - r.lastHeartbeat > r.heartbeatTimeoutInSecond * 1000) {
+        doomed.push({ id: r.id, reason: `no heartbeat for ${r.heartbeatTimeoutInSecond} s` });
+      }
+    }
+    return doomed;
   }
 }

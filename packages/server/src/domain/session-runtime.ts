@@ -1,42 +1,26 @@
 /**
- * What a live session holds in memory beside its persisted record: the driver process and
- * connection, the statement queue, the statement now running and its streamed output.
+ * What a session holds in memory beside its persisted record: its driver's supervisor, its
+ * statements on their way, and the driver's log.
  */
-import type { DriverConnection } from '../driver/connection.ts';
-import type { DriverProcess } from '../driver/launcher.ts';
-import { LogBuffer } from '../driver/log-buffer.ts';
-import type { Timer } from '../clock.ts';
+import type { DriverSupervisor } from './driver-supervisor.ts';
+import { LogBuffer } from './log-buffer.ts';
+import type { DriverLink } from './ports/driver-link.ts';
 import type { SessionRecord } from './records.ts';
+import type { Tracked } from './registry.ts';
+import type { StatementDispatcher } from './statement-dispatcher.ts';
 
-export interface RunningStatement {
-  stmtId: number;
-  requestId: number;
-  /** Lines printed so far, replayed to SSE clients that connect late (bounded). */
-  streamed: { stream: 'stdout' | 'stderr'; text: string }[];
-  streamedBytes: number;
-  progress: number;
-}
-
-export class SessionRuntime {
-  proc?: DriverProcess;
-  conn?: DriverConnection;
-  queue: number[] = [];
-  current?: RunningStatement;
-  nextStatementId: number;
-  startTimer?: Timer;
-  revokeToken?: () => void;
-  /** Set once the driver is gone (exit or lost connection), so the loss is handled once. */
-  gone = false;
-  fatal?: string;
-  /** True while waiting for a start slot (no process yet). */
-  queuedForStart = false;
+export class SessionRuntime implements Tracked<SessionRecord> {
+  /** Absent for a session recovered after a restart: its driver went with the old server. */
+  driver?: DriverSupervisor;
   stopping?: Promise<void>;
   readonly log: LogBuffer;
 
-  constructor(public record: SessionRecord, statementCount: number, logLines: number) {
-    this.nextStatementId = statementCount;
+  constructor(public record: SessionRecord, readonly statements: StatementDispatcher, logLines: number) {
     this.log = new LogBuffer(logLines, record.logTail);
   }
 
   get id(): number { return this.record.id; }
+
+  /** The driver's connection while it is open: what shared data and completion talk to. */
+  get link(): DriverLink | undefined { return this.driver?.link; }
 }

@@ -3,11 +3,13 @@
  * that holds the data. The driver answers these on its control thread, so they never wait for
  * a running statement.
  */
-import type { BulkGetResponse, SharedItem, SharedList, SharedPage, SharedReq } from '@sparkport/protocol';
+import {
+  DRIVER_ERRORS, sessionMachine, type BulkGetResponse, type ErrorCode, type SharedItem, type SharedList, type SharedPage, type SharedReq,
+} from '@sparkport/protocol';
 import type { Config } from '../config.ts';
-import { DriverCallError } from '../driver/connection.ts';
 import { DomainError, conflict, invalid, notFound } from './errors.ts';
 import { checkDataPath } from './paths.ts';
+import { DriverCallError } from './ports/driver-link.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -81,21 +83,24 @@ export class SharedData {
 
   private async call<T>(rt: SessionRuntime, msg: Omit<SharedReq, 'id'>): Promise<T> {
     const state = rt.record.state;
-    if (!rt.conn?.isOpen || !(state === 'idle' || state === 'busy')) {
+    const link = rt.link;
+    if (!link || !sessionMachine.is(state, 'reachable')) {
       throw conflict(`Session ${rt.id} is ${state}: shared data is reachable while the session is idle or busy`, 'SESSION_NOT_ACTIVE');
     }
     try {
-      return await rt.conn.request<T>(msg as Omit<SharedReq, 'id'>, CALL_TIMEOUT_MS);
+      return await link.request<T>(msg as Omit<SharedReq, 'id'>, { timeoutMs: CALL_TIMEOUT_MS });
     } catch (e) {
       if (!(e instanceof DriverCallError)) throw e;
-      switch (e.code) {
-        case 'NOT_FOUND': throw notFound(e.message, 'SHARED_NOT_FOUND');
-        case 'WRONG_KIND': throw conflict(e.message, 'WRONG_KIND');
-        case 'BAD_REQUEST': throw invalid(e.message);
-        case 'IO_ERROR': throw new DomainError('SHARED_IO', e.message);
-        case 'TIMEOUT': throw new DomainError('DRIVER_TIMEOUT', e.message);
-        default: throw new DomainError('DRIVER_UNAVAILABLE', `The session's driver could not answer: ${e.message}`);
-      }
+      throw restError(e);
     }
   }
+}
+
+/** A driver's refusal as the REST error it means (DRIVER_ERRORS); a code the table lacks means the driver could not answer. */
+function restError(e: DriverCallError): DomainError {
+  const code: ErrorCode = (DRIVER_ERRORS as Record<string, ErrorCode>)[e.code] ?? 'DRIVER_UNAVAILABLE';
+  if (code === 'DRIVER_UNAVAILABLE' || code === 'INTERNAL') {
+    return new DomainError(code, `The session's driver could not answer: ${e.message}`);
+  }
+  return new DomainError(code, e.message);
 }

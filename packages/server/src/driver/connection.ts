@@ -1,33 +1,25 @@
 /**
- * One authenticated driver connection: request/reply with ids, events routed by `re`, and every
- * pending request rejected when the connection drops (PROTOCOL.md §2).
+ * One authenticated driver connection, the TCP side of the domain's DriverLink port: requests
+ * with ids, each reply and each `re`-tagged event delivered to the request it belongs to, and
+ * every pending request rejected when the connection drops (PROTOCOL.md §2).
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import type {
-  DriverRequest, DriverToServer, FatalMsg, ProgressMsg, ReadyMsg, ReplyMsg, StreamMsg,
-} from '@sparkport/protocol';
+import type { DriverToServer, ReplyMsg } from '@sparkport/protocol';
+import {
+  DriverCallError, type DriverCall, type DriverLink, type DriverLinkEvents, type DriverRequestBody, type RequestEvent,
+  type RequestOptions,
+} from '../domain/ports/driver-link.ts';
 import { readLines, writeMessage } from './ndjson.ts';
 
-export class DriverCallError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-    this.name = 'DriverCallError';
-  }
+interface Pending {
+  resolve: (r: Record<string, unknown>) => void;
+  reject: (e: Error) => void;
+  onEvent?: (ev: RequestEvent) => void;
+  timer?: NodeJS.Timeout;
 }
 
-type Pending = { resolve: (r: Record<string, unknown>) => void; reject: (e: Error) => void };
-
-export interface DriverConnectionEvents {
-  ready: [ReadyMsg];
-  fatal: [FatalMsg];
-  stream: [StreamMsg];
-  progress: [ProgressMsg];
-  protocolError: [string];
-  close: [];
-}
-
-export class DriverConnection extends EventEmitter<DriverConnectionEvents> {
+export class DriverConnection extends EventEmitter<DriverLinkEvents> implements DriverLink {
   private nextId = 1;
   private pending = new Map<number, Pending>();
   private closed = false;
@@ -45,29 +37,28 @@ export class DriverConnection extends EventEmitter<DriverConnectionEvents> {
 
   get isOpen(): boolean { return !this.closed; }
 
-  /** Sends a request and resolves with its reply's result. */
-  request<T = Record<string, unknown>>(msg: DistributiveOmit<DriverRequest, 'id'>, timeoutMs?: number): Promise<T> {
-    if (this.closed) return Promise.reject(new DriverCallError('DRIVER_LOST', 'driver connection is closed'));
+  /** Sends a request; the returned promise settles with its reply's result. */
+  request<T = Record<string, unknown>>(msg: DriverRequestBody, opts: RequestOptions = {}): DriverCall<T> {
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      if (timeoutMs) {
-        timer = setTimeout(() => {
-          this.pending.delete(id);
-          reject(new DriverCallError('TIMEOUT', `driver did not answer '${msg.type}' within ${timeoutMs} ms`));
-        }, timeoutMs);
-        timer.unref();
-      }
-      this.pending.set(id, {
-        resolve: (r) => { clearTimeout(timer); resolve(r as T); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
+    let call: Promise<T>;
+    if (this.closed) {
+      call = Promise.reject(new DriverCallError('DRIVER_LOST', 'driver connection is closed'));
+    } else {
+      call = new Promise<T>((resolve, reject) => {
+        const p: Pending = { resolve: resolve as Pending['resolve'], reject, onEvent: opts.onEvent };
+        if (opts.timeoutMs) {
+          p.timer = setTimeout(() => {
+            this.pending.delete(id);
+            reject(new DriverCallError('TIMEOUT', `driver did not answer '${msg.type}' within ${opts.timeoutMs} ms`));
+          }, opts.timeoutMs);
+          p.timer.unref();
+        }
+        this.pending.set(id, p);
+        writeMessage(this.socket, { ...msg, id });
       });
-      writeMessage(this.socket, { ...msg, id });
-    });
+    }
+    return Object.assign(call, { id });
   }
-
-  /** The id the next request will get: lets callers tie events to a request before sending. */
-  peekNextId(): number { return this.nextId; }
 
   close(): void { this.socket.destroy(); }
 
@@ -87,17 +78,14 @@ export class DriverConnection extends EventEmitter<DriverConnectionEvents> {
       case 'reply': return this.onReply(msg);
       case 'ready': this.emit('ready', msg); return;
       case 'fatal': this.emit('fatal', msg); return;
-      case 'stream': this.emit('stream', msg); return;
-      case 'progress': this.emit('progress', msg); return;
+      // An event for no pending request (its reply came, or it timed out) has nobody to tell.
+      case 'stream':
+      case 'progress': this.pending.get(msg.re)?.onEvent?.(msg); return;
       case 'error': {
         // The driver refused something we sent: fail that request if we can tell which.
-        const p = msg.re != null ? this.pending.get(msg.re) : undefined;
-        if (p && msg.re != null) {
-          this.pending.delete(msg.re);
-          p.reject(new DriverCallError(msg.code, msg.message));
-        } else {
-          this.emit('protocolError', `${msg.code}: ${msg.message}`);
-        }
+        const p = msg.re != null ? this.take(msg.re) : undefined;
+        if (p) p.reject(new DriverCallError(msg.code, msg.message));
+        else this.emit('protocolError', `${msg.code}: ${msg.message}`);
         return;
       }
       default:
@@ -108,10 +96,17 @@ export class DriverConnection extends EventEmitter<DriverConnectionEvents> {
     }
   }
 
+  private take(id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    if (!p) return undefined;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    return p;
+  }
+
   private onReply(msg: ReplyMsg): void {
-    const p = this.pending.get(msg.re);
+    const p = this.take(msg.re);
     if (!p) return;
-    this.pending.delete(msg.re);
     if (msg.ok) p.resolve(msg.result ?? {});
     else p.reject(new DriverCallError(msg.error?.code ?? 'INTERNAL', msg.error?.message ?? 'driver error'));
   }
@@ -120,10 +115,11 @@ export class DriverConnection extends EventEmitter<DriverConnectionEvents> {
     if (this.closed) return;
     this.closed = true;
     const err = new DriverCallError('DRIVER_LOST', 'the driver connection dropped');
-    for (const p of this.pending.values()) p.reject(err);
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
     this.pending.clear();
     this.emit('close');
   }
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,10 +1,12 @@
 /**
- * The TCP endpoint drivers call back to. Each launch registers a one-time token; a connection
- * whose first line is a hello with a live token becomes that session's DriverConnection.
+ * The TCP endpoint drivers call back to, the adapter of the domain's DriverChannel port. Each
+ * launch registers a one-time token; a connection whose first line is a hello with a live token
+ * becomes that session's DriverConnection.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import { DRIVER_PROTOCOL_VERSION, type HelloMsg, type Limits } from '@sparkport/protocol';
+import type { DriverChannel } from '../domain/ports/driver-link.ts';
 import { DriverConnection } from './connection.ts';
 import { MAX_LINE_BYTES, writeMessage } from './ndjson.ts';
 
@@ -15,7 +17,7 @@ interface Expected {
   resolve: (c: DriverConnection) => void;
 }
 
-export class DriverListener {
+export class DriverListener implements DriverChannel {
   private server = net.createServer((s) => this.onSocket(s));
   private expected = new Map<string, Expected>();
 

@@ -1,6 +1,7 @@
 /**
  * Runs a batch as `spark-submit … <file> <args>` in client mode, from the configured Spark home
- * (by default the venv's pyspark, whose bin/spark-submit is the real script). spark-submit
+ * (by default the venv's pyspark, whose bin/spark-submit is the real script). The command line
+ * is built here from the batch's request, so another adapter is free to submit differently. spark-submit
  * exec()s into the JVM, which starts the Python process for .py files; the child gets its own
  * process group so a kill reaches both.
  */
@@ -8,9 +9,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Config } from '../config.ts';
+import type { AppInfoUpdate, BatchLaunchSpec, BatchLauncher, BatchProcess } from '../domain/ports/batch-launcher.ts';
 import { lookupAppId, parseAppLine, uiUrl } from './app-info.ts';
+import { buildBatchSubmitArgs } from './batch-submit-args.ts';
 import { ExitLatch } from './exit-latch.ts';
-import type { AppInfoUpdate, BatchLaunchSpec, BatchLauncher, BatchProcess } from './batch-launcher.ts';
 
 /** The pyspark package directory of a venv's python: it is a complete SPARK_HOME. */
 export function venvSparkHome(python: string): string | null {
@@ -38,7 +41,14 @@ function killGroup(pid: number, signal: NodeJS.Signals): boolean {
 }
 
 export class LocalBatchLauncher implements BatchLauncher {
-  constructor(private readonly sparkHome: string | null, private readonly python: string) {}
+  private readonly python: string;
+
+  constructor(
+    private readonly config: Config,
+    private readonly sparkHome: string | null = config.batches.sparkHome ?? venvSparkHome(config.spark.python),
+  ) {
+    this.python = config.spark.python;
+  }
 
   launch(spec: BatchLaunchSpec): BatchProcess {
     const home = this.sparkHome;
@@ -59,7 +69,8 @@ export class LocalBatchLauncher implements BatchLauncher {
     };
     // Never inherit the server's own settings: they could carry secrets into user code.
     for (const k of Object.keys(env)) if (k.startsWith('SPARKPORT_')) delete env[k];
-    const child = spawn(sparkSubmit, spec.submitArgs, {
+    const submitArgs = buildBatchSubmitArgs(spec.batch, spec.batchId, this.config, spec.workDir);
+    const child = spawn(sparkSubmit, submitArgs, {
       cwd: spec.workDir,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

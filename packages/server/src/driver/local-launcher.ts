@@ -1,55 +1,71 @@
 /**
- * Spawns `python -m sparkport_driver`. PySpark starts the driver JVM itself from
- * PYSPARK_SUBMIT_ARGS, so master, memory, jars and conf all travel through spark-submit's own
- * flags. The driver's stdin is ignored: the protocol runs over TCP (PROTOCOL.md §1).
+ * Spawns `python -m sparkport_driver`, the adapter of the domain's SessionLauncher port.
+ * PySpark starts the driver JVM itself from PYSPARK_SUBMIT_ARGS, so master, memory, jars and
+ * conf all travel through spark-submit's own flags, built here from the session's spec. The
+ * driver's stdin is ignored: the protocol runs over TCP (PROTOCOL.md §1).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import type { Config } from '../config.ts';
+import type { DriverProcess, SessionLaunch, SessionLauncher } from '../domain/ports/launcher.ts';
 import { ExitLatch } from './exit-latch.ts';
-import type { DriverProcess, LaunchSpec, Launcher } from './launcher.ts';
-import { replClassDir } from './scala-support.ts';
+import { replClassDir, withScalaSupport } from './scala-support.ts';
+import { buildSubmitArgs, isLocalMaster } from './submit-args.ts';
 
 export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./[\]*-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-export class LocalLauncher implements Launcher {
-  constructor(private readonly python: string, private readonly driverPackageDir: string) {}
+/** spark-submit's arguments for a session's driver: its spec, then what Scala needs. */
+export function sessionSubmitArgs(spec: SessionLaunch, cfg: Config): string[] {
+  return withScalaSupport(buildSubmitArgs(spec.session, spec.session.id, cfg, spec.workDir), cfg, spec.workDir);
+}
 
-  launch(spec: LaunchSpec): DriverProcess {
+/**
+ * The driver's environment on top of the server's: the connection it calls back on, and for a
+ * local master a loopback address, so Spark never goes looking for a network interface.
+ */
+export function sessionEnv(spec: SessionLaunch, cfg: Config, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    ...(isLocalMaster(cfg.spark.master) ? { SPARK_LOCAL_IP: '127.0.0.1' } : {}),
+    PYTHONPATH: [cfg.spark.driverPackageDir, base.PYTHONPATH].filter(Boolean).join(':'),
+    PYTHONUNBUFFERED: '1',
+    PYSPARK_PYTHON: base.PYSPARK_PYTHON ?? cfg.spark.python,
+    PYSPARK_SUBMIT_ARGS: [...sessionSubmitArgs(spec, cfg), 'pyspark-shell'].map(shellQuote).join(' '),
+    MPLBACKEND: 'Agg',
+    SPARKPORT_CONNECT: spec.connect,
+    SPARKPORT_TOKEN: spec.token,
+    SPARKPORT_SESSION_ID: String(spec.session.id),
+  };
+  // Never inherit the server's own settings: they could carry secrets into user code.
+  for (const k of Object.keys(env)) {
+    if (k.startsWith('SPARKPORT_') && !['SPARKPORT_CONNECT', 'SPARKPORT_TOKEN', 'SPARKPORT_SESSION_ID'].includes(k)) delete env[k];
+  }
+  return env;
+}
+
+export class LocalLauncher implements SessionLauncher {
+  constructor(private readonly cfg: Config) {}
+
+  launch(spec: SessionLaunch): DriverProcess {
     mkdirSync(replClassDir(spec.workDir), { recursive: true });
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...spec.env,
-      PYTHONPATH: [this.driverPackageDir, process.env.PYTHONPATH].filter(Boolean).join(':'),
-      PYTHONUNBUFFERED: '1',
-      PYSPARK_PYTHON: process.env.PYSPARK_PYTHON ?? this.python,
-      PYSPARK_SUBMIT_ARGS: [...spec.submitArgs, 'pyspark-shell'].map(shellQuote).join(' '),
-      MPLBACKEND: 'Agg',
-      SPARKPORT_CONNECT: spec.connect,
-      SPARKPORT_TOKEN: spec.token,
-      SPARKPORT_SESSION_ID: String(spec.sessionId),
-    };
-    // Never inherit the server's own settings: they could carry secrets into user code.
-    for (const k of Object.keys(env)) {
-      if (k.startsWith('SPARKPORT_') && !['SPARKPORT_CONNECT', 'SPARKPORT_TOKEN', 'SPARKPORT_SESSION_ID'].includes(k)) delete env[k];
-    }
-    const child = spawn(this.python, ['-m', 'sparkport_driver'], {
+    const child = spawn(this.cfg.spark.python, ['-m', 'sparkport_driver'], {
       cwd: spec.workDir,
-      env,
+      env: sessionEnv(spec, this.cfg),
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: a Ctrl-C meant for the server must not interrupt user code. The
       // driver still exits when the server goes, because its connection drops.
       detached: true,
     });
     const exit = new ExitLatch();
+    const outputCbs: ((stream: 'stdout' | 'stderr', line: string) => void)[] = [];
     child.on('exit', exit.fire);
     child.on('error', (e) => {
       outputCbs.forEach((cb) => cb('stderr', `failed to start driver: ${e.message}`));
       exit.fire(127, null);
     });
-    const outputCbs: ((stream: 'stdout' | 'stderr', line: string) => void)[] = [];
     for (const name of ['stdout', 'stderr'] as const) {
       createInterface({ input: child[name]! }).on('line', (line) => outputCbs.forEach((cb) => cb(name, line)));
     }

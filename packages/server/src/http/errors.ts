@@ -6,20 +6,40 @@ import { ERROR_CODES, type ErrorCode } from '@sparkport/protocol';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
 
-interface AjvError { instancePath?: string; message?: string; keyword?: string; params?: Record<string, unknown> }
+interface AjvError {
+  instancePath?: string; message?: string; keyword?: string; params?: Record<string, unknown>;
+  /** Present for parameters (see validation.ts): the value sent and the schema it broke. */
+  data?: unknown; parentSchema?: { type?: string; minimum?: number; enum?: unknown[] };
+}
+
+/** What a parameter's schema accepts, in words: "an integer ≥ 0", "asc or desc". */
+function expected(s: AjvError['parentSchema']): string {
+  if (!s) return 'valid';
+  if (s.enum) return s.enum.map(String).join(' or ');
+  const what = s.type === 'integer' ? 'an integer' : s.type === 'number' ? 'a number' : `a ${String(s.type)}`;
+  return s.minimum === undefined ? what : `${what} ≥ ${s.minimum}`;
+}
+
+/** Parameters arrive as text, so the message quotes the text: "Query parameter 'from' must be an integer ≥ 0, got 'x'". */
+function describeParams(errors: AjvError[], context: string): string {
+  const where = context === 'querystring' ? 'Query parameter' : 'Path parameter';
+  return errors.slice(0, 3).map((e) => {
+    const name = (e.instancePath ?? '').replace(/^\//, '') || String(e.params?.missingProperty ?? '');
+    if (e.keyword === 'required') return `${where} '${name}' is required`;
+    return `${where} '${name}' must be ${expected(e.parentSchema)}, got '${String(e.data)}'`;
+  }).join('; ');
+}
 
 function describeValidation(errors: AjvError[], context: string | undefined): string {
-  const where = context === 'querystring' ? 'query parameter' : 'field';
+  if (context === 'querystring' || context === 'params') return describeParams(errors, context);
   const parts = errors.slice(0, 3).map((e) => {
     const field = (e.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
-    if (e.keyword === 'additionalProperties') {
-      return `unknown ${where} '${String(e.params?.additionalProperty)}'`;
-    }
-    if (e.keyword === 'required') return `missing required ${where} '${String(e.params?.missingProperty)}'`;
+    if (e.keyword === 'additionalProperties') return `unknown field '${String(e.params?.additionalProperty)}'`;
+    if (e.keyword === 'required') return `missing required field '${String(e.params?.missingProperty)}'`;
     if (e.keyword === 'type' && !field) return `the body must be a JSON ${String(e.params?.type)}`;
-    return field ? `${where} '${field}' ${e.message}` : String(e.message);
+    return field ? `field '${field}' ${e.message}` : String(e.message);
   });
-  return `Invalid request ${context === 'querystring' ? 'query' : 'body'}: ${parts.join('; ')}`;
+  return `Invalid request body: ${parts.join('; ')}`;
 }
 
 export function installErrorHandler(app: FastifyInstance, log: (msg: string) => void): void {

@@ -1,5 +1,9 @@
+/**
+ * The Store port in memory, for tests. Records are copied in and out, as a real store's would
+ * be, so nobody mutates stored state by holding on to a reference.
+ */
 import type { BatchRecord, SessionRecord, StatementRecord } from '../domain/records.ts';
-import type { Store } from './store.ts';
+import type { Store } from '../domain/ports/store.ts';
 
 const clone = <T>(x: T): T => structuredClone(x);
 

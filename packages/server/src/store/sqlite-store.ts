@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BatchRecord, SessionRecord, StatementRecord } from '../domain/records.ts';
-import type { Store } from './store.ts';
+import type { Store } from '../domain/ports/store.ts';
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);

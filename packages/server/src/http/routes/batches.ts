@@ -1,54 +1,47 @@
-import { CreateBatchRequest } from '@sparkport/protocol';
+import { Endpoints } from '@sparkport/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { BatchManager } from '../../domain/batch-manager.ts';
 import { toLivyBatch } from '../livy-view.ts';
-import { intParam, page } from '../params.ts';
-
-type IdParams = { id: string };
+import { logWindow, page } from '../paging.ts';
+import { route } from '../route.ts';
 
 export function batchRoutes(app: FastifyInstance, batches: BatchManager): void {
-  app.get('/batches', async (req) => {
-    const q = req.query as Record<string, unknown>;
-    const from = intParam(q, 'from', 0, { min: 0 });
-    const size = intParam(q, 'size', 100, { min: 0 });
+  route(app, Endpoints.listBatches, async (req) => {
+    const { from, size } = req.query;
     const all = batches.list();
     return { from, total: all.length, sessions: page(all, from, size).map((rt) => toLivyBatch(rt.record, rt.log.lines())) };
   });
 
-  app.post('/batches', { schema: { body: CreateBatchRequest } }, async (req, reply) => {
-    const rec = batches.create(req.body as CreateBatchRequest);
+  route(app, Endpoints.createBatch, async (req, reply) => {
+    const rec = batches.create(req.body);
     const rt = batches.resolve(rec.id);
     reply.status(201).header('Location', `/batches/${rec.id}`);
     return toLivyBatch(rt.record, rt.log.lines());
   });
 
-  app.get<{ Params: IdParams }>('/batches/:id', async (req) => {
+  route(app, Endpoints.getBatch, async (req) => {
     const rt = batches.resolve(req.params.id);
     return toLivyBatch(rt.record, rt.log.lines());
   });
 
-  app.get<{ Params: IdParams }>('/batches/:id/state', async (req) => {
+  route(app, Endpoints.getBatchState, async (req) => {
     const rt = batches.resolve(req.params.id);
     return { id: rt.id, state: rt.record.state };
   });
 
-  app.get<{ Params: IdParams }>('/batches/:id/log', async (req) => {
+  route(app, Endpoints.getBatchLog, async (req) => {
     const rt = batches.resolve(req.params.id);
-    const q = req.query as Record<string, unknown>;
-    const lines = rt.log.lines();
-    const size = intParam(q, 'size', 100);
-    const from = intParam(q, 'from', size < 0 ? 0 : Math.max(0, lines.length - size), { min: 0 });
-    return { id: rt.id, from, total: lines.length, log: page(lines, from, size < 0 ? undefined : size) };
+    return { id: rt.id, ...logWindow(rt.log.lines(), req.query) };
   });
 
   // Sparkport's addition, as for sessions: kill it but keep it listed, so its end stays readable.
-  app.post<{ Params: IdParams }>('/batches/:id/stop', async (req) => {
+  route(app, Endpoints.stopBatch, async (req) => {
     const rt = batches.resolve(req.params.id);
     await batches.stop(rt, 'stopped by user');
     return { msg: 'stopped' };
   });
 
-  app.delete<{ Params: IdParams }>('/batches/:id', async (req) => {
+  route(app, Endpoints.deleteBatch, async (req) => {
     await batches.delete(req.params.id);
     return { msg: 'deleted' };
   });

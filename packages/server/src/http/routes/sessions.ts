@@ -1,76 +1,67 @@
-import { CreateSessionRequest } from '@sparkport/protocol';
+import { Endpoints } from '@sparkport/protocol';
 import type { FastifyInstance } from 'fastify';
-import type { SessionManager } from '../../domain/session-manager.ts';
 import type { EventBus } from '../../domain/event-bus.ts';
+import type { SessionManager } from '../../domain/session-manager.ts';
 import { toLivySession } from '../livy-view.ts';
-import { intParam, page } from '../params.ts';
+import { logWindow, page } from '../paging.ts';
+import { route } from '../route.ts';
 import { openSse } from '../sse.ts';
 
-type IdParams = { id: string };
-
 export function sessionRoutes(app: FastifyInstance, sessions: SessionManager, bus: EventBus): void {
-  app.get('/sessions', async (req) => {
-    const q = req.query as Record<string, unknown>;
-    const from = intParam(q, 'from', 0, { min: 0 });
-    const size = intParam(q, 'size', 100, { min: 0 });
+  const session = (id: string) => {
+    const rt = sessions.resolve(id);
+    sessions.heartbeat(rt);
+    return rt;
+  };
+
+  route(app, Endpoints.listSessions, async (req) => {
+    const { from, size } = req.query;
     const all = sessions.list();
     return { from, total: all.length, sessions: page(all, from, size).map((rt) => toLivySession(rt.record, rt.log.lines())) };
   });
 
-  app.post('/sessions', {
-    schema: { body: CreateSessionRequest },
-    // A client may create with no body at all: that is a shared session with defaults.
-    preValidation: async (req) => { if (req.body === undefined) req.body = {}; },
-  }, async (req, reply) => {
-    const rec = sessions.create(req.body as CreateSessionRequest);
+  route(app, Endpoints.createSession, async (req, reply) => {
+    const rec = sessions.create(req.body);
     const rt = sessions.resolve(rec.id);
     reply.status(201).header('Location', `/sessions/${rec.id}`);
     return toLivySession(rt.record, rt.log.lines());
   });
 
-  app.get<{ Params: IdParams }>('/sessions/:id', async (req) => {
-    const rt = sessions.resolve(req.params.id);
-    sessions.heartbeat(rt);
+  route(app, Endpoints.getSession, async (req) => {
+    const rt = session(req.params.id);
     return toLivySession(rt.record, rt.log.lines());
   });
 
-  app.post<{ Params: IdParams }>('/sessions/:id/connect', async (req) => {
-    const rt = sessions.resolve(req.params.id);
-    sessions.heartbeat(rt);
+  route(app, Endpoints.connectSession, async (req) => {
+    const rt = session(req.params.id);
     return toLivySession(rt.record, rt.log.lines());
   });
 
-  app.get<{ Params: IdParams }>('/sessions/:id/state', async (req) => {
-    const rt = sessions.resolve(req.params.id);
-    sessions.heartbeat(rt);
+  route(app, Endpoints.getSessionState, async (req) => {
+    const rt = session(req.params.id);
     return { id: rt.id, state: rt.record.state };
   });
 
-  app.get<{ Params: IdParams }>('/sessions/:id/log', async (req) => {
-    const rt = sessions.resolve(req.params.id);
-    sessions.heartbeat(rt);
-    const q = req.query as Record<string, unknown>;
-    const lines = rt.log.lines();
-    const size = intParam(q, 'size', 100);
-    const from = intParam(q, 'from', size < 0 ? 0 : Math.max(0, lines.length - size), { min: 0 });
-    return { id: rt.id, from, total: lines.length, log: page(lines, from, size < 0 ? undefined : size) };
+  route(app, Endpoints.getSessionLog, async (req) => {
+    const rt = session(req.params.id);
+    return { id: rt.id, ...logWindow(rt.log.lines(), req.query) };
   });
 
-  app.delete<{ Params: IdParams }>('/sessions/:id', async (req) => {
+  route(app, Endpoints.deleteSession, async (req) => {
     await sessions.delete(req.params.id);
     return { msg: 'deleted' };
   });
 
-  for (const [route, msg] of [['stop', 'stopped'], ['interrupt', 'interrupted']] as const) {
-    // Livy's undocumented /stop and /interrupt both stop the whole session; so do we.
-    app.post<{ Params: IdParams }>(`/sessions/:id/${route}`, async (req) => {
+  // Livy's undocumented /stop and /interrupt both stop the whole session; so do we.
+  for (const [ep, msg] of [[Endpoints.stopSession, 'stopped'], [Endpoints.interruptSession, 'interrupted']] as const) {
+    route(app, ep, async (req) => {
       const rt = sessions.resolve(req.params.id);
       await sessions.stop(rt, `${msg} by user`);
       return { msg };
     });
   }
 
-  app.get<{ Params: IdParams }>('/sessions/:id/events', async (req, reply) => {
+  route(app, Endpoints.sessionEvents, async (req, reply) => {
     const rt = sessions.resolve(req.params.id);
     const sse = openSse(req, reply);
     const terminal = () => ['dead', 'killed', 'success'].includes(rt.record.state);

@@ -1,12 +1,14 @@
-import { DRIVER_PROTOCOL_VERSION, buildOpenApi } from '@sparkport/protocol';
+import { DRIVER_PROTOCOL_VERSION, Endpoints, type OpenApiDocument } from '@sparkport/protocol';
+import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { route } from '../route.ts';
 
 export const SPARKPORT_VERSION = '0.1.0';
 /** The Livy API level we answer as: clients parse `version` and gate features on it. */
 export const LIVY_API_VERSION = '0.9.0';
 
 export function versionRoutes(app: FastifyInstance, sparkVersion: string | null): void {
-  app.get('/version', async () => ({
+  route(app, Endpoints.getVersion, async () => ({
     version: LIVY_API_VERSION,
     sparkport: SPARKPORT_VERSION,
     user: null,
@@ -17,6 +19,6 @@ export function versionRoutes(app: FastifyInstance, sparkVersion: string | null)
     sparkVersion,
     protocolVersion: DRIVER_PROTOCOL_VERSION,
   }));
-  const doc = buildOpenApi(SPARKPORT_VERSION);
-  app.get('/openapi.json', async () => doc);
+
+  route(app, Endpoints.getOpenApi, async () => app.swagger() as Static<typeof OpenApiDocument>);
 }

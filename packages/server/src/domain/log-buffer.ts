@@ -1,0 +1,27 @@
+/**
+ * A driver's (or spark-submit's) stdout and stderr, each a ring of the last N lines, rendered as
+ * Livy does: "stdout: ", the stdout lines, "\nstderr: ", the stderr lines.
+ */
+export class LogBuffer {
+  private out: string[] = [];
+  private err: string[] = [];
+  constructor(private readonly maxLines: number, initial: string[] = []) {
+    // A restored tail has lost its stream split; keep it as stderr, where Spark writes.
+    this.err = initial.filter((l) => l !== 'stdout: ' && l !== '\nstderr: ');
+  }
+
+  push(stream: 'stdout' | 'stderr', line: string): void {
+    const ring = stream === 'stdout' ? this.out : this.err;
+    ring.push(line);
+    if (ring.length > this.maxLines) ring.splice(0, ring.length - this.maxLines);
+  }
+
+  lines(): string[] {
+    return ['stdout: ', ...this.out, '\nstderr: ', ...this.err];
+  }
+
+  /** The last n lines of stderr: the part that explains a failed start. */
+  stderrTail(n: number): string[] {
+    return this.err.slice(-n);
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The HTTP app, built from injected parts; nothing here listens or launches on its own, so tests
+ * drive it with `app.inject` and fake drivers.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from '../config.ts';
+import type { BatchManager } from '../domain/batch-manager.ts';
+import type { EventBus } from '../domain/event-bus.ts';
+import type { SessionManager } from '../domain/session-manager.ts';
+import type { SharedData } from '../domain/shared-data.ts';
+import { installErrorHandler } from './errors.ts';
+import { installJsonBodyParser } from './json-body.ts';
+import { registerOpenApi } from './openapi.ts';
+import { installResponseCheck } from './response-check.ts';
+import { batchRoutes } from './routes/batches.ts';
+import { sessionRoutes } from './routes/sessions.ts';
+import { sharedRoutes } from './routes/shared.ts';
+import { statementRoutes } from './routes/statements.ts';
+import { SPARKPORT_VERSION, versionRoutes } from './routes/version.ts';
+import { installSecurityHeaders } from './security.ts';
+import { compileValidator } from './validation.ts';
+
+export interface HttpDeps {
+  config: Config;
+  sessions: SessionManager;
+  batches: BatchManager;
+  bus: EventBus;
+  shared: SharedData;
+  sparkVersion: string | null;
+  log: (msg: string) => void;
+}
+
+export function buildHttp(d: HttpDeps): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: d.config.limits.bodyBytes, return503OnClosing: true });
+  app.setValidatorCompiler(compileValidator);
+  installJsonBodyParser(app);
+  installErrorHandler(app, d.log);
+  installSecurityHeaders(app, d.config);
+  if (d.config.http.checkResponses) installResponseCheck(app, d.log);
+  // A route that is not declared would be missing from the document and unchecked.
+  app.addHook('onRoute', (r) => {
+    if (r.method !== 'HEAD' && !r.config?.endpoint) throw new Error(`${String(r.method)} ${r.url} is registered but not declared in @sparkport/protocol's api`);
+  });
+  registerOpenApi(app, SPARKPORT_VERSION);
+  // Registered as a plugin so that it loads after the OpenAPI plugin, which must see every route.
+  app.register(async (api) => {
+    versionRoutes(api, d.sparkVersion);
+    sessionRoutes(api, d.sessions, d.bus);
+    statementRoutes(api, d.sessions, d.bus, d.config);
+    sharedRoutes(api, d.sessions, d.shared);
+    batchRoutes(api, d.batches);
+  });
+  return app;
+}

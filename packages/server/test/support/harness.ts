@@ -1,0 +1,64 @@
+/**
+ * The server as createApp assembles it for production, but on fakes: a fake driver launcher,
+ * a fake spark-submit, a memory store and a fake clock. HTTP tests go through `app.inject`
+ * (no port, no Spark); the driver listener is real, since fake drivers connect to it.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createApp } from '../../src/app.ts';
+import { FakeClock } from '../../src/clock.ts';
+import { defaultConfig, type Config } from '../../src/config.ts';
+import type { Store } from '../../src/domain/ports/store.ts';
+import { DriverListener } from '../../src/driver/listener.ts';
+import { MemoryStore } from '../../src/store/memory-store.ts';
+import { FakeBatchLauncher } from './fake-batch-launcher.ts';
+import { FakeLauncher } from './fake-driver.ts';
+
+export async function makeHarness(tweak: (c: Config) => void = () => undefined, store: Store = new MemoryStore()) {
+  const config = defaultConfig();
+  config.dataDir = mkdtempSync(path.join(os.tmpdir(), 'sparkport-test-'));
+  config.shared.allowedDirs = [path.join(config.dataDir, 'shared')];
+  config.batches.allowedDirs = [path.join(config.dataDir, 'batch-files')];
+  // Every response in the tests is checked against its declaration, so the API document can't drift.
+  config.http.checkResponses = true;
+  tweak(config);
+  const clock = new FakeClock();
+  const launcher = new FakeLauncher();
+  const batchLauncher = new FakeBatchLauncher(config);
+  const logs: string[] = [];
+  const built = await createApp({
+    config,
+    store,
+    clock,
+    launcher,
+    batchLauncher,
+    listener: new DriverListener({ rows: config.limits.outputRows, text_bytes: config.limits.outputTextBytes }),
+    sparkVersion: '4.1.2',
+    log: (m) => logs.push(m),
+  });
+  const { http: app, sessions, batches, bus, reconciler } = built;
+  await app.ready();
+  const json = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await app.inject({
+      method: method as 'GET',
+      url,
+      payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    });
+    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined, headers: res.headers };
+  };
+  const waitFor = async (pred: () => boolean | Promise<boolean>, what: string, ms = 3000) => {
+    const end = Date.now() + ms;
+    while (!(await pred())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  const waitState = (id: number, state: string) =>
+    waitFor(async () => (await json('GET', `/sessions/${id}/state`)).body?.state === state, `session ${id} ${state}`);
+  return {
+    app, config, clock, launcher, sessions, batches, bus, batchLauncher, reconciler, store, logs, json, waitFor, waitState,
+    close: () => built.close('test over'),
+  };
+}

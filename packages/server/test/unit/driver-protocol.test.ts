@@ -1,0 +1,388 @@
+/**
+ * The server side of the driver protocol (PROTOCOL.md) over real loopback TCP: DriverListener
+ * checks the handshake, DriverConnection does request/reply. The "driver" is a hand-written
+ * client socket, so every byte on the wire is the test's choice.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { DriverCallError, type RequestEvent } from '../../src/domain/ports/driver-link.ts';
+import type { DriverConnection } from '../../src/driver/connection.ts';
+import { DriverListener } from '../../src/driver/listener.ts';
+
+type Msg = Record<string, unknown> & { type: string };
+const LIMITS = { rows: 10, text_bytes: 4096 };
+const WAIT_MS = 2000;
+
+/** A raw driver-side socket: writes lines, reads parsed messages in order, notices close. */
+class RawDriver {
+  readonly sock: net.Socket;
+  private buf = '';
+  private inbox: Msg[] = [];
+  private waiters: ((m: Msg) => void)[] = [];
+  readonly closed: Promise<void>;
+
+  private constructor(sock: net.Socket) {
+    this.sock = sock;
+    sock.setEncoding('utf8');
+    sock.on('data', (chunk: string) => {
+      this.buf += chunk;
+      let nl: number;
+      while ((nl = this.buf.indexOf('\n')) >= 0) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        const msg = JSON.parse(line) as Msg;
+        const w = this.waiters.shift();
+        if (w) w(msg);
+        else this.inbox.push(msg);
+      }
+    });
+    sock.on('error', () => undefined);
+    this.closed = new Promise((r) => sock.on('close', () => r()));
+  }
+
+  static connect(port: number): Promise<RawDriver> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1', () => resolve(new RawDriver(s)));
+      s.once('error', reject);
+    });
+  }
+
+  line(text: string): void { this.sock.write(`${text}\n`); }
+  send(msg: object): void { this.line(JSON.stringify(msg)); }
+
+  next(what = 'a message'): Promise<Msg> {
+    const m = this.inbox.shift();
+    if (m) return Promise.resolve(m);
+    return within(new Promise<Msg>((r) => this.waiters.push(r)), `waiting for ${what}`);
+  }
+
+  /** Resolves when the server has closed the connection. */
+  ended(): Promise<void> { return within(this.closed, 'waiting for the server to close'); }
+
+  destroy(): void { this.sock.destroy(); }
+}
+
+function within<T>(p: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(t)),
+    new Promise<T>((_, reject) => { t = setTimeout(() => reject(new Error(`timed out ${what}`)), ms); }),
+  ]);
+}
+
+const rejectsWith = async (p: Promise<unknown>, code: string) => {
+  await assert.rejects(within(p, `for a ${code} rejection`), (e: unknown) => {
+    assert.ok(e instanceof DriverCallError, `expected DriverCallError, got ${String(e)}`);
+    assert.equal(e.code, code);
+    return true;
+  });
+};
+
+describe('driver protocol over TCP', () => {
+  let listener: DriverListener;
+  let port: number;
+  const open: RawDriver[] = [];
+  const conns: DriverConnection[] = [];
+
+  before(async () => {
+    listener = new DriverListener(LIMITS);
+    port = (await listener.listen('127.0.0.1', 0)).port;
+  });
+  afterEach(() => {
+    for (const d of open.splice(0)) d.destroy();
+    for (const c of conns.splice(0)) c.close();
+  });
+  after(() => listener.close());
+
+  const driver = async () => {
+    const d = await RawDriver.connect(port);
+    open.push(d);
+    return d;
+  };
+
+  /** A driver through the handshake, and the server's connection object for it. */
+  const connected = async (sessionId = 3) => {
+    let resolveConn!: (c: DriverConnection) => void;
+    const conn = new Promise<DriverConnection>((r) => { resolveConn = r; });
+    const { token } = listener.expect(sessionId, (c) => { conns.push(c); resolveConn(c); });
+    const d = await driver();
+    d.send({ type: 'hello', token, pid: 4321, protocol: 1, python: '3.11.7' });
+    const welcome = await d.next('welcome');
+    assert.equal(welcome.type, 'welcome');
+    return { d, conn: await within(conn, 'for onConnect') };
+  };
+
+  describe('handshake', () => {
+    test('a good hello gets a welcome with the session id and limits, and onConnect fires once', async () => {
+      const seen: DriverConnection[] = [];
+      const { token } = listener.expect(17, (c) => { conns.push(c); seen.push(c); });
+      const d = await driver();
+      d.send({ type: 'hello', token, pid: 999, protocol: 1 });
+      assert.deepEqual(await d.next(), { type: 'welcome', session_id: 17, limits: LIMITS });
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0]!.pid, 999);
+      assert.equal(seen[0]!.isOpen, true);
+    });
+
+    test('a wrong token is refused with BAD_TOKEN and the connection is closed', async () => {
+      listener.expect(1, () => assert.fail('must not connect'));
+      const d = await driver();
+      d.send({ type: 'hello', token: 'f'.repeat(64), pid: 1, protocol: 1 });
+      const err = await d.next();
+      assert.equal(err.type, 'error');
+      assert.equal(err.code, 'BAD_TOKEN');
+      assert.equal(err.re, null);
+      assert.equal(typeof err.message, 'string');
+      await d.ended();
+    });
+
+    test('a token works for one hello only', async () => {
+      let connects = 0;
+      const { token } = listener.expect(2, (c) => { conns.push(c); connects++; });
+      const first = await driver();
+      first.send({ type: 'hello', token, pid: 1, protocol: 1 });
+      assert.equal((await first.next()).type, 'welcome');
+      const second = await driver();
+      second.send({ type: 'hello', token, pid: 2, protocol: 1 });
+      const err = await second.next();
+      assert.equal(err.code, 'BAD_TOKEN');
+      await second.ended();
+      assert.equal(connects, 1);
+    });
+
+    test('a revoked token is refused', async () => {
+      const { token, revoke } = listener.expect(4, () => assert.fail('must not connect'));
+      revoke();
+      const d = await driver();
+      d.send({ type: 'hello', token, pid: 1, protocol: 1 });
+      assert.equal((await d.next()).code, 'BAD_TOKEN');
+      await d.ended();
+    });
+
+    test('an unsupported protocol version is refused with BAD_PROTOCOL and closed', async () => {
+      const { token } = listener.expect(5, () => assert.fail('must not connect'));
+      const d = await driver();
+      d.send({ type: 'hello', token, pid: 1, protocol: 2 });
+      const err = await d.next();
+      assert.equal(err.type, 'error');
+      assert.equal(err.code, 'BAD_PROTOCOL');
+      assert.match(String(err.message), /1/);
+      await d.ended();
+    });
+
+    test('a first line that is not a hello is refused with BAD_MESSAGE and closed', async () => {
+      for (const line of ['not json', '{"type":"ready"}', '{"type":"hello","pid":1,"protocol":1}']) {
+        const d = await driver();
+        d.line(line);
+        assert.equal((await d.next()).code, 'BAD_MESSAGE', line);
+        await d.ended();
+      }
+    });
+
+    test('a hello split over several TCP writes, with a message right behind it, is read whole', async () => {
+      let resolveReady!: (m: Msg) => void;
+      const ready = new Promise<Msg>((r) => { resolveReady = r; });
+      const { token } = listener.expect(6, (c) => {
+        conns.push(c);
+        c.on('ready', (m) => resolveReady(m as unknown as Msg));
+      });
+      const d = await driver();
+      const hello = JSON.stringify({ type: 'hello', token, pid: 7, protocol: 1 });
+      d.sock.write(hello.slice(0, 10));
+      await new Promise((r) => setTimeout(r, 10));
+      // The rest of the hello and the ready in one write: the ready must not be lost.
+      d.sock.write(`${hello.slice(10)}\n${JSON.stringify({ type: 'ready', app_id: 'local-1', spark_ui_url: null })}\n`);
+      assert.equal((await d.next()).type, 'welcome');
+      assert.equal((await within(ready, 'for ready')).app_id, 'local-1');
+    });
+  });
+
+  describe('after the handshake', () => {
+    test('ready and fatal reach the server as events', async () => {
+      const { d, conn } = await connected();
+      const ready = new Promise((r) => conn.once('ready', r));
+      d.send({ type: 'ready', app_id: 'local-42', spark_ui_url: 'http://127.0.0.1:4040', spark_version: '4.1.2', master: 'local[2]' });
+      assert.deepEqual(await within(ready, 'for ready'), {
+        type: 'ready', app_id: 'local-42', spark_ui_url: 'http://127.0.0.1:4040', spark_version: '4.1.2', master: 'local[2]',
+      });
+      const fatal = new Promise((r) => conn.once('fatal', r));
+      d.send({ type: 'fatal', message: 'SparkContext failed', traceback: ['x'] });
+      assert.equal(((await within(fatal, 'for fatal')) as Msg).message, 'SparkContext failed');
+    });
+
+    test('malformed lines are answered with BAD_MESSAGE and the connection keeps working', async () => {
+      const { d, conn } = await connected();
+      for (const line of ['this is not json', '{"no":"type"}', '[1,2,3]', 'null', '"hello"', '{"type":5}']) {
+        d.line(line);
+        const err = await d.next(`an answer to ${line}`);
+        assert.deepEqual({ type: err.type, code: err.code, re: err.re }, { type: 'error', code: 'BAD_MESSAGE', re: null }, line);
+        assert.equal(typeof err.message, 'string');
+      }
+      assert.equal(conn.isOpen, true);
+      const pong = conn.request({ type: 'ping' });
+      const req = await d.next('ping');
+      assert.equal(req.type, 'ping');
+      d.send({ type: 'reply', re: req.id, ok: true, result: {} });
+      assert.deepEqual(await within(pong, 'for pong'), {});
+    });
+
+    test('blank lines are ignored, not answered', async () => {
+      const { d, conn } = await connected();
+      d.line('');
+      d.line('   ');
+      const pong = conn.request({ type: 'ping' });
+      const req = await d.next('ping');
+      assert.equal(req.type, 'ping', 'the next thing the driver hears is the request, not an error');
+      d.send({ type: 'reply', re: req.id, ok: true, result: {} });
+      await within(pong, 'for pong');
+    });
+
+    test('an unknown message type is answered with UNKNOWN_TYPE, carrying its id', async () => {
+      const { d, conn } = await connected();
+      d.send({ type: 'frobnicate', id: 12 });
+      const err = await d.next();
+      assert.equal(err.type, 'error');
+      assert.equal(err.code, 'UNKNOWN_TYPE');
+      assert.equal(err.re, 12);
+      assert.match(String(err.message), /frobnicate/);
+      d.send({ type: 'frobnicate' });
+      assert.equal((await d.next()).re, null);
+      assert.equal(conn.isOpen, true);
+    });
+
+    test('requests get increasing ids; replies are matched by id whatever their order', async () => {
+      const { d, conn } = await connected();
+      const a = conn.request<{ candidates: string[] }>({ type: 'complete', kind: 'pyspark', code: 'spark.ra', cursor: 8 });
+      const b = conn.request({ type: 'ping' });
+      const ra = await d.next('complete');
+      const rb = await d.next('ping');
+      assert.equal(ra.type, 'complete');
+      assert.equal(ra.code, 'spark.ra');
+      assert.equal(ra.cursor, 8);
+      assert.equal(rb.type, 'ping');
+      assert.equal(typeof ra.id, 'number');
+      assert.ok((rb.id as number) > (ra.id as number));
+      d.send({ type: 'reply', re: rb.id, ok: true, result: { which: 'b' } });
+      d.send({ type: 'reply', re: ra.id, ok: true, result: { candidates: ['range('] } });
+      assert.deepEqual(await within(b, 'for b'), { which: 'b' });
+      assert.deepEqual(await within(a, 'for a'), { candidates: ['range('] });
+    });
+
+    test('a request carries the id it goes out with', async () => {
+      const { d, conn } = await connected();
+      const p = conn.request({ type: 'ping' });
+      const req = await d.next();
+      assert.equal(req.id, p.id);
+      d.send({ type: 'reply', re: req.id, ok: true });
+      assert.deepEqual(await within(p, 'for pong'), {}, 'a reply without result resolves to {}');
+    });
+
+    test('stream and progress events reach their own request, in order, before its reply', async () => {
+      const { d, conn } = await connected();
+      const order: string[] = [];
+      const onEvent = (ev: RequestEvent) => order.push(ev.type === 'stream' ? `stream:${ev.re}:${ev.name}:${ev.text}` : `progress:${ev.re}:${ev.progress}`);
+      const call = conn.request({ type: 'execute', statement_id: 0, kind: 'pyspark', code: 'print(1)' }, { onEvent });
+      const run = call.then((r) => {
+        order.push('reply');
+        return r;
+      });
+      const req = await d.next('execute');
+      assert.deepEqual({ type: req.type, statement_id: req.statement_id, kind: req.kind, code: req.code },
+        { type: 'execute', statement_id: 0, kind: 'pyspark', code: 'print(1)' });
+      const output = { status: 'ok', execution_count: 0, data: { 'text/plain': '1' } };
+      d.send({ type: 'stream', re: req.id, name: 'stdout', text: '1\n' });
+      d.send({ type: 'progress', re: req.id, progress: 0.5 });
+      d.send({ type: 'stream', re: req.id, name: 'stderr', text: 'warn\n' });
+      d.send({ type: 'reply', re: req.id, ok: true, result: { output, cancelled: false } });
+      assert.deepEqual(await within(run, 'for the execute reply'), { output, cancelled: false });
+      assert.deepEqual(order, [`stream:${req.id}:stdout:1\n`, `progress:${req.id}:0.5`, `stream:${req.id}:stderr:warn\n`, 'reply']);
+    });
+
+    test('with two requests in flight each hears only its own events; stray and late events are dropped', async () => {
+      const { d, conn } = await connected();
+      const heard: Record<string, string[]> = { execute: [], complete: [] };
+      const exec = conn.request({ type: 'execute', statement_id: 1, kind: 'pyspark', code: 'x' }, {
+        onEvent: (ev) => heard.execute!.push(ev.type === 'stream' ? ev.text : String(ev.progress)),
+      });
+      const comp = conn.request({ type: 'complete', kind: 'pyspark', code: 'sp', cursor: 2 }, {
+        onEvent: (ev) => heard.complete!.push(ev.type === 'stream' ? ev.text : String(ev.progress)),
+      });
+      const e = await d.next('execute');
+      const c = await d.next('complete');
+      assert.equal(exec.id, e.id);
+      assert.equal(comp.id, c.id);
+      d.send({ type: 'stream', re: e.id, name: 'stdout', text: 'a\n' });
+      d.send({ type: 'stream', re: c.id, name: 'stdout', text: 'for the completion\n' });
+      d.send({ type: 'reply', re: c.id, ok: true, result: { candidates: ['spark'] } });
+      d.send({ type: 'stream', re: 999, name: 'stdout', text: 'nobody\n' });
+      d.send({ type: 'progress', re: e.id, progress: 1 });
+      d.send({ type: 'reply', re: e.id, ok: true, result: { output: {}, cancelled: false } });
+      d.send({ type: 'stream', re: e.id, name: 'stdout', text: 'after the reply\n' });
+      await within(Promise.all([exec, comp]), 'for both replies');
+      const pong = conn.request({ type: 'ping' });
+      d.send({ type: 'reply', re: (await d.next('ping')).id, ok: true, result: {} });
+      await within(pong, 'for pong');
+      assert.deepEqual(heard, { execute: ['a\n', '1'], complete: ['for the completion\n'] });
+      assert.equal(conn.isOpen, true);
+    });
+
+    test('an ok:false reply rejects with the driver\'s code and message', async () => {
+      const { d, conn } = await connected();
+      const p = conn.request({ type: 'cancel', target: 99 });
+      const req = await d.next();
+      d.send({ type: 'reply', re: req.id, ok: false, error: { code: 'UNKNOWN_TARGET', message: 'no request 99' } });
+      await assert.rejects(within(p, 'for the rejection'), (e: unknown) =>
+        e instanceof DriverCallError && e.code === 'UNKNOWN_TARGET' && /no request 99/.test(e.message));
+    });
+
+    test('an error message with re rejects that request; the connection stays open', async () => {
+      const { d, conn } = await connected();
+      const p = conn.request({ type: 'ping' });
+      const req = await d.next();
+      d.send({ type: 'error', re: req.id, code: 'UNKNOWN_TYPE', message: 'old driver' });
+      await rejectsWith(p, 'UNKNOWN_TYPE');
+      assert.equal(conn.isOpen, true);
+    });
+
+    test('a reply for no pending request is ignored', async () => {
+      const { d, conn } = await connected();
+      d.send({ type: 'reply', re: 12345, ok: true, result: {} });
+      const p = conn.request({ type: 'ping' });
+      const req = await d.next();
+      assert.equal(req.type, 'ping', 'no error was sent back for the stray reply');
+      d.send({ type: 'reply', re: req.id, ok: true, result: { fine: true } });
+      assert.deepEqual(await within(p, 'for pong'), { fine: true });
+    });
+
+    test('when the socket drops, every pending request is rejected with DRIVER_LOST', async () => {
+      const { d, conn } = await connected();
+      const closed = new Promise<void>((r) => conn.once('close', () => r()));
+      const pending = [
+        conn.request({ type: 'execute', statement_id: 0, kind: 'sql', code: 'select 1' }),
+        conn.request({ type: 'ping' }),
+        conn.request({ type: 'complete', kind: 'pyspark', code: 'x', cursor: 1 }, { timeoutMs: 60_000 }),
+      ];
+      await d.next();
+      d.destroy();
+      await Promise.all(pending.map((p) => rejectsWith(p, 'DRIVER_LOST')));
+      await within(closed, 'for close');
+      assert.equal(conn.isOpen, false);
+      await rejectsWith(conn.request({ type: 'ping' }), 'DRIVER_LOST');
+    });
+
+    test('a request not answered in time is rejected with TIMEOUT; a late reply is ignored', async () => {
+      const { d, conn } = await connected();
+      const p = conn.request({ type: 'ping' }, { timeoutMs: 50 });
+      const req = await d.next();
+      await assert.rejects(within(p, 'for the timeout'), (e: unknown) =>
+        e instanceof DriverCallError && e.code === 'TIMEOUT' && /ping/.test(e.message) && /50 ms/.test(e.message));
+      d.send({ type: 'reply', re: req.id, ok: true, result: {} });
+      const q = conn.request({ type: 'ping' });
+      const req2 = await d.next();
+      d.send({ type: 'reply', re: req2.id, ok: true, result: { late: false } });
+      assert.deepEqual(await within(q, 'for pong'), { late: false });
+      assert.equal(conn.isOpen, true);
+    });
+  });
+});

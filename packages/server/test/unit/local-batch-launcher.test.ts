@@ -1,0 +1,142 @@
+/**
+ * The local batch launcher on a stand-in spark-submit (a shell script in a fake Spark home):
+ * the command line it builds from the batch, working directory and environment, output lines, exit codes, killing the whole
+ * process group, and reaping a leftover process after a restart. No Spark needed.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { defaultConfig } from '../../src/config.ts';
+import type { BatchProcess } from '../../src/domain/ports/batch-launcher.ts';
+import type { BatchSpec } from '../../src/domain/records.ts';
+import { buildBatchSubmitArgs } from '../../src/driver/batch-submit-args.ts';
+import { LocalBatchLauncher, venvSparkHome } from '../../src/driver/local-batch-launcher.ts';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'sparkport-batch-launcher-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const home = path.join(tmp, 'spark');
+mkdirSync(path.join(home, 'bin'), { recursive: true });
+writeFileSync(path.join(home, 'bin', 'spark-submit'), `#!/bin/sh
+echo "args: $*"
+echo "cwd: $(pwd)"
+echo "env: $SPARK_HOME $PYSPARK_DRIVER_PYTHON $SPARK_LOCAL_IP \${SPARKPORT_SECRET:-no-secret}"
+echo "INFO JettyUtils: Start Jetty 127.0.0.1:0 for SparkUI" >&2
+echo "INFO Utils: Successfully started service 'SparkUI' on port 1." >&2
+echo "INFO StandaloneSchedulerBackend: Connected to Spark cluster with app ID app-20240101000000-0001" >&2
+for a in "$@"; do last="$a"; done
+case "$last" in
+  fail) echo "Exception in thread main" >&2; exit 3 ;;
+  hold) sleep 300 & echo "child $!"; wait ;;
+esac
+exit 0
+`);
+chmodSync(path.join(home, 'bin', 'spark-submit'), 0o755);
+
+function collect(p: BatchProcess) {
+  const lines: string[] = [];
+  const infos: unknown[] = [];
+  p.onOutput((_s, l) => lines.push(l));
+  p.onAppInfo((i) => infos.push(i));
+  const exit = new Promise<[number | null, string | null]>((r) => p.onExit((c, s) => r([c, s])));
+  return { lines, infos, exit };
+}
+
+/** Running, not merely a zombie waiting for whichever init adopted it. */
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !/^Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '');
+  } catch {
+    return false;
+  }
+};
+
+const config = defaultConfig();
+config.spark.python = '/usr/bin/python3';
+config.batches.sparkHome = home;
+
+/** A checked batch request; the stand-in spark-submit acts on its last argument. */
+function batch(args: string[], over: Partial<BatchSpec> = {}): BatchSpec {
+  return {
+    file: path.join(tmp, 'job.py'), className: null, args, name: null, proxyUser: null, driverMemory: null, driverCores: 0,
+    executorMemory: null, executorCores: 0, numExecutors: 0, queue: null, conf: {}, jars: [], pyFiles: [], files: [], archives: [],
+    ...over,
+  };
+}
+
+describe('LocalBatchLauncher', () => {
+  const launcher = new LocalBatchLauncher(config);
+
+  test('runs spark-submit with the arguments in the batch\'s directory, with its own environment', async () => {
+    process.env.SPARKPORT_SECRET = 'hunter2';
+    try {
+      const workDir = path.join(tmp, 'batches', '0');
+      const spec = batch(['a b', 'ok'], { name: 'nightly', className: 'com.example.Main' });
+      const p = launcher.launch({ batchId: 0, batch: spec, workDir });
+      const { lines, infos, exit } = collect(p);
+      assert.deepEqual(await exit, [0, null]);
+      const expected = buildBatchSubmitArgs(spec, 0, config, workDir);
+      assert.ok(lines.includes(`args: ${expected.join(' ')}`), lines.join('\n'));
+      assert.deepEqual(expected.slice(0, 4), ['--master', config.spark.master, '--deploy-mode', 'client']);
+      assert.deepEqual(expected.slice(-7), ['--name', 'nightly', '--class', 'com.example.Main', spec.file, 'a b', 'ok'], 'the file and its arguments last');
+      assert.ok(lines.includes(`cwd: ${workDir}`));
+      assert.ok(lines.includes(`env: ${home} /usr/bin/python3 ${process.env.SPARK_LOCAL_IP ?? '127.0.0.1'} no-secret`), 'server settings never reach the job');
+      assert.ok(lines.some((l) => /Exception|Jetty/.test(l)), 'stderr lines arrive too');
+      assert.deepEqual(infos.find((i) => (i as { appId?: string }).appId), { appId: 'app-20240101000000-0001' });
+      assert.ok(infos.some((i) => (i as { sparkUiUrl?: string }).sparkUiUrl === 'http://127.0.0.1:1'));
+    } finally {
+      delete process.env.SPARKPORT_SECRET;
+    }
+  });
+
+  test('a failing job reports its exit code', async () => {
+    const { exit, lines } = collect(launcher.launch({ batchId: 1, batch: batch(['fail']), workDir: path.join(tmp, 'batches', '1') }));
+    assert.deepEqual(await exit, [3, null]);
+    assert.ok(lines.includes('Exception in thread main'));
+  });
+
+  test('kill reaches the whole process group, children included', async () => {
+    const p = launcher.launch({ batchId: 2, batch: batch(['hold']), workDir: path.join(tmp, 'batches', '2') });
+    const { lines, exit } = collect(p);
+    for (let i = 0; i < 200 && !lines.some((l) => l.startsWith('child ')); i++) await new Promise((r) => setTimeout(r, 10));
+    const child = Number(lines.find((l) => l.startsWith('child '))!.slice(6));
+    assert.ok(alive(child));
+    p.kill('SIGTERM');
+    const [code, signal] = await exit;
+    assert.ok(signal === 'SIGTERM' || code === 143, `${code} ${signal}`);
+    for (let i = 0; i < 100 && alive(child); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(!alive(child), 'the grandchild went with it');
+  });
+
+  test('no spark-submit: launch throws, naming the setting', () => {
+    const none = new LocalBatchLauncher(config, path.join(tmp, 'nowhere'));
+    assert.throws(() => none.launch({ batchId: 3, batch: batch([]), workDir: path.join(tmp, 'batches', '3') }), /spark-submit not found.*batches\.sparkHome/);
+    assert.throws(() => new LocalBatchLauncher(config, null).launch({ batchId: 4, batch: batch([]), workDir: path.join(tmp, 'b4') }), /batches\.sparkHome/);
+  });
+
+  test('reap stops a leftover process only if it still works in the batch\'s directory', async () => {
+    const dir = path.join(tmp, 'batches', '9');
+    mkdirSync(dir, { recursive: true });
+    const start = () => spawn('sleep', ['300'], { cwd: dir, detached: true, stdio: 'ignore' });
+    const other = start();
+    launcher.reap(other.pid!, path.join(tmp, 'batches', '8'));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(alive(other.pid!), 'a process elsewhere is not ours');
+    const gone = new Promise((r) => other.on('exit', r));
+    launcher.reap(other.pid!, dir);
+    await gone;
+    launcher.reap(999_999_999, dir); // long gone: nothing happens
+  });
+
+  test('venvSparkHome finds pyspark in a venv, or nothing', () => {
+    const venv = path.join(tmp, 'venv');
+    mkdirSync(path.join(venv, 'lib', 'python3.11', 'site-packages', 'pyspark', 'bin'), { recursive: true });
+    writeFileSync(path.join(venv, 'lib', 'python3.11', 'site-packages', 'pyspark', 'bin', 'spark-submit'), '');
+    assert.equal(venvSparkHome(path.join(venv, 'bin', 'python')), path.join(venv, 'lib', 'python3.11', 'site-packages', 'pyspark'));
+    assert.equal(venvSparkHome(path.join(tmp, 'novenv', 'bin', 'python')), null);
+  });
+});
