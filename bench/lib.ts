@@ -3,6 +3,7 @@
  * (bench/results.json, committed; each run replaces its benchmark's entry).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { sessionMachine } from '@sparkport/protocol';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -83,7 +84,7 @@ export async function idleSession(url: string, body: Record<string, unknown> = {
   for (;;) {
     const st = await call(`${url}/sessions/${s.id}/state`, 'GET');
     if (st.state === 'idle') return { id: s.id, ms: performance.now() - t0 };
-    if (['dead', 'error', 'killed'].includes(st.state)) throw new Error(`session ${s.id} ${st.state}`);
+    if (!sessionMachine.is(st.state, 'live')) throw new Error(`session ${s.id} ${st.state}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

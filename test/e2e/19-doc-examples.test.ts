@@ -25,8 +25,10 @@ function runCurl(cmd: string, session: number): { status: number; body: string }
   const local = cmd
     .replaceAll('localhost:8998', hostPort)
     .replace(/\/sessions\/(0|demo)(?=[/' ]|$)/g, `/sessions/${session}`);
-  // Streams end when their statement has; --max-time bounds the one that follows a session.
-  const r = spawnSync('bash', ['-c', `${local} --max-time 5 -w '\\n%{http_code}'`], { encoding: 'utf8', timeout: 60_000 });
+  // A statement's stream ends with it; a session's lasts as long as the session, so streams are
+  // cut after a few seconds (the status line is in by then). ?wait requests may outlast a start.
+  const maxTime = cmd.startsWith('curl -N') ? 5 : 150;
+  const r = spawnSync('bash', ['-c', `${local} --max-time ${maxTime} -w '\\n%{http_code}'`], { encoding: 'utf8', timeout: 180_000 });
   const lines = (r.stdout ?? '').trimEnd().split('\n');
   return { status: Number(lines.at(-1)), body: lines.slice(0, -1).join('\n') };
 }

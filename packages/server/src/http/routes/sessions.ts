@@ -1,4 +1,4 @@
-import { Endpoints } from '@sparkport/protocol';
+import { Endpoints, sessionMachine } from '@sparkport/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { EventBus } from '../../domain/event-bus.ts';
 import type { SessionManager } from '../../domain/session-manager.ts';
@@ -64,7 +64,7 @@ export function sessionRoutes(app: FastifyInstance, sessions: SessionManager, bu
   route(app, Endpoints.sessionEvents, async (req, reply) => {
     const rt = sessions.resolve(req.params.id);
     const sse = openSse(req, reply);
-    const terminal = () => ['dead', 'killed', 'success'].includes(rt.record.state);
+    const terminal = () => sessionMachine.is(rt.record.state, 'finished');
     const off = bus.onSession(rt.id, (ev) => {
       sse.send(ev.event, ev.data);
       if (ev.event === 'session' && terminal()) sse.close();

@@ -1,16 +1,13 @@
 /**
  * The Livy batch API through HTTP (app.inject), on a fake spark-submit: shapes, codes, the
- * batch state machine, kills, exit codes, log paging, the allowed-directory rule for files,
- * and what a restart does to running batches.
+ * launch command, exit codes, log paging, app info, kills and stops, ids, the list and
+ * batches.max. Request rules are in batches-request-rules.test.ts; states and restarts in
+ * batches-states.test.ts.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { batchMachine } from '@sparkport/protocol';
-import { LOG_FLUSH_MS } from '../../src/domain/batch-manager.ts';
-import { checkTransition } from '../../src/domain/state-machine.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
 import { makeHarness } from '../support/harness.ts';
 
 type Harness = Awaited<ReturnType<typeof makeHarness>>;
@@ -272,152 +269,6 @@ describe('batches over HTTP', () => {
       assert.equal((await hh.json('POST', '/batches', { file: f })).status, 201);
     } finally {
       await hh.close();
-    }
-  });
-});
-
-describe('batch request rules', () => {
-  let h: Harness;
-  let files: string;
-  before(async () => {
-    h = await makeHarness((c) => { c.batches.max = 100; });
-    files = h.config.batches.allowedDirs[0]!;
-    mkdirSync(files, { recursive: true });
-  });
-  after(async () => { await h.close(); });
-
-  const post = (body: unknown) => h.json('POST', '/batches', body);
-
-  test('missing file, unknown fields, wrong types, bad values and malformed JSON are 400 {msg, code}', async () => {
-    const f = path.join(files, 'job.py');
-    const cases: [unknown, RegExp][] = [
-      [{}, /missing required field 'file'/],
-      [{ className: 'x.Main' }, /missing required field 'file'/],
-      [{ file: '' }, /file/],
-      [{ file: f, kind: 'pyspark' }, /unknown field 'kind'/],
-      [{ file: f, ttl: '1h' }, /unknown field 'ttl'/],
-      [{ file: 5 }, /file.*string/],
-      [{ file: f, args: 'a b' }, /args.*array/],
-      [{ file: f, args: [1] }, /args/],
-      [{ file: f, driverCores: '2' }, /driverCores.*integer/],
-      [{ file: f, conf: { a: 1 } }, /conf/],
-      [{ file: f, driverMemory: 'lots' }, /Invalid driverMemory/],
-      [{ file: f, name: '42' }, /all digits/],
-      [{ file: f, conf: { 'spark.master': 'yarn' } }, /spark\.master/],
-      [{ file: f, conf: { 'spark.submit.deployMode': 'cluster' } }, /deployMode/],
-      [{ file: 'job.py' }, /must be absolute/],
-      ['{"file": ', /Malformed JSON|JSON/],
-      ['[1]', /object|body/],
-    ];
-    for (const [body, re] of cases) {
-      const r = await post(body);
-      assert.equal(r.status, 400, JSON.stringify(body));
-      assert.match(r.body.msg, re, JSON.stringify(body));
-      assert.equal(typeof r.body.code, 'string');
-    }
-    assert.equal(h.batchLauncher.launched.length, 0, 'nothing bad was launched');
-  });
-
-  test('local files outside batches.allowedDirs are 403 FORBIDDEN_PATH naming the setting, in every file field', async () => {
-    const inside = path.join(files, 'job.py');
-    const outside = ['/etc/passwd', `${files}/../escape.py`, `file://${path.dirname(files)}/x.py`, `file:/tmp/../etc/x.jar`, `${files}-sibling/job.py`];
-    for (const p of outside) {
-      for (const body of [{ file: p }, { file: inside, jars: [p] }, { file: inside, pyFiles: [p] }, { file: inside, files: [p] }, { file: inside, archives: [p] }]) {
-        const r = await post(body);
-        assert.equal(r.status, 403, JSON.stringify(body));
-        assert.equal(r.body.code, 'FORBIDDEN_PATH');
-        assert.match(r.body.msg, /batches\.allowedDirs/);
-      }
-    }
-    for (const key of ['spark.jars', 'spark.files', 'spark.submit.pyFiles', 'spark.archives', 'spark.yarn.dist.files']) {
-      const r = await post({ file: inside, conf: { [key]: `hdfs:///ok.jar,/etc/evil.jar` } });
-      assert.equal(r.status, 403, key);
-      assert.equal(r.body.code, 'FORBIDDEN_PATH');
-    }
-    assert.equal(h.batchLauncher.launched.length, 0);
-  });
-
-  test('a symlink inside an allowed directory that leads outside is refused', async () => {
-    const link = path.join(files, 'sneaky.py');
-    symlinkSync('/etc/hostname', link);
-    const r = await post({ file: link });
-    assert.equal(r.status, 403);
-    assert.equal(r.body.code, 'FORBIDDEN_PATH');
-  });
-
-  test('local paths inside are accepted (file: URIs too); remote URIs go to spark-submit as they are', async () => {
-    const r = await post({
-      file: `file://${files}/sub/../job.py`,
-      jars: ['hdfs:///libs/a.jar', 's3a://bucket/b.jar', 'local:/opt/c.jar', 'http://repo/d.jar', `${files}/e.jar`],
-      conf: { 'spark.jars': `${files}/f.jar,s3a://bucket/g.jar` },
-    });
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    const a = h.batchLauncher.launched.at(-1)!.submitArgs;
-    assert.equal(a.at(-1), path.join(files, 'job.py'));
-    assert.equal(a[a.indexOf('--jars') + 1], `hdfs:///libs/a.jar,s3a://bucket/b.jar,local:/opt/c.jar,http://repo/d.jar,${files}/e.jar`);
-    const remote = await post({ file: 's3a://bucket/jobs/main.py', args: ['--x'] });
-    assert.equal(remote.status, 201);
-    assert.deepEqual(h.batchLauncher.launched.at(-1)!.submitArgs.slice(-2), ['s3a://bucket/jobs/main.py', '--x']);
-  });
-
-  test('duplicate names are 409 NAME_TAKEN while the first is listed', async () => {
-    const f = path.join(files, 'job.py');
-    assert.equal((await post({ file: f, name: 'nightly' })).status, 201);
-    const r = await post({ file: f, name: 'nightly' });
-    assert.equal(r.status, 409);
-    assert.equal(r.body.code, 'NAME_TAKEN');
-  });
-});
-
-describe('batch state machine', () => {
-  test('only the table\'s moves are allowed: ended batches never move again', () => {
-    assert.doesNotThrow(() => checkTransition(batchMachine, 'b', 'starting', 'running'));
-    for (const to of ['success', 'dead', 'killed'] as const) assert.doesNotThrow(() => checkTransition(batchMachine, 'b', 'running', to));
-    for (const from of ['success', 'dead', 'killed'] as const) {
-      for (const to of ['starting', 'running', 'success', 'dead', 'killed', 'recovering'] as const) {
-        assert.throws(() => checkTransition(batchMachine, 'b', from, to), /cannot go from/);
-      }
-    }
-    assert.throws(() => checkTransition(batchMachine, 'b', 'running', 'starting'));
-    assert.throws(() => checkTransition(batchMachine, 'b', 'starting', 'success'), /cannot go from 'starting' to 'success'/);
-  });
-});
-
-describe('batches across a server restart', () => {
-  test('running batches come back dead ("server restarted") and their process is reaped; ended ones are kept; ids go on', async () => {
-    const store = new MemoryStore();
-    const first = await makeHarness(() => undefined, store);
-    const f = path.join(first.config.batches.allowedDirs[0]!, 'job.py');
-    const done = (await first.json('POST', '/batches', { file: f })).body;
-    first.batchLauncher.last().print('finished fine');
-    first.batchLauncher.last().exit(0);
-    const live = (await first.json('POST', '/batches', { file: f, name: 'live' })).body;
-    first.batchLauncher.last().print('half way');
-    first.clock.advance(LOG_FLUSH_MS);
-    first.batchLauncher.last().print('never stored: the server died first');
-    const livePid = first.batchLauncher.last().pid;
-    const gone = (await first.json('POST', '/batches', { file: f })).body;
-    assert.equal((await first.json('DELETE', `/batches/${gone.id}`)).status, 200);
-
-    // A second server on the same store, as after a crash: the first never shut down.
-    const second = await makeHarness((c) => { c.dataDir = first.config.dataDir; c.batches.allowedDirs = first.config.batches.allowedDirs; }, store);
-    try {
-      const l = (await second.json('GET', '/batches/live')).body;
-      assert.equal(l.state, 'dead');
-      assert.equal(store.getBatch(live.id)!.stateReason, 'server restarted');
-      assert.ok(l.log.includes('batch dead: server restarted'), JSON.stringify(l.log));
-      const log = (await second.json('GET', `/batches/${live.id}/log?size=-1`)).body.log;
-      assert.ok(log.includes('half way'), 'output from before the restart that was stored is kept');
-      assert.ok(!log.includes('never stored: the server died first'));
-      assert.deepEqual(second.batchLauncher.reaped, [{ pid: livePid, workDir: path.join(first.config.dataDir, 'batches', String(live.id)) }]);
-      assert.equal((await second.json('GET', `/batches/${done.id}/state`)).body.state, 'success');
-      assert.ok((await second.json('GET', `/batches/${done.id}/log`)).body.log.includes('finished fine'));
-      assert.equal((await second.json('GET', `/batches/${gone.id}`)).status, 404);
-      const next = (await second.json('POST', '/batches', { file: f })).body;
-      assert.equal(next.id, gone.id + 1);
-    } finally {
-      await second.close();
-      await first.close();
     }
   });
 });

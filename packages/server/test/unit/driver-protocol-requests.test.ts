@@ -1,75 +1,14 @@
 /**
- * The server side of the driver protocol (PROTOCOL.md) over real loopback TCP: DriverListener
- * checks the handshake, DriverConnection does request/reply. The "driver" is a hand-written
- * client socket, so every byte on the wire is the test's choice.
+ * The server side of the driver protocol (PROTOCOL.md) after the handshake, over real loopback
+ * TCP: driver events, malformed and unknown lines, request/reply matching by id, per-request
+ * stream and progress events, error replies, a dropped socket and timeouts. The "driver" is a
+ * hand-written client socket (test/support/raw-driver.ts), so every byte on the wire is the
+ * test's choice. The handshake itself is in driver-protocol-handshake.test.ts.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { DriverCallError, type RequestEvent } from '../../src/domain/ports/driver-link.ts';
-import type { DriverConnection } from '../../src/driver/connection.ts';
-import { DriverListener } from '../../src/driver/listener.ts';
-
-type Msg = Record<string, unknown> & { type: string };
-const LIMITS = { rows: 10, text_bytes: 4096 };
-const WAIT_MS = 2000;
-
-/** A raw driver-side socket: writes lines, reads parsed messages in order, notices close. */
-class RawDriver {
-  readonly sock: net.Socket;
-  private buf = '';
-  private inbox: Msg[] = [];
-  private waiters: ((m: Msg) => void)[] = [];
-  readonly closed: Promise<void>;
-
-  private constructor(sock: net.Socket) {
-    this.sock = sock;
-    sock.setEncoding('utf8');
-    sock.on('data', (chunk: string) => {
-      this.buf += chunk;
-      let nl: number;
-      while ((nl = this.buf.indexOf('\n')) >= 0) {
-        const line = this.buf.slice(0, nl);
-        this.buf = this.buf.slice(nl + 1);
-        const msg = JSON.parse(line) as Msg;
-        const w = this.waiters.shift();
-        if (w) w(msg);
-        else this.inbox.push(msg);
-      }
-    });
-    sock.on('error', () => undefined);
-    this.closed = new Promise((r) => sock.on('close', () => r()));
-  }
-
-  static connect(port: number): Promise<RawDriver> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect(port, '127.0.0.1', () => resolve(new RawDriver(s)));
-      s.once('error', reject);
-    });
-  }
-
-  line(text: string): void { this.sock.write(`${text}\n`); }
-  send(msg: object): void { this.line(JSON.stringify(msg)); }
-
-  next(what = 'a message'): Promise<Msg> {
-    const m = this.inbox.shift();
-    if (m) return Promise.resolve(m);
-    return within(new Promise<Msg>((r) => this.waiters.push(r)), `waiting for ${what}`);
-  }
-
-  /** Resolves when the server has closed the connection. */
-  ended(): Promise<void> { return within(this.closed, 'waiting for the server to close'); }
-
-  destroy(): void { this.sock.destroy(); }
-}
-
-function within<T>(p: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  let t: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(t)),
-    new Promise<T>((_, reject) => { t = setTimeout(() => reject(new Error(`timed out ${what}`)), ms); }),
-  ]);
-}
+import { driverListenerFixture, within, type Msg } from '../support/raw-driver.ts';
 
 const rejectsWith = async (p: Promise<unknown>, code: string) => {
   await assert.rejects(within(p, `for a ${code} rejection`), (e: unknown) => {
@@ -80,123 +19,7 @@ const rejectsWith = async (p: Promise<unknown>, code: string) => {
 };
 
 describe('driver protocol over TCP', () => {
-  let listener: DriverListener;
-  let port: number;
-  const open: RawDriver[] = [];
-  const conns: DriverConnection[] = [];
-
-  before(async () => {
-    listener = new DriverListener(LIMITS);
-    port = (await listener.listen('127.0.0.1', 0)).port;
-  });
-  afterEach(() => {
-    for (const d of open.splice(0)) d.destroy();
-    for (const c of conns.splice(0)) c.close();
-  });
-  after(() => listener.close());
-
-  const driver = async () => {
-    const d = await RawDriver.connect(port);
-    open.push(d);
-    return d;
-  };
-
-  /** A driver through the handshake, and the server's connection object for it. */
-  const connected = async (sessionId = 3) => {
-    let resolveConn!: (c: DriverConnection) => void;
-    const conn = new Promise<DriverConnection>((r) => { resolveConn = r; });
-    const { token } = listener.expect(sessionId, (c) => { conns.push(c); resolveConn(c); });
-    const d = await driver();
-    d.send({ type: 'hello', token, pid: 4321, protocol: 1, python: '3.11.7' });
-    const welcome = await d.next('welcome');
-    assert.equal(welcome.type, 'welcome');
-    return { d, conn: await within(conn, 'for onConnect') };
-  };
-
-  describe('handshake', () => {
-    test('a good hello gets a welcome with the session id and limits, and onConnect fires once', async () => {
-      const seen: DriverConnection[] = [];
-      const { token } = listener.expect(17, (c) => { conns.push(c); seen.push(c); });
-      const d = await driver();
-      d.send({ type: 'hello', token, pid: 999, protocol: 1 });
-      assert.deepEqual(await d.next(), { type: 'welcome', session_id: 17, limits: LIMITS });
-      assert.equal(seen.length, 1);
-      assert.equal(seen[0]!.pid, 999);
-      assert.equal(seen[0]!.isOpen, true);
-    });
-
-    test('a wrong token is refused with BAD_TOKEN and the connection is closed', async () => {
-      listener.expect(1, () => assert.fail('must not connect'));
-      const d = await driver();
-      d.send({ type: 'hello', token: 'f'.repeat(64), pid: 1, protocol: 1 });
-      const err = await d.next();
-      assert.equal(err.type, 'error');
-      assert.equal(err.code, 'BAD_TOKEN');
-      assert.equal(err.re, null);
-      assert.equal(typeof err.message, 'string');
-      await d.ended();
-    });
-
-    test('a token works for one hello only', async () => {
-      let connects = 0;
-      const { token } = listener.expect(2, (c) => { conns.push(c); connects++; });
-      const first = await driver();
-      first.send({ type: 'hello', token, pid: 1, protocol: 1 });
-      assert.equal((await first.next()).type, 'welcome');
-      const second = await driver();
-      second.send({ type: 'hello', token, pid: 2, protocol: 1 });
-      const err = await second.next();
-      assert.equal(err.code, 'BAD_TOKEN');
-      await second.ended();
-      assert.equal(connects, 1);
-    });
-
-    test('a revoked token is refused', async () => {
-      const { token, revoke } = listener.expect(4, () => assert.fail('must not connect'));
-      revoke();
-      const d = await driver();
-      d.send({ type: 'hello', token, pid: 1, protocol: 1 });
-      assert.equal((await d.next()).code, 'BAD_TOKEN');
-      await d.ended();
-    });
-
-    test('an unsupported protocol version is refused with BAD_PROTOCOL and closed', async () => {
-      const { token } = listener.expect(5, () => assert.fail('must not connect'));
-      const d = await driver();
-      d.send({ type: 'hello', token, pid: 1, protocol: 2 });
-      const err = await d.next();
-      assert.equal(err.type, 'error');
-      assert.equal(err.code, 'BAD_PROTOCOL');
-      assert.match(String(err.message), /1/);
-      await d.ended();
-    });
-
-    test('a first line that is not a hello is refused with BAD_MESSAGE and closed', async () => {
-      for (const line of ['not json', '{"type":"ready"}', '{"type":"hello","pid":1,"protocol":1}']) {
-        const d = await driver();
-        d.line(line);
-        assert.equal((await d.next()).code, 'BAD_MESSAGE', line);
-        await d.ended();
-      }
-    });
-
-    test('a hello split over several TCP writes, with a message right behind it, is read whole', async () => {
-      let resolveReady!: (m: Msg) => void;
-      const ready = new Promise<Msg>((r) => { resolveReady = r; });
-      const { token } = listener.expect(6, (c) => {
-        conns.push(c);
-        c.on('ready', (m) => resolveReady(m as unknown as Msg));
-      });
-      const d = await driver();
-      const hello = JSON.stringify({ type: 'hello', token, pid: 7, protocol: 1 });
-      d.sock.write(hello.slice(0, 10));
-      await new Promise((r) => setTimeout(r, 10));
-      // The rest of the hello and the ready in one write: the ready must not be lost.
-      d.sock.write(`${hello.slice(10)}\n${JSON.stringify({ type: 'ready', app_id: 'local-1', spark_ui_url: null })}\n`);
-      assert.equal((await d.next()).type, 'welcome');
-      assert.equal((await within(ready, 'for ready')).app_id, 'local-1');
-    });
-  });
+  const { connected } = driverListenerFixture();
 
   describe('after the handshake', () => {
     test('ready and fatal reach the server as events', async () => {

@@ -1,0 +1,99 @@
+/**
+ * The driver protocol's handshake (PROTOCOL.md) over real loopback TCP: DriverListener checks
+ * the hello (token, protocol version, framing) before a session's DriverConnection exists. The
+ * "driver" is a hand-written client socket (test/support/raw-driver.ts), so every byte on the
+ * wire is the test's choice. What follows the handshake is in driver-protocol-requests.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { DriverConnection } from '../../src/driver/connection.ts';
+import { driverListenerFixture, LIMITS, within, type Msg } from '../support/raw-driver.ts';
+
+describe('driver protocol over TCP', () => {
+  const { listener, conns, driver } = driverListenerFixture();
+
+  describe('handshake', () => {
+    test('a good hello gets a welcome with the session id and limits, and onConnect fires once', async () => {
+      const seen: DriverConnection[] = [];
+      const { token } = listener.expect(17, (c) => { conns.push(c); seen.push(c); });
+      const d = await driver();
+      d.send({ type: 'hello', token, pid: 999, protocol: 1 });
+      assert.deepEqual(await d.next(), { type: 'welcome', session_id: 17, limits: LIMITS });
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0]!.pid, 999);
+      assert.equal(seen[0]!.isOpen, true);
+    });
+
+    test('a wrong token is refused with BAD_TOKEN and the connection is closed', async () => {
+      listener.expect(1, () => assert.fail('must not connect'));
+      const d = await driver();
+      d.send({ type: 'hello', token: 'f'.repeat(64), pid: 1, protocol: 1 });
+      const err = await d.next();
+      assert.equal(err.type, 'error');
+      assert.equal(err.code, 'BAD_TOKEN');
+      assert.equal(err.re, null);
+      assert.equal(typeof err.message, 'string');
+      await d.ended();
+    });
+
+    test('a token works for one hello only', async () => {
+      let connects = 0;
+      const { token } = listener.expect(2, (c) => { conns.push(c); connects++; });
+      const first = await driver();
+      first.send({ type: 'hello', token, pid: 1, protocol: 1 });
+      assert.equal((await first.next()).type, 'welcome');
+      const second = await driver();
+      second.send({ type: 'hello', token, pid: 2, protocol: 1 });
+      const err = await second.next();
+      assert.equal(err.code, 'BAD_TOKEN');
+      await second.ended();
+      assert.equal(connects, 1);
+    });
+
+    test('a revoked token is refused', async () => {
+      const { token, revoke } = listener.expect(4, () => assert.fail('must not connect'));
+      revoke();
+      const d = await driver();
+      d.send({ type: 'hello', token, pid: 1, protocol: 1 });
+      assert.equal((await d.next()).code, 'BAD_TOKEN');
+      await d.ended();
+    });
+
+    test('an unsupported protocol version is refused with BAD_PROTOCOL and closed', async () => {
+      const { token } = listener.expect(5, () => assert.fail('must not connect'));
+      const d = await driver();
+      d.send({ type: 'hello', token, pid: 1, protocol: 2 });
+      const err = await d.next();
+      assert.equal(err.type, 'error');
+      assert.equal(err.code, 'BAD_PROTOCOL');
+      assert.match(String(err.message), /1/);
+      await d.ended();
+    });
+
+    test('a first line that is not a hello is refused with BAD_MESSAGE and closed', async () => {
+      for (const line of ['not json', '{"type":"ready"}', '{"type":"hello","pid":1,"protocol":1}']) {
+        const d = await driver();
+        d.line(line);
+        assert.equal((await d.next()).code, 'BAD_MESSAGE', line);
+        await d.ended();
+      }
+    });
+
+    test('a hello split over several TCP writes, with a message right behind it, is read whole', async () => {
+      let resolveReady!: (m: Msg) => void;
+      const ready = new Promise<Msg>((r) => { resolveReady = r; });
+      const { token } = listener.expect(6, (c) => {
+        conns.push(c);
+        c.on('ready', (m) => resolveReady(m as unknown as Msg));
+      });
+      const d = await driver();
+      const hello = JSON.stringify({ type: 'hello', token, pid: 7, protocol: 1 });
+      d.sock.write(hello.slice(0, 10));
+      await new Promise((r) => setTimeout(r, 10));
+      // The rest of the hello and the ready in one write: the ready must not be lost.
+      d.sock.write(`${hello.slice(10)}\n${JSON.stringify({ type: 'ready', app_id: 'local-1', spark_ui_url: null })}\n`);
+      assert.equal((await d.next()).type, 'welcome');
+      assert.equal((await within(ready, 'for ready')).app_id, 'local-1');
+    });
+  });
+});
