@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .spec import ERROR_CODES, PROTOCOL_VERSION, RECEIVED, SENT
+from .spec import ERROR_CODES, PROTOCOL_VERSION, RECEIVED, SENT, SPEC
 
 # Error codes, PROTOCOL.md section 5.
 BAD_MESSAGE = ERROR_CODES.BAD_MESSAGE
@@ -28,7 +28,8 @@ IO_ERROR = ERROR_CODES.IO_ERROR
 # `welcome` only answers the handshake and `error` is a notice: neither is a request.
 REQUEST_TYPES = tuple(t for t in RECEIVED if t not in (RECEIVED.welcome, RECEIVED.error))
 SHARED_TYPES = tuple(t for t in REQUEST_TYPES if t.startswith("shared_"))
-STATEMENT_KINDS = ("pyspark", "sql", "spark")
+# The server resolves aliases (python, scala) before a statement reaches the driver.
+STATEMENT_KINDS = tuple(SPEC["statementKinds"])
 
 
 class ProtocolError(Exception):
@@ -118,7 +119,7 @@ def parse_request(line: bytes | str) -> Request:
         if not isinstance(kind, str):
             raise bad("execute needs a string 'kind'")
         if kind not in STATEMENT_KINDS:
-            raise bad(f"unsupported statement kind '{kind}': this driver runs 'pyspark', 'sql' and 'spark'")
+            raise bad(f"unsupported statement kind '{kind}': this driver runs {', '.join(map(repr, STATEMENT_KINDS))}")
     elif mtype == RECEIVED.cancel:
         if not _is_int(msg.get("target")):
             raise bad("cancel needs an integer 'target'")

@@ -24,7 +24,10 @@ const freePort = () => new Promise<number>((resolve) => {
 
 async function serve(dataDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(path.join(ROOT, 'bin/sparkport'), ['serve', '--port', String(port), '--data-dir', dataDir], {
-    env: { ...process.env, SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '640m', SPARKPORT_SPARK__MASTER: 'local[1]' },
+    env: {
+      ...process.env, SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '640m', SPARKPORT_SPARK__MASTER: 'local[1]',
+      SPARKPORT_HTTP__CHECK_RESPONSES: 'true',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -8,6 +8,7 @@ from typing import Any, Iterator, Optional
 
 from .errors import SparkportError
 from .http import Http, quote
+from .spec import ABSENT_SHARED
 
 _MISSING = object()
 
@@ -32,7 +33,7 @@ class SharedRdd:
         try:
             return self.http.request("GET", f"{self._base}/{quote(key)}")["value"]
         except SparkportError as e:
-            if e.status == 404:
+            if e.code in ABSENT_SHARED:
                 return default
             raise
 

@@ -46,8 +46,16 @@ SESSION_LIVE = states("session", "live")
 STATEMENT_FINISHED = states("statement", "finished")
 BATCH_FINISHED = states("batch", "finished")
 
-SESSION_NOT_ACTIVE = "SESSION_NOT_ACTIVE"
+def error_code(code: str) -> str:
+    """A REST error code, checked against protocol.json (KeyError for a code the server never sends)."""
+    error_status(code)
+    return code
+
+
+SESSION_NOT_ACTIVE = error_code("SESSION_NOT_ACTIVE")
 SESSION_NOT_ACTIVE_STATUS = error_status(SESSION_NOT_ACTIVE)
+# What "no such key" is: the key, or the whole map, is missing (a missing session is not).
+ABSENT_SHARED = (error_code("KEY_NOT_FOUND"), error_code("SHARED_NOT_FOUND"))
 
 OUTPUT_EVENT = event("statement", "output")
 DONE_EVENT = event("statement", "done")

@@ -4,7 +4,7 @@
  * of sleeps.
  */
 import {
-  batchMachine, sessionMachine, statementMachine,
+  ERROR_CODES, batchMachine, sessionMachine, statementMachine,
   type Batch, type CreateBatchRequest, type CreateSessionRequest, type Session, type Statement, type StatementEvent,
 } from '@sparkport/protocol';
 import * as batches from './batches.ts';
@@ -101,7 +101,7 @@ export class SparkportClient {
       if (sessionMachine.is(s.state, 'ready')) return s;
       // Not live: failing, stopping or ended; it will never become ready.
       if (!sessionMachine.is(s.state, 'live')) {
-        throw new SparkportError(409, 'SESSION_NOT_ACTIVE', `Session ${s.id} is ${s.state}: ${s.log.slice(-3).join(' ')}`);
+        throw new SparkportError(ERROR_CODES.SESSION_NOT_ACTIVE, 'SESSION_NOT_ACTIVE', `Session ${s.id} is ${s.state}: ${s.log.slice(-3).join(' ')}`);
       }
       if (Date.now() > end) throw new SparkportError(504, 'TIMEOUT', `Session ${s.id} still ${s.state} after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 200));

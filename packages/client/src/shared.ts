@@ -2,10 +2,12 @@
  * Shared data of a session from TypeScript. `SharedRdd` keeps the seed's name and its
  * get/set, now on real endpoints: no statements, no polling, no lineage growing per key.
  */
-import type { BulkGetResponse, SharedItem, SharedList, SharedPage } from '@sparkport/protocol';
+import type { BulkGetResponse, ErrorCode, SharedItem, SharedList, SharedPage } from '@sparkport/protocol';
 import { SparkportError } from './errors.ts';
 import { enc, makeSettings, query, request, type ClientSettings } from './http.ts';
 import type { SessionRef } from './sessions.ts';
+
+const ABSENT: readonly string[] = ['KEY_NOT_FOUND', 'SHARED_NOT_FOUND'] satisfies ErrorCode[];
 
 type S = Required<ClientSettings>;
 const base = (id: SessionRef, name?: string) => `/sessions/${enc(String(id))}/shared${name === undefined ? '' : `/${enc(name)}`}`;
@@ -48,7 +50,8 @@ export class SharedRdd {
     try {
       return await getSharedValue(this.s, this.session, this.name, key);
     } catch (e) {
-      if (e instanceof SparkportError && e.status === 404) return undefined;
+      // The key or the whole map is missing; a missing session is an error.
+      if (e instanceof SparkportError && ABSENT.includes(e.code)) return undefined;
       throw e;
     }
   }

@@ -4,6 +4,7 @@
  * packages/protocol/fixtures/driver are checked against these schemas and against the driver.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { MapOf } from './map-of.ts';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { DRIVER_TO_SERVER_TYPES, SERVER_TO_DRIVER_TYPES, SHARED_REQUEST_TYPES } from './message-types.ts';
 import { StatementOutput } from './rest.ts';
@@ -44,7 +45,7 @@ export const ReplyMsg = Type.Object({
   type: Type.Literal('reply'),
   re: Id,
   ok: Type.Boolean(),
-  result: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  result: Type.Optional(MapOf(Type.Unknown())),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
 });
 export type ReplyMsg = Static<typeof ReplyMsg>;
@@ -91,7 +92,7 @@ const FileFields = {
 export const SharedListReq = Type.Object({ type: Type.Literal('shared_list'), id: Id });
 export const SharedPutReq = Type.Object({
   type: Type.Literal('shared_put'), id: Id, name: SharedName,
-  entries: Type.Record(Type.String(), Type.Unknown()), create: Type.Optional(Type.Boolean()),
+  entries: MapOf(Type.Unknown()), create: Type.Optional(Type.Boolean()),
 });
 export const SharedGetReq = Type.Object({ type: Type.Literal('shared_get'), id: Id, name: SharedName, keys: Keys });
 export const SharedDeleteReq = Type.Object({

@@ -37,15 +37,16 @@ export interface ErrorBody {
 
 /**
  * Codes a driver puts in an `error` message or a failed `reply` (PROTOCOL.md), and the REST
- * code each becomes when it reaches an HTTP client.
+ * code each becomes when it reaches an HTTP client. A driver that misunderstood us is a bad
+ * gateway (502) to the client, not our internal error.
  */
 export const DRIVER_ERRORS = {
-  BAD_MESSAGE: 'INTERNAL',
-  UNKNOWN_TYPE: 'INTERNAL',
-  BAD_TOKEN: 'INTERNAL',
-  BAD_PROTOCOL: 'INTERNAL',
+  BAD_MESSAGE: 'DRIVER_UNAVAILABLE',
+  UNKNOWN_TYPE: 'DRIVER_UNAVAILABLE',
+  BAD_TOKEN: 'DRIVER_UNAVAILABLE',
+  BAD_PROTOCOL: 'DRIVER_UNAVAILABLE',
   NOT_READY: 'DRIVER_UNAVAILABLE',
-  UNKNOWN_TARGET: 'INTERNAL',
+  UNKNOWN_TARGET: 'DRIVER_UNAVAILABLE',
   DRIVER_LOST: 'DRIVER_UNAVAILABLE',
   INTERNAL: 'DRIVER_UNAVAILABLE',
   TIMEOUT: 'DRIVER_TIMEOUT',

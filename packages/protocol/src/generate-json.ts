@@ -5,6 +5,7 @@
  */
 import { DRIVER_PROTOCOL_VERSION } from './driver.ts';
 import { DRIVER_ERROR_CODES, ERROR_CODES } from './errors.ts';
+import { RUNNABLE_KINDS } from './kinds.ts';
 import { MACHINES, type Machine } from './machines.ts';
 import { DRIVER_TO_SERVER_TYPES, SERVER_TO_DRIVER_TYPES, SESSION_EVENTS, STATEMENT_EVENTS } from './message-types.ts';
 
@@ -28,6 +29,8 @@ export function protocolJson(): string {
     _comment: 'Generated from packages/protocol/src by `npm run gen:protocol`. Do not edit.',
     machines: Object.fromEntries(Object.entries(MACHINES).map(([k, m]) => [k, machineJson(m as Machine<string, string>)])),
     errorCodes: ERROR_CODES,
+    /** The canonical kinds a statement can be run in (the server resolves aliases first). */
+    statementKinds: RUNNABLE_KINDS,
     driver: {
       protocolVersion: DRIVER_PROTOCOL_VERSION,
       errorCodes: DRIVER_ERROR_CODES,

@@ -7,3 +7,4 @@ export * from './shared.ts';
 export * from './batches.ts';
 export * from './api/index.ts';
 export * from './machines.ts';
+export * from './message-types.ts';

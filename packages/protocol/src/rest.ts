@@ -3,12 +3,13 @@
  * produce the OpenAPI document. Field names are Livy's: they are the compatibility surface.
  */
 import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
+import { MapOf } from './map-of.ts';
 import { ERROR_CODES, type ErrorCode } from './errors.ts';
 import { SESSION_STATES, STATEMENT_STATES } from './states.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const StringList = Type.Array(Type.String());
-const StringMap = Type.Record(Type.String(), Type.String());
+const StringMap = MapOf(Type.String());
 
 /**
  * One of a fixed list of strings, as a plain `enum` rather than TypeBox's union of literals: one
@@ -42,11 +43,11 @@ export const CreateSessionRequest = Type.Object(
     ttl: Type.Optional(Type.String()),
     idleTimeout: Type.Optional(Type.String()),
     /** Sparkport: shared data to load when the session is ready, by name. */
-    preload: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Object({
+    preload: Type.Optional(MapOf(Type.Object({
       path: Type.String({ minLength: 1 }),
       format: Type.Optional(Type.Union([Type.Literal('parquet'), Type.Literal('json')])),
       as: Type.Optional(Type.Union([Type.Literal('dataset'), Type.Literal('map')])),
-    }, { additionalProperties: false }))),
+    }, { additionalProperties: false }), { minLength: 1 })),
   },
   { additionalProperties: false, $id: 'CreateSessionRequest' },
 );
@@ -119,7 +120,7 @@ export type CreateStatementRequest = Static<typeof CreateStatementRequest>;
 export const StatementOutputOk = Type.Object({
   status: Type.Literal('ok'),
   execution_count: Type.Integer(),
-  data: Type.Record(Type.String(), Type.Unknown()),
+  data: MapOf(Type.Unknown()),
   truncated: Type.Optional(Type.Boolean()),
   total: Type.Optional(Type.Integer()),
 });
@@ -190,7 +191,7 @@ export type VersionBody = Static<typeof VersionBody>;
 export const OpenApiDocument = Type.Object({
   openapi: Type.String(),
   info: Type.Object({ title: Type.String(), version: Type.String() }, { additionalProperties: true }),
-  paths: Type.Record(Type.String(), Type.Unknown()),
+  paths: MapOf(Type.Unknown()),
 }, { additionalProperties: true });
 
 /**

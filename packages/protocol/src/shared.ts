@@ -2,6 +2,7 @@
  * Shared data over REST: named key/value maps and named datasets living in a session.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { MapOf } from './map-of.ts';
 import { IdParam, Params } from './rest.ts';
 
 /** A name SQL can use as a view name (the server checks it, with a message saying so). */
@@ -48,7 +49,7 @@ export const SharedEntry = Type.Object({ name: Type.String(), key: Type.String()
 export type SharedEntry = Static<typeof SharedEntry>;
 
 export const BulkPutRequest = Type.Object(
-  { entries: Type.Record(Type.String(), Type.Unknown()) },
+  { entries: MapOf(Type.Unknown()) },
   { additionalProperties: false },
 );
 export type BulkPutRequest = Static<typeof BulkPutRequest>;
@@ -60,7 +61,7 @@ export const BulkGetRequest = Type.Object(
 );
 export type BulkGetRequest = Static<typeof BulkGetRequest>;
 export const BulkGetResponse = Type.Object({
-  values: Type.Record(Type.String(), Type.Unknown()),
+  values: MapOf(Type.Unknown()),
   missing: Type.Array(Type.String()),
 });
 export type BulkGetResponse = Static<typeof BulkGetResponse>;

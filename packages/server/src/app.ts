@@ -15,7 +15,7 @@ import type { Store } from './domain/ports/store.ts';
 import { Reconciler } from './domain/reconciler.ts';
 import { SessionManager, type SessionManagerDeps } from './domain/session-manager.ts';
 import { SharedData } from './domain/shared-data.ts';
-import type { DriverListener } from './driver/listener.ts';
+import type { DriverChannel } from './domain/ports/driver-link.ts';
 import { buildHttp } from './http/build-http.ts';
 
 export interface AppParts {
@@ -26,7 +26,10 @@ export interface AppParts {
   launcher: SessionManagerDeps['launcher'];
   batchLauncher: BatchLauncher;
   /** Where drivers call back; createApp makes it listen on config.driver. */
-  listener: DriverListener;
+  listener: DriverChannel & {
+    listen(host: string, port: number): Promise<{ host: string; port: number }>;
+    close(): Promise<void>;
+  };
   sparkVersion: string | null;
   log: (msg: string) => void;
 }
@@ -62,7 +65,7 @@ export async function createApp(p: AppParts): Promise<App> {
   sessions.recover();
   const batches = new BatchManager({ store, clock, config, launcher: p.batchLauncher, bus });
   batches.recover();
-  const reconciler = new Reconciler({ sessions, batches, clock, config });
+  const reconciler = new Reconciler({ sessions, batches, clock, config, log });
   const shared = new SharedData(config);
   const http = buildHttp({ config, sessions, batches, bus, shared, sparkVersion: p.sparkVersion, log });
   let closing: Promise<void> | undefined;

@@ -118,7 +118,9 @@ export class BatchManager {
   }
 
   /** Forgets batches that ended more than sessions.stateRetainMs ago (the same period as sessions). */
-  sweep(): BatchRuntime[] { return this.reg.sweep(this.d.config.sessions.stateRetainMs); }
+  sweep(onError?: (id: number, e: Error) => void): BatchRuntime[] {
+    return this.reg.sweep(this.d.config.sessions.stateRetainMs, (rt, e) => onError?.(rt.id, e));
+  }
 
   /**
    * Kills spark-submit (SIGTERM, then SIGKILL after batches.killTimeoutMs) and resolves once

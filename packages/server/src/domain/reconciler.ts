@@ -13,12 +13,12 @@ import { parseTimeString } from './time-strings.ts';
 export interface SessionUpkeep {
   list(): readonly { record: SessionRecord }[];
   delete(id: number, reason: string): Promise<void>;
-  sweep(): readonly { id: number }[];
+  sweep(onError?: (id: number, e: Error) => void): readonly { id: number }[];
 }
 
 /** What upkeep needs of batches (BatchManager): their retention sweep. */
 export interface BatchUpkeep {
-  sweep(): readonly { id: number }[];
+  sweep(onError?: (id: number, e: Error) => void): readonly { id: number }[];
 }
 
 export interface ReconcilerDeps {
@@ -26,6 +26,7 @@ export interface ReconcilerDeps {
   batches: BatchUpkeep;
   clock: Clock;
   config: Config;
+  log?: (msg: string) => void;
 }
 
 export interface Doomed { id: number; reason: string }
@@ -33,19 +34,27 @@ export interface Doomed { id: number; reason: string }
 export class Reconciler {
   private timer?: Timer;
   private running = false;
+  private stopped = false;
 
   constructor(private readonly d: ReconcilerDeps) {}
 
   start(): void {
+    this.stopped = false;
     const loop = () => {
+      if (this.stopped) return;
       this.timer = this.d.clock.setTimeout(() => {
-        void this.tick().finally(loop);
+        // A pass that fails (a store that can't write) must not take the server down; the next
+        // pass tries again.
+        void this.tick().catch((e: Error) => this.d.log?.(`upkeep pass failed: ${e.message}`)).finally(loop);
       }, this.d.config.sessions.reconcileIntervalMs);
     };
     loop();
   }
 
-  stop(): void { this.timer?.cancel(); }
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+  }
 
   /** One pass; returns the session ids it deleted, and why. */
   async tick(): Promise<Doomed[]> {
@@ -55,8 +64,9 @@ export class Reconciler {
       const doomed = this.sessionsDue();
       await Promise.all(doomed.map((x) => this.d.sessions.delete(x.id, x.reason).catch(() => undefined)));
       // Finished sessions and batches are kept for the retention period, then forgotten.
-      const swept = this.d.sessions.sweep().map((rt) => ({ id: rt.id, reason: 'finished session retention period passed' }));
-      this.d.batches.sweep();
+      const failed = (what: string) => (id: number, e: Error) => this.d.log?.(`could not forget ${what} ${id}: ${e.message}`);
+      const swept = this.d.sessions.sweep(failed('session')).map((rt) => ({ id: rt.id, reason: 'finished session retention period passed' }));
+      this.d.batches.sweep(failed('batch'));
       return [...doomed, ...swept];
     } finally {
       this.running = false;

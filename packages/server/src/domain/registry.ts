@@ -150,18 +150,29 @@ export class Registry<R extends TrackedRecord, T extends Tracked<R>, F extends s
 
   /** It is 404 from now on. The caller stops whatever runs first. */
   forget(t: T): void {
+    // Stored first: if the store refuses, it stays as it was rather than 404 now and back after a restart.
+    this.o.store.update({ ...t.record, deleted: true });
     t.record.deleted = true;
-    this.persist(t);
     this.items.delete(t.id);
     this.o.onForget?.(t);
   }
 
-  /** Forgets finished things whose last change is older than `retainMs`; returns them. */
-  sweep(retainMs: number): T[] {
+  /**
+   * Forgets finished things whose last change is older than `retainMs`; returns them. One that
+   * can't be forgotten now (the store refused) is left for the next sweep.
+   */
+  sweep(retainMs: number, onError?: (t: T, e: Error) => void): T[] {
     const now = this.o.clock.now();
     const expired = this.list().filter((t) => this.is(t, this.o.finishedFlag) && now - t.record.stateChangedAt > retainMs);
-    for (const t of expired) this.forget(t);
-    return expired;
+    return expired.filter((t) => {
+      try {
+        this.forget(t);
+        return true;
+      } catch (e) {
+        onError?.(t, e as Error);
+        return false;
+      }
+    });
   }
 
   /** Loads every stored record (not deleted) as a runtime; the manager decides what was lost. */

@@ -16,7 +16,8 @@ import { DriverSupervisor, type DriverApp, type DriverLoss, type DriverSuperviso
 import { DomainError, conflict, invalid, notFound } from './errors.ts';
 import type { EventBus } from './event-bus.ts';
 import { checkDataPath } from './paths.ts';
-import type { DriverChannel, DriverLink } from './ports/driver-link.ts';
+import { restError } from './driver-errors.ts';
+import { DriverCallError, type DriverChannel, type DriverLink } from './ports/driver-link.ts';
 import type { SessionLauncher } from './ports/launcher.ts';
 import type { Store } from './ports/store.ts';
 import type { SessionRecord, StatementRecord } from './records.ts';
@@ -140,7 +141,9 @@ export class SessionManager {
   }
 
   /** Forgets finished sessions older than the retention period; returns them. */
-  sweep(): SessionRuntime[] { return this.reg.sweep(this.d.config.sessions.stateRetainMs); }
+  sweep(onError?: (id: number, e: Error) => void): SessionRuntime[] {
+    return this.reg.sweep(this.d.config.sessions.stateRetainMs, (rt, e) => onError?.(rt.id, e));
+  }
 
   async stopAll(reason: string): Promise<void> {
     await Promise.all(this.list().map((rt) => this.stop(rt, reason).catch(() => undefined)));
@@ -284,7 +287,7 @@ export class SessionManager {
       );
       return r.candidates ?? [];
     } catch (e) {
-      throw new DomainError('DRIVER_UNAVAILABLE', `Completion failed: ${(e as Error).message}`);
+      throw e instanceof DriverCallError ? restError(e, 'Completion failed') : e;
     }
   }
 

@@ -4,11 +4,12 @@
  * a running statement.
  */
 import {
-  DRIVER_ERRORS, sessionMachine, type BulkGetResponse, type ErrorCode, type SharedItem, type SharedList, type SharedPage, type SharedReq,
+  sessionMachine, type BulkGetResponse, type SharedItem, type SharedList, type SharedPage, type SharedReq,
 } from '@sparkport/protocol';
 import type { Config } from '../config.ts';
 import { DomainError, conflict, invalid, notFound } from './errors.ts';
 import { checkDataPath } from './paths.ts';
+import { restError } from './driver-errors.ts';
 import { DriverCallError } from './ports/driver-link.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 
@@ -85,22 +86,13 @@ export class SharedData {
     const state = rt.record.state;
     const link = rt.link;
     if (!link || !sessionMachine.is(state, 'reachable')) {
-      throw conflict(`Session ${rt.id} is ${state}: shared data is reachable while the session is idle or busy`, 'SESSION_NOT_ACTIVE');
+      throw conflict(`Session ${rt.id} is ${state}: shared data is reachable while the session is ${sessionMachine.sets.reachable.join(' or ')}`, 'SESSION_NOT_ACTIVE');
     }
     try {
       return await link.request<T>(msg as Omit<SharedReq, 'id'>, { timeoutMs: CALL_TIMEOUT_MS });
     } catch (e) {
       if (!(e instanceof DriverCallError)) throw e;
-      throw restError(e);
+      throw restError(e, 'The session\'s driver could not answer');
     }
   }
-}
-
-/** A driver's refusal as the REST error it means (DRIVER_ERRORS); a code the table lacks means the driver could not answer. */
-function restError(e: DriverCallError): DomainError {
-  const code: ErrorCode = (DRIVER_ERRORS as Record<string, ErrorCode>)[e.code] ?? 'DRIVER_UNAVAILABLE';
-  if (code === 'DRIVER_UNAVAILABLE' || code === 'INTERNAL') {
-    return new DomainError(code, `The session's driver could not answer: ${e.message}`);
-  }
-  return new DomainError(code, e.message);
 }

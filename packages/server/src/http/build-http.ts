@@ -2,7 +2,7 @@
  * The HTTP app, built from injected parts; nothing here listens or launches on its own, so tests
  * drive it with `app.inject` and fake drivers.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Config } from '../config.ts';
 import type { BatchManager } from '../domain/batch-manager.ts';
 import type { EventBus } from '../domain/event-bus.ts';
@@ -31,7 +31,18 @@ export interface HttpDeps {
 }
 
 export function buildHttp(d: HttpDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: d.config.limits.bodyBytes, return503OnClosing: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: d.config.limits.bodyBytes,
+    return503OnClosing: true,
+    // Names may be 200 characters, percent-encoded up to three times as long.
+    routerOptions: { maxParamLength: 1024 },
+    // A URL the router can't even decode gets the same {msg, code} body as every other error.
+    frameworkErrors: (err, req, reply) => {
+      const body = { msg: `Bad request URL ${JSON.stringify(req.url.slice(0, 200))}: ${err.message.slice(0, 300)}`, code: 'VALIDATION' };
+      (reply as FastifyReply).code(400).type('application/json').send(body);
+    },
+  });
   app.setValidatorCompiler(compileValidator);
   installJsonBodyParser(app);
   installErrorHandler(app, d.log);

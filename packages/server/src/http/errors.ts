@@ -50,6 +50,7 @@ export function installErrorHandler(app: FastifyInstance, log: (msg: string) => 
       code = err.code;
       msg = err.message;
       if (err.retryAfterSeconds) reply.header('Retry-After', String(err.retryAfterSeconds));
+      if (code === 'INTERNAL') log(`internal error: ${msg}`);
     } else if (err.validation) {
       code = 'VALIDATION';
       msg = describeValidation(err.validation, err.validationContext);

@@ -2,10 +2,14 @@
  * Server-Sent Events on a raw response: headers once, one `event:`/`data:` block per event,
  * a comment line every 15 s so proxies keep the connection open.
  */
+import type { SESSION_EVENTS, STATEMENT_EVENTS } from '@sparkport/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+export type SseEventName = (typeof STATEMENT_EVENTS)[number] | (typeof SESSION_EVENTS)[number];
+
 export interface SseStream {
-  send(event: string, data: unknown): void;
+  /** Event names come from the protocol's lists (message-types.ts), which the clients read too. */
+  send(event: SseEventName, data: unknown): void;
   close(): void;
   onClose(cb: () => void): void;
 }

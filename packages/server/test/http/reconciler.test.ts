@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import type { Config } from '../../src/config.ts';
+import { MemoryStore } from '../../src/store/memory-store.ts';
 import { makeHarness } from '../support/harness.ts';
 
 type Harness = Awaited<ReturnType<typeof makeHarness>>;
@@ -235,5 +236,31 @@ describe('reconciler', () => {
     assert.equal(c.status, 201, 'a dead session does not count against the limit');
     assert.equal(c.headers['retry-after'], undefined);
     await hh.waitState(c.body.id, 'idle');
+  });
+
+  test('a store that refuses to write does not break upkeep: the session stays, and goes on the next pass', async () => {
+    const store = new MemoryStore();
+    let refuse = false;
+    const update = store.updateSession.bind(store);
+    store.updateSession = (rec) => {
+      if (refuse) throw new Error('disk full');
+      update(rec);
+    };
+    h = await makeHarness((c) => { c.sessions.stateRetainMs = MINUTE; }, store);
+    const hh = h;
+    const id = await create(hh, {});
+    await hh.waitState(id, 'idle');
+    await hh.json('POST', `/sessions/${id}/stop`);
+    await hh.waitState(id, 'dead');
+    hh.clock.advance(2 * MINUTE);
+
+    refuse = true;
+    assert.deepEqual(await hh.reconciler.tick(), [], 'nothing was forgotten, and the pass did not throw');
+    assert.ok(await exists(hh, id), 'still listed: it was not stored as deleted');
+    assert.ok(hh.logs.some((l) => /could not forget session .*disk full/.test(l)), hh.logs.join('\n'));
+
+    refuse = false;
+    assert.deepEqual((await hh.reconciler.tick()).map((d) => d.id), [id]);
+    assert.ok(!(await exists(hh, id)));
   });
 });

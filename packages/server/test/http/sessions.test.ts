@@ -154,4 +154,14 @@ describe('sessions over HTTP', () => {
     assert.equal(tail.body.log.length, 2);
     assert.equal(tail.body.from, tail.body.total - 2);
   });
+
+  test('URLs the router cannot take still get {msg, code}: a long name is looked up, a broken escape is 400', async () => {
+    const long = await h.json('GET', `/sessions/${'n'.repeat(200)}`);
+    assert.equal(long.status, 404);
+    assert.equal(long.body.code, 'SESSION_NOT_FOUND');
+    const broken = await h.json('GET', '/sessions/%E0%A4%A');
+    assert.equal(broken.status, 400);
+    assert.equal(broken.body.code, 'VALIDATION');
+    assert.match(broken.body.msg, /Bad request URL/);
+  });
 });

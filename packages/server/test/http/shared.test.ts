@@ -26,6 +26,17 @@ describe('shared data over HTTP', () => {
     assert.equal((await h.json('GET', `/sessions/${sid}/shared/nomap/zz`)).status, 404);
   });
 
+  test('any key is kept in answers, line breaks and all (keys are data, not names)', async () => {
+    const keys = ['a\nb', 'tab\there', 'line\u2028sep', ''];
+    const entries = Object.fromEntries(keys.map((k, i) => [k, i]));
+    assert.deepEqual((await h.json('POST', `/sessions/${sid}/shared/odd/put`, { entries })).body, { updated: 4, size: 4 });
+    const got = await h.json('POST', `/sessions/${sid}/shared/odd/get`, { keys: [...keys, 'missing\n'] });
+    assert.deepEqual(got.body, { values: entries, missing: ['missing\n'] });
+    const created = await h.json('POST', '/sessions', { kind: 'pyspark', conf: { 'spark.x\ny': 'v' } });
+    assert.deepEqual(created.body.conf, { 'spark.x\ny': 'v' });
+    await h.json('DELETE', `/sessions/${created.body.id}`);
+  });
+
   test('values over the limit are 413, whole bulk puts included, and nothing reaches the driver', async () => {
     const before = h.launcher.procs.at(-1)!.received.length;
     const one = await h.json('PUT', `/sessions/${sid}/shared/states/big`, JSON.stringify('x'.repeat(200)));
