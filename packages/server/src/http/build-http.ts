@@ -9,6 +9,7 @@ import type { EventBus } from '../domain/event-bus.ts';
 import type { SessionManager } from '../domain/session-manager.ts';
 import type { SharedData } from '../domain/shared-data.ts';
 import { installErrorHandler } from './errors.ts';
+import { installIdentity } from './identity.ts';
 import { installJsonBodyParser } from './json-body.ts';
 import { registerOpenApi } from './openapi.ts';
 import { installResponseCheck } from './response-check.ts';
@@ -44,6 +45,7 @@ export function buildHttp(d: HttpDeps): FastifyInstance {
     },
   });
   app.setValidatorCompiler(compileValidator);
+  installIdentity(app);
   installJsonBodyParser(app);
   installErrorHandler(app, d.log);
   installSecurityHeaders(app, d.config);
