@@ -31,11 +31,28 @@ const stampOk = (stamp, hash) => existsSync(stamp) && readFileSync(stamp, 'utf8'
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 20) fail(`Node ${process.versions.node} is too old: Sparkport needs Node 20 or newer`);
 
+// 1b. Kerberos from the system (SPNEGO, auth.negotiate): MIT's headers, which the `kerberos` npm
+// package and Python's gssapi (for sparkmagic's Kerberos mode) compile against, and the KDC,
+// kadmin.local and kinit that the SPNEGO tests run. Debian's packages, before npm builds anything.
+const KRB_PACKAGES = ['libkrb5-dev', 'krb5-kdc', 'krb5-admin-server', 'krb5-user'];
+const krbMissing = () => ['/usr/bin/krb5-config', '/usr/sbin/krb5kdc', '/usr/sbin/kadmin.local', '/usr/bin/kinit'].some((f) => !existsSync(f));
+if (process.platform === 'linux' && krbMissing()) {
+  if (!existsSync('/usr/bin/apt-get') || process.getuid?.() !== 0) {
+    fail(`Kerberos is missing: install ${KRB_PACKAGES.join(' ')} (Debian/Ubuntu names; as root: apt-get install ...), then run this again`);
+  }
+  say(`installing Kerberos from Debian's packages (${KRB_PACKAGES.join(', ')})`);
+  const apt = { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
+  run('apt-get', ['update', '-q'], apt);
+  run('apt-get', ['install', '-y', '-q', ...KRB_PACKAGES], apt);
+}
+
 // 2. npm packages
 const lock = path.join(root, 'package-lock.json');
 const npmStamp = path.join(root, 'node_modules', '.sparkport-setup');
 const npmHash = hashOf(path.join(root, 'package.json'), lock);
-if (!stampOk(npmStamp, npmHash) || !existsSync(path.join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'))) {
+// kerberos is optional to npm (it builds only where Kerberos headers are), so check it was built.
+const kerberosBuilt = process.platform !== 'linux' || existsSync(path.join(root, 'node_modules', 'kerberos', 'build', 'Release', 'kerberos.node'));
+if (!stampOk(npmStamp, npmHash) || !kerberosBuilt || !existsSync(path.join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'))) {
   say('installing npm packages');
   run('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
   writeFileSync(npmStamp, npmHash);
@@ -96,23 +113,28 @@ if (!stampOk(scalaStamp, scalaHash) || !existsSync(scalaJar)) {
   renameSync(`${scalaJar}.tmp`, scalaJar);
   writeFileSync(scalaStamp, scalaHash);
 }
-// 6. The real Livy clients the end-to-end tests drive (`--livy-clients`, which npm test passes), in
-// their own virtual environment: sparkmagic brings Jupyter and pandas, which .venv must not carry.
+// 6. Test tools with their own virtual environments (`--livy-clients`, which npm test passes): the
+// real Livy clients (sparkmagic brings Jupyter and pandas, which .venv must not carry) and the
+// schema-based fuzzer.
+function testVenv(dir, reqsFile, what, pipArgs) {
+  const venvDir = path.join(root, dir);
+  const vpy = path.join(venvDir, 'bin', 'python');
+  const reqsPath = path.join(root, reqsFile);
+  const stamp = path.join(venvDir, '.sparkport-setup');
+  const hash = hashOf(reqsPath);
+  if (!existsSync(vpy)) {
+    say(`creating the virtual environment for ${what} in ${dir}`);
+    run(process.env.PYTHON ?? 'python3', ['-m', 'venv', venvDir]);
+  }
+  if (!stampOk(stamp, hash)) {
+    say(`installing ${what}`);
+    run(vpy, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', ...pipArgs, '-r', reqsPath]);
+    writeFileSync(stamp, hash);
+  }
+}
 if (process.argv.includes('--livy-clients')) {
-  const cvenv = path.join(root, '.venv-clients');
-  const cpy = path.join(cvenv, 'bin', 'python');
-  const creqs = path.join(root, 'test', 'livy-clients', 'requirements.txt');
-  const cStamp = path.join(cvenv, '.sparkport-setup');
-  const cHash = hashOf(creqs);
-  if (!existsSync(cpy)) {
-    say('creating the virtual environment for the Livy clients in .venv-clients');
-    run(process.env.PYTHON ?? 'python3', ['-m', 'venv', cvenv]);
-  }
-  if (!stampOk(cStamp, cHash)) {
-    say('installing the Livy clients (sparkmagic, livy) for the end-to-end tests');
-    // --no-deps: the list is complete and pinned (see the file for why sparkmagic needs that).
-    run(cpy, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '--no-deps', '-r', creqs]);
-    writeFileSync(cStamp, cHash);
-  }
+  // --no-deps: the list is complete and pinned (see the file for why sparkmagic needs that).
+  testVenv('.venv-clients', 'test/livy-clients/requirements.txt', 'the Livy clients (sparkmagic, livy)', ['--no-deps']);
+  testVenv('.venv-fuzz', 'test/fuzz/requirements.txt', 'the API fuzzer (schemathesis)', []);
 }
 say('ready');

@@ -14,6 +14,7 @@ import sys
 from .driver import Driver
 from .exit_codes import EXIT_FATAL, EXIT_HANDSHAKE
 from .interrupts import InterruptGate
+from .launch_token import TokenError, take_token
 from .transport import Transport
 
 log = logging.getLogger("sparkport.driver")
@@ -43,11 +44,14 @@ def main() -> int:
     os.environ["MPLBACKEND"] = "Agg"
 
     address = os.environ.get("SPARKPORT_CONNECT")
-    # Popped so that neither user code nor the JVM and Python workers (which inherit
-    # the environment) ever see the secret.
-    token = os.environ.pop("SPARKPORT_TOKEN", None)
-    if not address or not token:
-        log.error("SPARKPORT_CONNECT and SPARKPORT_TOKEN must be set")
+    # First thing, before Spark and user code: the token file is read and deleted.
+    try:
+        token = take_token()
+    except TokenError as e:
+        log.error("no launch token: %s", e)
+        return EXIT_HANDSHAKE
+    if not address:
+        log.error("SPARKPORT_CONNECT must be set")
         return EXIT_HANDSHAKE
     gate = InterruptGate()
     try:

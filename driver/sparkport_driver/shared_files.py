@@ -6,6 +6,8 @@ Both run Spark jobs, so the control thread hands them to a worker (control.py).
 from __future__ import annotations
 
 import json
+import os
+import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +31,7 @@ class SharedFiles:
             df = self._map_frame(self._maps[name])
         else:
             raise SharedError(NOT_FOUND, f"no shared map or dataset named '{name}'")
+        check_unchanged(path)
         try:
             rows = write_atomically(self._spark, df, path, fmt, mode)
         except SharedError:
@@ -40,6 +43,7 @@ class SharedFiles:
     def _req_load(self: "SharedStore", msg: dict) -> dict:
         name, path = msg["name"], msg["path"]
         fmt, as_ = msg.get("format", "parquet"), msg.get("as", "dataset")
+        check_unchanged(path)
         try:
             df = self._spark.read.format(fmt).load(path)
         except Exception as e:
@@ -67,6 +71,22 @@ class SharedFiles:
         except TypeError as e:
             raise SharedError(BAD_REQUEST, str(e)) from None
         return {"item": {"kind": "map", "name": name, "size": len(entries)}}
+
+
+def check_unchanged(path: str) -> None:
+    """Refuses a local path that now goes through a symbolic link.
+
+    The server checked the path against its allowed directories when the request came, and sent
+    its real path (no links in it). A link that appeared since (planted by code in any session)
+    would lead the write or read elsewhere; this narrows that window to Spark's own I/O.
+    URIs other than file: are the filesystem's business.
+    """
+    scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", path)
+    if scheme and scheme.group(1).lower() != "file":
+        return
+    local = re.sub(r"^file:(//)?", "", path, flags=re.I) if scheme else path
+    if os.path.realpath(local) != os.path.normpath(local):
+        raise SharedError(IO_ERROR, f"{path} now leads through a symbolic link; refusing to follow it")
 
 
 def _short(e: BaseException) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Tuple
 
 from .batches import BatchesApi
 from .errors import CLIENT_TIMEOUT, CLIENT_TIMEOUT_STATUS, SparkportError
@@ -18,12 +18,16 @@ from .statement import Statement
 class Client(BatchesApi):
     """`Client("http://localhost:8998")` (default: $SPARKPORT_URL, else http://127.0.0.1:8998).
 
+    On a server with authentication: `auth=("user", "password")` (Basic) or `token="..."` (a
+    static token or a JWT, sent as Bearer).
+
     Sessions and batches are referred to by id or by name. Failures are `SparkportError` (the
     server said no: `.status`, `.code`, `.message`) or `NetworkError` (it could not be reached).
     """
 
-    def __init__(self, url: Optional[str] = None, headers: Optional[dict] = None, timeout: float = 330.0):
-        self.http = Http(url, headers, timeout)
+    def __init__(self, url: Optional[str] = None, headers: Optional[dict] = None, timeout: float = 330.0,
+                 auth: Optional[Tuple[str, str]] = None, token: Optional[str] = None):
+        self.http = Http(url, headers, timeout, auth=auth, token=token)
 
     @property
     def url(self) -> str:

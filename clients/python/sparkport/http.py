@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
 from .errors import NetworkError, SparkportError
 
@@ -31,10 +32,27 @@ def _error_from(e: urllib.error.HTTPError) -> SparkportError:
     return SparkportError(e.code, err.get("code", f"HTTP_{e.code}"), err.get("msg", text or e.reason))
 
 
+def authorization(auth: Optional[Tuple[str, str]] = None, token: Optional[str] = None) -> Optional[str]:
+    """The Authorization header for a (user, password) pair (Basic) or a token or JWT (Bearer)."""
+    if auth is not None and token is not None:
+        raise ValueError("give auth=(user, password) or token=..., not both")
+    if token is not None:
+        return f"Bearer {token}"
+    if auth is not None:
+        user, password = auth
+        # RFC 7617: user and password as UTF-8, then base64.
+        return "Basic " + base64.b64encode(f"{user}:{password}".encode("utf-8")).decode("ascii")
+    return None
+
+
 class Http:
-    def __init__(self, base_url: Optional[str] = None, headers: Optional[dict] = None, timeout: float = 330.0):
+    def __init__(self, base_url: Optional[str] = None, headers: Optional[dict] = None, timeout: float = 330.0,
+                 auth: Optional[Tuple[str, str]] = None, token: Optional[str] = None):
         self.base_url = (base_url or os.environ.get("SPARKPORT_URL") or "http://127.0.0.1:8998").rstrip("/")
         self.headers = dict(headers or {})
+        value = authorization(auth, token)
+        if value is not None:
+            self.headers.setdefault("Authorization", value)
         # Longer than the server's longest ?wait= (300 s), so a long poll is never cut short here.
         self.timeout = timeout
 

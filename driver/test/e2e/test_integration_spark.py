@@ -90,7 +90,13 @@ def test_session_globals(session):
     assert "pyspark.sql.session.SparkSession" in session.text("spark")
     assert "SQLContext" in session.text("sqlContext")
     assert session.text("sc.master") == "'local[2]'"
-    assert session.text("import os\n'SPARKPORT_TOKEN' in os.environ") == "False"
+
+
+def test_the_token_is_nowhere_user_code_can_read(session):
+    token = session.srv.token
+    assert session.text(f"import os\n{token!r} in repr(dict(os.environ))") == "False"
+    assert session.text(f"{token!r}.encode() in open('/proc/self/environ', 'rb').read()") == "False"
+    assert session.text(f"os.path.exists({session.srv.token_file!r})") == "False"
 
 
 def test_round_trip_latency(session):

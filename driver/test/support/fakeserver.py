@@ -13,6 +13,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from typing import Any, Optional
@@ -26,6 +27,7 @@ class FakeServer:
         self.limits = limits or {"rows": 1000, "text_bytes": 1048576}
         self.session_id = session_id
         self.token = secrets.token_hex(32)
+        self.token_file: Optional[str] = None
         self.messages: "queue.Queue[Any]" = queue.Queue()
         self.hello: Optional[dict] = None
         self.ready: Optional[dict] = None
@@ -44,12 +46,20 @@ class FakeServer:
 
     # ---- driver process ----------------------------------------------------------------------
 
+    def write_token_file(self) -> str:
+        """The token in a file of mode 600, as the server hands it over (PROTOCOL.md §1)."""
+        fd, path = tempfile.mkstemp(prefix="sparkport-token-")
+        with os.fdopen(fd, "w") as f:
+            f.write(self.token)
+        self.token_file = path
+        return path
+
     def spawn_driver(self, submit_args: str, extra_env: Optional[dict] = None) -> subprocess.Popen:
         env = dict(os.environ)
         env.update(
             {
                 "SPARKPORT_CONNECT": self.address,
-                "SPARKPORT_TOKEN": self.token,
+                "SPARKPORT_TOKEN_FILE": self.write_token_file(),
                 "SPARKPORT_SESSION_ID": str(self.session_id),
                 "SPARK_LOCAL_IP": "127.0.0.1",
                 "PYSPARK_SUBMIT_ARGS": submit_args,

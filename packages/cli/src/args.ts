@@ -10,6 +10,8 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 const GLOBAL: Options = {
   url: { type: 'string' },
+  user: { type: 'string', short: 'u' },
+  token: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -91,6 +93,9 @@ const GROUPS = ['sessions', 'batch', 'shared'];
 export interface Parsed {
   command: string;
   url?: string;
+  /** --user (Basic, the password from $SPARKPORT_PASSWORD) and --token (Bearer); see credentials(). */
+  user?: string;
+  token?: string;
   json: boolean;
   /** Named positionals (`rest` holds what `...` collected). */
   args: Record<string, string | undefined>;
@@ -111,6 +116,8 @@ export function usage(): string {
     '',
     'Global options: --url URL (default $SPARKPORT_URL, else http://127.0.0.1:8998), --json (machine-readable',
     'output only on stdout). -s SESSION (id or name) defaults to $SPARKPORT_SESSION, else the only live session.',
+    'On a server with authentication: -u/--user NAME (default $SPARKPORT_USER) with the password in $SPARKPORT_PASSWORD',
+    '(never on the command line, where other users can read it), or --token TOKEN (default $SPARKPORT_TOKEN).',
     'Exit codes: 0 ok, 1 the code failed, 2 usage, 3 the server refused (4xx/5xx), 4 the server is unreachable.',
   ].join('\n');
 }
@@ -158,8 +165,26 @@ export function parseCommandLine(argv: string[]): ParseResult {
   if (!spec.args.some((a) => a.startsWith('...')) && positionals.length > spec.args.length) {
     throw new UsageError(`${command}: unexpected argument '${positionals[spec.args.length]}'`);
   }
-  const { url, json, help: _h, ...opts } = values as Record<string, string | boolean | string[] | undefined>;
-  return { help: false, command, url: url as string | undefined, json: json === true, args, rest, opts };
+  const { url, json, user, token, help: _h, ...opts } = values as Record<string, string | boolean | string[] | undefined>;
+  return {
+    help: false, command, url: url as string | undefined, json: json === true, args, rest, opts,
+    ...(user === undefined ? {} : { user: user as string }), ...(token === undefined ? {} : { token: token as string }),
+  };
+}
+
+/**
+ * What to authenticate with: options first, then SPARKPORT_USER + SPARKPORT_PASSWORD (Basic) or
+ * SPARKPORT_TOKEN (Bearer); nothing when none is set. The password comes only from the
+ * environment: a command line is visible to every user of the machine.
+ */
+export function credentials(p: Pick<Parsed, 'user' | 'token'>, env: NodeJS.ProcessEnv): { user: string; password: string } | { token: string } | null {
+  if (p.user !== undefined && p.token !== undefined) throw new UsageError('give --user or --token, not both');
+  const token = p.user === undefined ? p.token ?? env.SPARKPORT_TOKEN : undefined;
+  if (token) return { token };
+  const user = p.user ?? env.SPARKPORT_USER;
+  if (!user) return null;
+  if (env.SPARKPORT_PASSWORD === undefined) throw new UsageError(`--user ${user} needs the password in SPARKPORT_PASSWORD`);
+  return { user, password: env.SPARKPORT_PASSWORD };
 }
 
 /** `key=value` pairs (from repeated `-c`) into an object. */

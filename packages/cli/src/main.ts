@@ -3,7 +3,7 @@
  * this package only parses, prints and picks exit codes.
  */
 import { SparkportClient, SparkportError } from '@sparkport/client';
-import { parseCommandLine, usage, type Parsed } from './args.ts';
+import { credentials, parseCommandLine, usage, type Parsed } from './args.ts';
 import { batchCommand } from './commands/batch.ts';
 import { replCommand } from './commands/repl.ts';
 import { runCommand } from './commands/run.ts';
@@ -23,8 +23,10 @@ export function dispatch(ctx: Ctx, p: Parsed): Promise<void> {
 
 export async function main(argv: string[]): Promise<number> {
   let parsed;
+  let auth;
   try {
     parsed = parseCommandLine(argv);
+    if (!parsed.help) auth = credentials(parsed, process.env);
   } catch (e) {
     const help = argv.length ? "run 'sparkport --help' for the commands and options" : usage();
     process.stderr.write(`sparkport: ${(e as Error).message}\n${help}\n`);
@@ -35,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const io = processIo(parsed.json);
-  const client = new SparkportClient({ baseUrl: parsed.url ?? process.env.SPARKPORT_URL ?? 'http://127.0.0.1:8998' });
+  const client = new SparkportClient({ baseUrl: parsed.url ?? process.env.SPARKPORT_URL ?? 'http://127.0.0.1:8998', auth });
   try {
     await dispatch({ client, io }, parsed);
     return EXIT.ok;

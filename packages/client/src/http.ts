@@ -4,18 +4,30 @@
  */
 import { NetworkError, SparkportError } from './errors.ts';
 
+/** What the server's authentication takes: a user of its htpasswd file (Basic), or a token or JWT (Bearer). */
+export type Credentials = { user: string; password: string } | { token: string };
+
 export interface ClientSettings {
   baseUrl: string;
   headers?: Record<string, string>;
   fetch?: typeof fetch;
+  /** Sent with every request (as an Authorization header, which `headers` may still override). */
+  auth?: Credentials | null;
+}
+
+export function authorizationHeader(c: Credentials): string {
+  if ('token' in c) return `Bearer ${c.token}`;
+  // RFC 7617: user and password as UTF-8, then base64.
+  return `Basic ${Buffer.from(`${c.user}:${c.password}`, 'utf8').toString('base64')}`;
 }
 
 export function makeSettings(s: Partial<ClientSettings> | string = {}): Required<ClientSettings> {
   const o = typeof s === 'string' ? { baseUrl: s } : s;
   return {
     baseUrl: (o.baseUrl ?? process.env.SPARKPORT_URL ?? 'http://127.0.0.1:8998').replace(/\/+$/, ''),
-    headers: o.headers ?? {},
+    headers: { ...(o.auth ? { Authorization: authorizationHeader(o.auth) } : {}), ...o.headers },
     fetch: o.fetch ?? globalThis.fetch,
+    auth: o.auth ?? null,
   };
 }
 

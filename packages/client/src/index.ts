@@ -1,6 +1,6 @@
 export { SparkportClient, batchEnded, splitLivyLog } from './client.ts';
 export { SparkportError, NetworkError } from './errors.ts';
-export { makeSettings, type ClientSettings } from './http.ts';
+export { makeSettings, type ClientSettings, type Credentials } from './http.ts';
 export * as api from './sessions.ts';
 export * as batchApi from './batches.ts';
 export type { SessionRef } from './sessions.ts';

@@ -6,6 +6,7 @@
  * listens on the HTTP port or starts timers on its own.
  */
 import type { FastifyInstance } from 'fastify';
+import type { AuditLog } from './audit/audit-log.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { BatchManager } from './domain/batch-manager.ts';
@@ -32,6 +33,8 @@ export interface AppParts {
   };
   sparkVersion: string | null;
   log: (msg: string) => void;
+  /** Where the audit log goes (closed with the app). */
+  audit: AuditLog;
 }
 
 export interface App {
@@ -67,7 +70,7 @@ export async function createApp(p: AppParts): Promise<App> {
   batches.recover();
   const reconciler = new Reconciler({ sessions, batches, clock, config, log });
   const shared = new SharedData(config);
-  const http = buildHttp({ config, sessions, batches, bus, shared, sparkVersion: p.sparkVersion, log });
+  const http = buildHttp({ config, sessions, batches, bus, shared, sparkVersion: p.sparkVersion, log, audit: p.audit });
   let closing: Promise<void> | undefined;
   return {
     http,
@@ -84,6 +87,7 @@ export async function createApp(p: AppParts): Promise<App> {
         await http.close();
         await p.listener.close();
         store.close();
+        p.audit.close();
       })();
       return closing;
     },

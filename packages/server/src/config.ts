@@ -6,19 +6,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultSecurityConfig, type SecurityConfig } from './config-security.ts';
+import { checkAccessPolicy } from './domain/access.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-export interface Config {
+export interface Config extends SecurityConfig {
   host: string;
   port: number;
   dataDir: string;
-  /** Require X-Requested-By on mutating requests (Livy's CSRF protection). */
-  csrfProtection: boolean;
-  http: {
-    /** Check every JSON response against its declared schema; a mismatch becomes a 500. For tests: it costs a validation per response. */
-    checkResponses: boolean;
-  };
   spark: {
     /** local[*], spark://host:7077, yarn, k8s://https://…: the same server, by configuration. */
     master: string;
@@ -29,8 +25,20 @@ export interface Config {
     /** Applied to every session under the user's conf; users' conf wins. */
     defaultConf: Record<string, string>;
     defaultDriverMemory: string;
-    /** Conf keys users may not set (the server owns them). */
+    /**
+     * Conf keys (or patterns, `*` for any run of characters) requests may not set, on top of the
+     * built-in table (domain/spark-conf-rules.ts, docs/API.md).
+     */
     blockedConf: string[];
+    /** Built-in entries of that table requests may set after all (keys or patterns); `*` lifts all but the server's own. */
+    allowedConf: string[];
+    /** URI schemes a session's or batch's jars, pyFiles, files and archives may use besides local paths in the allowed directories. */
+    allowedSchemes: string[];
+    /**
+     * Variables of the server's environment drivers and spark-submit get, besides the built-in
+     * allow-list (driver/clean-env.ts): names, or prefixes ending in `*`. SPARKPORT_* never passes.
+     */
+    passEnv: string[];
   };
   driver: {
     /** Address the driver listener binds; the address drivers are told to call. */
@@ -49,13 +57,15 @@ export interface Config {
     ttl: string;
     stateRetainMs: number;
     reconcileIntervalMs: number;
+    /** Local directories a session's jars, pyFiles, files and archives may come from; empty means batches.allowedDirs. */
+    allowedDirs: string[];
   };
   shared: {
     /** Local directories shared data may be saved to and loaded from (other URIs pass through). */
     allowedDirs: string[];
   };
   batches: {
-    /** Local directories a batch's file, jars, pyFiles, files and archives may come from (Livy's livy.file.local-dir-whitelist); other URIs pass through. */
+    /** Local directories a batch's file, jars, pyFiles, files and archives may come from (Livy's livy.file.local-dir-whitelist); other URIs need a scheme in spark.allowedSchemes. */
     allowedDirs: string[];
     /** Batches running at once; one more create is a 429. */
     max: number;
@@ -79,11 +89,10 @@ export interface Config {
 
 export function defaultConfig(): Config {
   return {
+    ...defaultSecurityConfig(),
     host: '127.0.0.1',
     port: 8998,
     dataDir: path.join(process.cwd(), '.sparkport'),
-    csrfProtection: false,
-    http: { checkResponses: false },
     spark: {
       master: 'local[*]',
       python: path.join(REPO_ROOT, '.venv', 'bin', 'python'),
@@ -96,7 +105,10 @@ export function defaultConfig(): Config {
         'spark.sql.shuffle.partitions': '8',
       },
       defaultDriverMemory: '1g',
-      blockedConf: ['spark.master', 'spark.submit.deployMode', 'spark.repl.class.outputDir'],
+      blockedConf: [],
+      allowedConf: [],
+      allowedSchemes: ['hdfs', 's3a', 'gs', 'abfs', 'abfss', 'wasb', 'wasbs'],
+      passEnv: [],
     },
     driver: { listenHost: '127.0.0.1', advertiseHost: null, listenPort: 0 },
     sessions: {
@@ -110,6 +122,7 @@ export function defaultConfig(): Config {
       ttl: '8h',
       stateRetainMs: 600_000,
       reconcileIntervalMs: 1_000,
+      allowedDirs: [],
     },
     shared: { allowedDirs: [] },
     batches: { allowedDirs: [], max: 8, killTimeoutMs: 10_000, logLines: 1000, sparkHome: null },
@@ -127,11 +140,14 @@ export function defaultConfig(): Config {
 
 type Json = Record<string, unknown>;
 
+/** Settings whose keys are the user's (conf keys, user names), not known setting names. */
+const OPEN_MAPS = new Set(['defaultConf', 'impersonation']);
+
 function merge(base: Json, over: Json, where: string): void {
   for (const [k, v] of Object.entries(over)) {
     if (!(k in base)) throw new Error(`Unknown setting '${where}${k}'`);
     const cur = base[k];
-    if (cur && typeof cur === 'object' && !Array.isArray(cur) && k !== 'defaultConf') {
+    if (cur && typeof cur === 'object' && !Array.isArray(cur) && !OPEN_MAPS.has(k)) {
       if (!v || typeof v !== 'object') throw new Error(`Setting '${where}${k}' must be an object`);
       merge(cur as Json, v as Json, `${where}${k}.`);
     } else {
@@ -211,7 +227,8 @@ export function loadConfig(src: ConfigSources = {}): Config {
   }
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('SPARKPORT_') || raw === undefined || name === 'SPARKPORT_CONFIG') continue;
-    if (['SPARKPORT_CONNECT', 'SPARKPORT_TOKEN', 'SPARKPORT_SESSION_ID', 'SPARKPORT_URL'].includes(name)) continue;
+    // Not settings: the driver's launch variables, and the clients' (the CLI's credentials among them).
+    if (['SPARKPORT_CONNECT', 'SPARKPORT_TOKEN', 'SPARKPORT_TOKEN_FILE', 'SPARKPORT_SESSION_ID', 'SPARKPORT_URL', 'SPARKPORT_USER', 'SPARKPORT_PASSWORD'].includes(name)) continue;
     const dotted = ENV_ALIASES[name] ?? name.slice('SPARKPORT_'.length).split('__').map(camel).join('.');
     setPath(cfg, dotted, raw, name);
   }
@@ -222,5 +239,8 @@ export function loadConfig(src: ConfigSources = {}): Config {
   c.shared.allowedDirs = c.shared.allowedDirs.map((d) => path.resolve(d));
   if (!c.batches.allowedDirs.length) c.batches.allowedDirs = [path.join(c.dataDir, 'batch-files')];
   c.batches.allowedDirs = c.batches.allowedDirs.map((d) => path.resolve(d));
+  c.sessions.allowedDirs = c.sessions.allowedDirs.map((d) => path.resolve(d));
+  checkAccessPolicy(c.access);
+  c.audit.file = path.resolve(c.audit.file || path.join(c.dataDir, 'audit.log'));
   return c;
 }

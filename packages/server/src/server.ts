@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from './app.ts';
+import { FileAuditLog, auditFile, type AuditLog } from './audit/audit-log.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { BatchManager } from './domain/batch-manager.ts';
@@ -16,6 +17,9 @@ import type { SessionManager, SessionManagerDeps } from './domain/session-manage
 import { DriverListener } from './driver/listener.ts';
 import { LocalBatchLauncher } from './driver/local-batch-launcher.ts';
 import { LocalLauncher } from './driver/local-launcher.ts';
+import { checkAuthAtStart } from './http/auth/methods.ts';
+import { tlsEnabled } from './http/tls.ts';
+import { ensurePrivateDir } from './private-files.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 
 export interface RunningServer {
@@ -32,6 +36,7 @@ export interface ServerParts {
   batchLauncher?: BatchLauncher;
   clock?: Clock;
   log?: (msg: string) => void;
+  audit?: AuditLog;
 }
 
 /** Reads the pinned Spark version from the venv's pyspark, without starting Python. */
@@ -49,6 +54,10 @@ export function detectSparkVersion(python: string): string | null {
 }
 
 export async function startServer(config: Config, parts: ServerParts = {}): Promise<RunningServer> {
+  // Before anything opens: bad auth settings, or no authentication beyond loopback, stop the start here.
+  await checkAuthAtStart(config, parts.log ?? ((m: string) => process.stderr.write(`[sparkport] ${m}\n`)));
+  // The store, work directories and shared data live here: the server's user's alone (mode 700).
+  ensurePrivateDir(config.dataDir);
   const app = await createApp({
     config,
     store: parts.store ?? new SqliteStore(path.join(config.dataDir, 'sparkport.db')),
@@ -58,6 +67,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     listener: new DriverListener({ rows: config.limits.outputRows, text_bytes: config.limits.outputTextBytes }),
     sparkVersion: detectSparkVersion(config.spark.python),
     log: parts.log ?? ((m: string) => process.stderr.write(`[sparkport] ${m}\n`)),
+    audit: parts.audit ?? new FileAuditLog(auditFile(config)),
   });
   try {
     await app.http.listen({ host: config.host, port: config.port });
@@ -69,6 +79,6 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   app.start();
   const a = app.http.server.address();
   const port = typeof a === 'object' && a ? a.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = `${tlsEnabled(config) ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   return { app: app.http, url, sessions: app.sessions, batches: app.batches, close: () => app.close('server shutting down') };
 }

@@ -15,6 +15,18 @@ export interface MediaResponse {
 
 export type ResponseSpec = TSchema | MediaResponse;
 
+/**
+ * The right a request needs, checked by the server from this declaration alone (docs/API.md,
+ * "Rights"). `view` and `modify` are rights over the session or batch named by the URL's `:id`:
+ *  - public: anyone, even without credentials;
+ *  - authenticated: any authenticated user (lists then show only what the user may view);
+ *  - create: any authenticated user, who becomes the owner (and may name a proxyUser only if allowed);
+ *  - view: the owner, view users, modify users and superusers;
+ *  - modify: the owner, modify users and superusers (runs code, changes or reads its data).
+ */
+export type Access = 'public' | 'authenticated' | 'create' | 'view' | 'modify';
+export const ACCESS_LEVELS: readonly Access[] = ['public', 'authenticated', 'create', 'view', 'modify'];
+
 export interface EndpointSpec {
   method: Method;
   /** Fastify's syntax: `/sessions/:id`. */
@@ -22,6 +34,8 @@ export interface EndpointSpec {
   summary: string;
   description?: string;
   tags: readonly string[];
+  /** Who may call it: required, so no endpoint is left open by omission. */
+  access: Access;
   params?: TObject;
   querystring?: TObject;
   body?: TSchema;
@@ -46,7 +60,8 @@ export function endpoint<const S extends EndpointSpec>(spec: S): Endpoint<S> {
 
 /** Server-Sent Events: the events are described in docs/API.md, not by a schema. */
 export function eventStream(description: string): MediaResponse {
-  return { description, content: { 'text/event-stream': { schema: Type.String() } } };
+  // Each event's data is JSON of a shape named by its event (docs/API.md); no one schema fits all.
+  return { description, content: { 'text/event-stream': { schema: Type.Unknown() } } };
 }
 
 export function isMediaResponse(r: ResponseSpec): r is MediaResponse {

@@ -8,61 +8,61 @@ const tags = ['sessions'];
 const params = SessionParams;
 
 export const listSessions = endpoint({
-  method: 'GET', url: '/sessions', tags, summary: 'List sessions',
+  method: 'GET', url: '/sessions', tags, access: 'authenticated', summary: 'List sessions',
   querystring: PageQuery,
   responses: { 200: SessionList },
 });
 
 export const createSession = endpoint({
-  method: 'POST', url: '/sessions', tags, summary: 'Create an interactive session',
+  method: 'POST', url: '/sessions', tags, access: 'create', summary: 'Create an interactive session',
   body: CreateSessionRequest, bodyOptional: true,
   responses: { 201: Session },
 });
 
 export const getSession = endpoint({
-  method: 'GET', url: '/sessions/:id', tags, summary: 'Get a session by id or name',
+  method: 'GET', url: '/sessions/:id', tags, access: 'view', summary: 'Get a session by id or name',
   params,
   responses: { 200: Session },
 });
 
 export const getSessionState = endpoint({
-  method: 'GET', url: '/sessions/:id/state', tags, summary: 'Session state',
+  method: 'GET', url: '/sessions/:id/state', tags, access: 'view', summary: 'Session state',
   params,
   responses: { 200: SessionStateBody },
 });
 
 export const getSessionLog = endpoint({
-  method: 'GET', url: '/sessions/:id/log', tags, summary: 'Driver log lines',
+  method: 'GET', url: '/sessions/:id/log', tags, access: 'view', summary: 'Driver log lines',
   params, querystring: LogQuery,
   responses: { 200: LogBody },
 });
 
 export const deleteSession = endpoint({
-  method: 'DELETE', url: '/sessions/:id', tags, summary: 'Stop and delete a session',
+  method: 'DELETE', url: '/sessions/:id', tags, access: 'modify', summary: 'Stop and delete a session',
   params,
   responses: { 200: MsgBody },
 });
 
 export const connectSession = endpoint({
-  method: 'POST', url: '/sessions/:id/connect', tags, summary: 'Re-attach (records activity)',
+  method: 'POST', url: '/sessions/:id/connect', tags, access: 'modify', summary: 'Re-attach (records activity)',
   params,
   responses: { 200: Session },
 });
 
 export const stopSession = endpoint({
-  method: 'POST', url: '/sessions/:id/stop', tags, summary: 'Stop a session, keep it listed',
+  method: 'POST', url: '/sessions/:id/stop', tags, access: 'modify', summary: 'Stop a session, keep it listed',
   params,
   responses: { 200: MsgBody },
 });
 
 export const interruptSession = endpoint({
-  method: 'POST', url: '/sessions/:id/interrupt', tags, summary: 'Same as /stop (Livy compatibility)',
+  method: 'POST', url: '/sessions/:id/interrupt', tags, access: 'modify', summary: 'Same as /stop (Livy compatibility)',
   params,
   responses: { 200: MsgBody },
 });
 
 export const sessionEvents = endpoint({
-  method: 'GET', url: '/sessions/:id/events', tags, summary: 'Server-Sent Events: session state changes',
+  method: 'GET', url: '/sessions/:id/events', tags, access: 'view', summary: 'Server-Sent Events: session state changes',
   params,
   responses: { 200: eventStream('`session` events (state changes) and `statement` events, until the session ends') },
 });

@@ -74,7 +74,7 @@ export class BatchManager {
 
   create(req: CreateBatchRequest, owner: string | null = null): BatchRecord {
     const { config, clock } = this.d;
-    const spec = validateBatchRequest(req, config.spark.blockedConf, config.batches.allowedDirs);
+    const spec = validateBatchRequest(req, config);
     this.reg.checkNameFree(spec.name);
     const active = this.reg.count('active');
     if (active >= config.batches.max) {

@@ -1,38 +1,97 @@
 /**
- * Where shared data may be read and written, and where batch files may come from. A local path (no scheme, or file:) must sit inside
- * one of the allowed directories once resolved (so `..` can't climb out); a Hadoop-style URI
- * (hdfs://, s3a://, …) goes to Spark as it is, with that filesystem's own permissions.
+ * Where local paths may point: strictly inside one of the allowed directories, once `..` and
+ * symbolic links are resolved, both ways (a link inside a directory that leads out is refused,
+ * and so is a path to be created whose parent is such a link). Checked paths come back as real
+ * paths, and those are what Spark gets: a `..` after a link (`dir/link/../x`) means something
+ * else to the kernel than to path.resolve, so the checked spelling must be the one used.
+ *
+ * Shared data (save, load, preload) uses checkDataPath: a local path (plain or file:) is checked,
+ * a Hadoop-style URI (hdfs://, s3a://, …) goes to Spark as it is, with that filesystem's own
+ * permissions. Files a session or batch names (jars and the like) go through file-refs.ts.
+ *
+ * The check happens when the request arrives; the driver writes later. A link planted in
+ * between is caught by the driver's own check (driver/sparkport_driver/shared_files.py refuses
+ * a path whose real path is not the one it was given); only the moment between that check and
+ * Spark's write remains (documented in docs/API.md).
  */
-import { realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { DomainError, invalid } from './errors.ts';
 
-export function checkDataPath(p: string, allowedDirs: string[], setting = 'shared.allowedDirs'): string {
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(p)?.[1]?.toLowerCase();
-  if (scheme && scheme !== 'file') return p;
-  const local = scheme === 'file' ? p.replace(/^file:(\/\/)?/i, '') : p;
-  if (!path.isAbsolute(local)) throw invalid(`Path '${p}' must be absolute (or a URI such as hdfs://…)`);
-  const resolved = path.resolve(local);
-  if (!allowedDirs.some((d) => resolved === d || resolved.startsWith(d + path.sep))) {
-    throw new DomainError('FORBIDDEN_PATH', `Path '${p}' is outside the allowed directories (${allowedDirs.join(', ')}); set ${setting} to allow it`);
-  }
-  return resolved;
+/**
+ * Not accepted in a local path: Hadoop glob characters (`{a,../..}` expands one checked path
+ * into unchecked ones, and `*` would follow links it finds), `%` (decoded to `..` once Spark
+ * reads the path as a URI), backslashes and control characters.
+ */
+const UNSAFE = /[*?[\]{}%\\\u0000-\u001f\u007f]/;
+
+export function schemeOf(p: string): string | undefined {
+  return /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(p)?.[1]?.toLowerCase();
+}
+
+/** `file:/x`, `file:///x` → `/x` (and the same for `local:`); `file://host/x` stays relative and is refused. */
+export function stripScheme(p: string): string {
+  return p.replace(/^[a-zA-Z][a-zA-Z0-9+.-]*:(\/\/)?/, '');
 }
 
 /**
- * For a local path that exists, checks where it really points: a symlink inside an allowed
- * directory must not lead outside all of them. URIs and missing files pass as they are.
+ * The real path of an absolute path that may not exist yet: the realpath of its deepest existing
+ * ancestor, with the missing rest appended. Something that exists but has no real path (a link
+ * that leads nowhere) is refused: writing through it would create its target, wherever that is.
  */
-export function checkRealPath(p: string, allowedDirs: string[], setting: string): void {
-  if (!path.isAbsolute(p)) return;
-  let real: string;
-  try {
-    real = realpathSync(p);
-  } catch {
-    return;
+export function realPathOf(p: string, shownAs = p): string {
+  const missing: string[] = [];
+  let cur = p;
+  for (;;) {
+    let exists = true;
+    try {
+      lstatSync(cur);
+    } catch {
+      exists = false;
+    }
+    if (exists) {
+      try {
+        return path.join(realpathSync(cur), ...missing);
+      } catch {
+        throw new DomainError('FORBIDDEN_PATH', `Path '${shownAs}' goes through a symbolic link that leads nowhere (${cur})`);
+      }
+    }
+    const parent = path.dirname(cur);
+    if (parent === cur) return p;
+    missing.unshift(path.basename(cur));
+    cur = parent;
   }
-  const realDirs = allowedDirs.map((d) => { try { return realpathSync(d); } catch { return d; } });
-  if (!realDirs.some((d) => real === d || real.startsWith(d + path.sep))) {
-    throw new DomainError('FORBIDDEN_PATH', `Path '${p}' links outside the allowed directories (${allowedDirs.join(', ')}); set ${setting} to allow it`);
+}
+
+/** Strictly inside: the directory itself is not a place to save to (an overwrite would replace it). */
+function inside(p: string, dir: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+}
+
+/** Checks an absolute local path against the allowed directories; returns its real path. */
+export function checkLocalPath(local: string, shownAs: string, allowedDirs: readonly string[], setting: string): string {
+  if (UNSAFE.test(local)) {
+    throw invalid(`Path '${shownAs}' has a character not accepted in a local path (* ? [ ] { } % \\ or a control character): Spark would expand or decode it`);
   }
+  if (!path.isAbsolute(local)) throw invalid(`Path '${shownAs}' must be absolute (or a URI such as hdfs://…)`);
+  const resolved = path.resolve(local);
+  const dirs = allowedDirs.map((d) => path.resolve(d));
+  const where = `the allowed directories (${dirs.join(', ') || 'none configured'}); set ${setting} to allow it`;
+  if (dirs.includes(resolved)) {
+    throw new DomainError('FORBIDDEN_PATH', `Path '${shownAs}' is an allowed directory itself (${setting}): name a file or directory inside it`);
+  }
+  const real = realPathOf(resolved, shownAs);
+  if (dirs.some((d) => inside(real, realPathOf(d)))) return real;
+  if (dirs.some((d) => inside(resolved, d))) {
+    throw new DomainError('FORBIDDEN_PATH', `Path '${shownAs}' leads outside ${where} through a symbolic link`);
+  }
+  throw new DomainError('FORBIDDEN_PATH', `Path '${shownAs}' is outside ${where}`);
+}
+
+/** A shared-data path: local ones are checked and come back real; other URIs pass through. */
+export function checkDataPath(p: string, allowedDirs: readonly string[], setting = 'shared.allowedDirs'): string {
+  const scheme = schemeOf(p);
+  if (scheme && scheme !== 'file') return p;
+  return checkLocalPath(scheme ? stripScheme(p) : p, p, allowedDirs, setting);
 }

@@ -87,7 +87,7 @@ export class SessionManager {
 
   create(req: CreateSessionRequest, owner: string | null = null): SessionRecord {
     const { config } = this.d;
-    const spec = validateSessionRequest(req, config.spark.blockedConf, (p) => checkDataPath(p, config.shared.allowedDirs));
+    const spec = validateSessionRequest(req, config);
     this.reg.checkNameFree(spec.name);
     const live = this.reg.count('live');
     if (live >= config.sessions.max) {

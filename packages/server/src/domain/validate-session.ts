@@ -1,12 +1,15 @@
 /**
  * Turns a (schema-checked) create request into a SessionSpec, applying the rules a schema
- * can't express: kinds and aliases, names, time strings, memory sizes, blocked conf keys.
+ * can't express: kinds and aliases, names, time strings, memory sizes, blocked conf keys, the
+ * files Spark is to fetch and the shared data to preload.
  */
 import { normaliseKind, RUNNABLE_KINDS, type CodeKind, type CreateSessionRequest } from '@sparkport/protocol';
+import type { Config } from '../config.ts';
 import { DomainError, invalid } from './errors.ts';
+import { checkDataPath } from './paths.ts';
 import type { SessionSpec } from './records.ts';
 import { parseTimeString } from './time-strings.ts';
-import { validateSubmitFields } from './validate-submit.ts';
+import { submitRules, validateSubmitFields } from './validate-submit.ts';
 
 export function resolveCodeKind(kind: string, context: string): CodeKind {
   const k = normaliseKind(kind);
@@ -20,8 +23,9 @@ export function resolveCodeKind(kind: string, context: string): CodeKind {
   return k;
 }
 
-export function validateSessionRequest(req: CreateSessionRequest, blockedConf: string[], checkPath: (p: string) => void = () => undefined): SessionSpec {
-  for (const p of Object.values(req.preload ?? {})) checkPath(p.path);
+export function validateSessionRequest(req: CreateSessionRequest, config: Config): SessionSpec {
+  // Checked now for a quick answer, and again when the driver is ready (the disk may change).
+  for (const p of Object.values(req.preload ?? {})) checkDataPath(p.path, config.shared.allowedDirs);
   const kind = req.kind === undefined ? 'shared' : req.kind === 'shared' ? 'shared' : resolveCodeKind(req.kind, 'session');
   for (const field of ['ttl', 'idleTimeout'] as const) {
     const v = req[field];
@@ -30,7 +34,7 @@ export function validateSessionRequest(req: CreateSessionRequest, blockedConf: s
     }
   }
   return {
-    ...validateSubmitFields(req, 'session', blockedConf),
+    ...validateSubmitFields(req, 'session', submitRules(config, 'session')),
     kind,
     heartbeatTimeoutInSecond: req.heartbeatTimeoutInSecond ?? 0,
     ttl: req.ttl ?? null,

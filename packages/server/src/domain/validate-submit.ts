@@ -1,9 +1,13 @@
 /**
  * The spark-submit fields sessions and batches share (Livy gives both the same ones): one set
- * of rules for names, memory sizes and server-owned conf keys, one mapping to defaults.
+ * of rules for names, memory sizes, server-owned conf keys (spark-conf-rules.ts) and the files
+ * Spark is to fetch (file-refs.ts), one mapping to defaults.
  */
+import type { Config } from '../config.ts';
 import { invalid } from './errors.ts';
+import { checkFileList, checkFileRef, type FileRules } from './file-refs.ts';
 import type { SubmitSpec } from './records.ts';
+import { checkConfKeys, FILE_LIST_CONF, type ConfPolicy } from './spark-conf-rules.ts';
 
 export const MEMORY = /^\d+[kmgt]?b?$/i;
 
@@ -23,13 +27,29 @@ export interface SubmitRequest {
   archives?: string[];
 }
 
-/** Checks the shared fields; `mapPath` vets (and may resolve) every file the request names. */
-export function validateSubmitFields(
-  req: SubmitRequest,
-  what: 'session' | 'batch',
-  blockedConf: string[],
-  mapPath: (p: string) => string = (p) => p,
-): SubmitSpec & { name: string | null } {
+export interface SubmitRules {
+  conf: ConfPolicy;
+  files: FileRules;
+}
+
+/**
+ * The rules from the settings. Sessions take their local files from sessions.allowedDirs, or,
+ * when that is empty, from the same directories as batches: one upload place serves both.
+ */
+export function submitRules(config: Config, what: 'session' | 'batch'): SubmitRules {
+  const own = what === 'session' && config.sessions.allowedDirs.length > 0;
+  return {
+    conf: { blocked: config.spark.blockedConf, allowed: config.spark.allowedConf },
+    files: {
+      dirs: own ? config.sessions.allowedDirs : config.batches.allowedDirs,
+      dirsSetting: what === 'session' ? 'sessions.allowedDirs' : 'batches.allowedDirs',
+      schemes: config.spark.allowedSchemes.map((s) => s.toLowerCase()),
+    },
+  };
+}
+
+/** Checks the shared fields; every file the request names (file-list conf keys too) comes back checked and resolved. */
+export function validateSubmitFields(req: SubmitRequest, what: 'session' | 'batch', rules: SubmitRules): SubmitSpec & { name: string | null } {
   if (req.name !== undefined && /^\d+$/.test(req.name)) {
     throw invalid(`Invalid ${what} name '${req.name}': a name can't be all digits (it would clash with ids)`);
   }
@@ -37,11 +57,17 @@ export function validateSubmitFields(
     const v = req[field];
     if (v !== undefined && !MEMORY.test(v)) throw invalid(`Invalid ${field} '${v}': use a size such as 512m or 2g`);
   }
-  const conf = req.conf ?? {};
-  const blocked = Object.keys(conf).filter((k) => blockedConf.includes(k));
-  if (blocked.length) {
-    throw invalid(`Blocked configuration values in ${what} conf: ${blocked.join(', ')} (the server sets these)`);
+  const conf = { ...req.conf };
+  checkConfKeys(conf, rules.conf, what);
+  // spark.driver.memory becomes --driver-memory (and -Xmx): held to the same form as the field.
+  for (const key of ['spark.driver.memory', 'spark.executor.memory']) {
+    const v = conf[key];
+    if (v !== undefined && !MEMORY.test(v)) throw invalid(`Invalid ${key} '${v}': use a size such as 512m or 2g`);
   }
+  for (const key of FILE_LIST_CONF) {
+    if (conf[key] !== undefined) conf[key] = checkFileList(conf[key], rules.files);
+  }
+  const mapPath = (p: string) => checkFileRef(p, rules.files);
   return {
     name: req.name ?? null,
     proxyUser: req.proxyUser ?? null,

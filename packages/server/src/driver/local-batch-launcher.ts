@@ -6,13 +6,15 @@
  * process group so a kill reaches both.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Config } from '../config.ts';
 import type { AppInfoUpdate, BatchLaunchSpec, BatchLauncher, BatchProcess } from '../domain/ports/batch-launcher.ts';
 import { lookupAppId, parseAppLine, uiUrl } from './app-info.ts';
+import { ensurePrivateDir } from '../private-files.ts';
 import { buildBatchSubmitArgs } from './batch-submit-args.ts';
+import { cleanEnv } from './clean-env.ts';
 import { ExitLatch } from './exit-latch.ts';
 
 /** The pyspark package directory of a venv's python: it is a complete SPARK_HOME. */
@@ -56,9 +58,10 @@ export class LocalBatchLauncher implements BatchLauncher {
     if (!home || !existsSync(sparkSubmit)) {
       throw new Error(`spark-submit not found${home ? ` at ${sparkSubmit}` : ''}: install pyspark in the venv (npm run setup) or set batches.sparkHome`);
     }
-    mkdirSync(spec.workDir, { recursive: true });
+    ensurePrivateDir(spec.workDir);
+    // The allowed part of the server's environment only (clean-env.ts): the job is user code.
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
+      ...cleanEnv(this.config),
       SPARK_HOME: home,
       PYSPARK_PYTHON: process.env.PYSPARK_PYTHON ?? this.python,
       // The driver-side Python must import the pyspark that matches this JVM, whatever the
@@ -67,8 +70,6 @@ export class LocalBatchLauncher implements BatchLauncher {
       PYTHONUNBUFFERED: '1',
       SPARK_LOCAL_IP: process.env.SPARK_LOCAL_IP ?? '127.0.0.1',
     };
-    // Never inherit the server's own settings: they could carry secrets into user code.
-    for (const k of Object.keys(env)) if (k.startsWith('SPARKPORT_')) delete env[k];
     const submitArgs = buildBatchSubmitArgs(spec.batch, spec.batchId, this.config, spec.workDir);
     const child = spawn(sparkSubmit, submitArgs, {
       cwd: spec.workDir,

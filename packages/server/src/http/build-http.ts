@@ -3,12 +3,17 @@
  * drive it with `app.inject` and fake drivers.
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { Config } from '../config.ts';
 import type { BatchManager } from '../domain/batch-manager.ts';
 import type { EventBus } from '../domain/event-bus.ts';
 import type { SessionManager } from '../domain/session-manager.ts';
 import type { SharedData } from '../domain/shared-data.ts';
+import { installAccess } from './access.ts';
+import { installAudit } from './audit.ts';
+import { installAuth } from './auth/install.ts';
 import { installErrorHandler } from './errors.ts';
+import { installBrowserGuards } from './guards/index.ts';
 import { installIdentity } from './identity.ts';
 import { installJsonBodyParser } from './json-body.ts';
 import { registerOpenApi } from './openapi.ts';
@@ -18,7 +23,8 @@ import { sessionRoutes } from './routes/sessions.ts';
 import { sharedRoutes } from './routes/shared.ts';
 import { statementRoutes } from './routes/statements.ts';
 import { SPARKPORT_VERSION, versionRoutes } from './routes/version.ts';
-import { installSecurityHeaders } from './security.ts';
+import { installCsrf, installSecurityHeaders } from './security.ts';
+import { readTls } from './tls.ts';
 import { compileValidator } from './validation.ts';
 
 export interface HttpDeps {
@@ -29,10 +35,15 @@ export interface HttpDeps {
   shared: SharedData;
   sparkVersion: string | null;
   log: (msg: string) => void;
+  /** Where who-did-what goes (http/audit.ts decides what). */
+  audit: AuditLog;
 }
 
 export function buildHttp(d: HttpDeps): FastifyInstance {
+  // HTTPS when a certificate is configured (tls.ts); the app is the same either way.
+  const tls = readTls(d.config);
   const app = Fastify({
+    ...(tls ? { https: tls } : {}),
     logger: false,
     bodyLimit: d.config.limits.bodyBytes,
     return503OnClosing: true,
@@ -45,16 +56,25 @@ export function buildHttp(d: HttpDeps): FastifyInstance {
     },
   });
   app.setValidatorCompiler(compileValidator);
+  installSecurityHeaders(app);
+  // Before the other onRequest hooks: a page's cross-site request is refused before authentication.
+  installBrowserGuards(app, d.config, tls ? 'https' : 'http');
   installIdentity(app);
   installJsonBodyParser(app);
   installErrorHandler(app, d.log);
-  installSecurityHeaders(app, d.config);
+  installCsrf(app, d.config);
+  // Who is asking (req.user), before any other check needs to know; off when no method is configured.
+  const auth = installAuth(app, d.config, d.log);
   if (d.config.http.checkResponses) installResponseCheck(app, d.log);
+  // Each route's declared right, enforced for all of them before any handler runs (http/access.ts).
+  installAudit(app, d.audit, d.log);
+  const finders = { sessions: (id: string) => d.sessions.resolve(id), batches: (id: string) => d.batches.resolve(id) };
+  installAccess(app, d.config.access, finders, auth.authenticators.length > 0);
   // A route that is not declared would be missing from the document and unchecked.
   app.addHook('onRoute', (r) => {
     if (r.method !== 'HEAD' && !r.config?.endpoint) throw new Error(`${String(r.method)} ${r.url} is registered but not declared in @sparkport/protocol's api`);
   });
-  registerOpenApi(app, SPARKPORT_VERSION);
+  registerOpenApi(app, SPARKPORT_VERSION, auth.securitySchemes);
   // Registered as a plugin so that it loads after the OpenAPI plugin, which must see every route.
   app.register(async (api) => {
     versionRoutes(api, d.sparkVersion);

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 const DESCRIPTIONS: Record<string, string> = { 200: 'OK', 201: 'Created' };
 
 interface Response { description?: string; $ref?: string }
-interface Operation { responses?: Record<string, Response>; requestBody?: { required?: boolean } }
+interface Operation { responses?: Record<string, Response>; requestBody?: { required?: boolean }; security?: unknown[] }
 interface Document {
   paths?: Record<string, Record<string, Operation> | undefined>;
   components?: { responses?: Record<string, Response> };
@@ -18,10 +18,14 @@ interface Document {
 
 const toOpenApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}');
 
-function finish(doc: Document): void {
+function finish(doc: Document, authOn: boolean): void {
   for (const ep of ENDPOINTS) {
     const op = doc.paths?.[toOpenApiPath(ep.url)]?.[ep.method.toLowerCase()];
     if (!op?.responses) continue;
+    // The right it needs (http/access.ts), for people and tools reading the document.
+    (op as Record<string, unknown>)['x-sparkport-access'] = ep.access;
+    // The document's security applies to every operation but the public ones, which need none.
+    if (authOn && ep.access === 'public') op.security = [];
     for (const [status, res] of Object.entries(op.responses)) {
       if (res.description === 'Default Response') res.description = DESCRIPTIONS[status] ?? res.description;
       // Every endpoint's errors are the same (ERROR_RESPONSES): described once, referred to.
@@ -35,8 +39,12 @@ function finish(doc: Document): void {
   }
 }
 
-/** Must be registered before the routes: it learns them as they are added. */
-export function registerOpenApi(app: FastifyInstance, version: string): void {
+/**
+ * Must be registered before the routes: it learns them as they are added. `securitySchemes`: the
+ * authentication methods in force (http/auth), any one of which a request may use; none, none.
+ */
+export function registerOpenApi(app: FastifyInstance, version: string, securitySchemes: Record<string, Record<string, unknown>> = {}): void {
+  const keys = Object.keys(securitySchemes);
   app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -50,7 +58,9 @@ export function registerOpenApi(app: FastifyInstance, version: string): void {
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     transformObject: (d) => {
       if (!('openapiObject' in d)) return d.swaggerObject;
-      finish(d.openapiObject as Document);
+      const doc = d.openapiObject as Document;
+      finish(doc, keys.length > 0);
+      if (keys.length) Object.assign(doc, { security: keys.map((k) => ({ [k]: [] })) }, { components: { ...doc.components, securitySchemes } });
       return d.openapiObject;
     },
   });

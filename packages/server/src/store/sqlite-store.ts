@@ -1,9 +1,13 @@
 /**
  * SQLite adapter. Records are stored as JSON next to the columns we look them up by; the
  * numbered migrations below are applied once each, in order, on open.
+ *
+ * The file holds every session's code and output, so it is the server user's alone (mode 600,
+ * in a directory created 700). SQLite gives its -wal and -shm files the main file's mode, so
+ * creating that file first with 600 covers them; an existing store's files are brought to 600.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { BatchRecord, SessionRecord, StatementRecord } from '../domain/records.ts';
 import type { Store } from '../domain/ports/store.ts';
@@ -23,13 +27,19 @@ export class SqliteStore implements Store {
   private stmts;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ':memory:') {
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      closeSync(openSync(file, 'a', 0o600));
+    }
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode keeps every commit atomic and survives a process crash; only an OS
     // crash can lose the last commits. That trade buys the sub-millisecond statement round trip.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    if (file !== ':memory:') {
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+    }
     this.migrate();
     const db = this.db;
     this.stmts = {

@@ -1,6 +1,6 @@
 /**
  * Batch request rules through HTTP (app.inject), on a fake spark-submit: validation of the body,
- * the allowed-directory rule for files (symlinks included), remote URIs, and name clashes.
+ * the allowed-directory rule for files (symlinks included), URI schemes, and name clashes.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync } from 'node:fs';
@@ -79,19 +79,47 @@ describe('batch request rules', () => {
     assert.equal(r.body.code, 'FORBIDDEN_PATH');
   });
 
-  test('local paths inside are accepted (file: URIs too); remote URIs go to spark-submit as they are', async () => {
+  test('local paths inside are accepted (file: and local: too) as their real paths; other URIs need an allowed scheme', async () => {
     const r = await post({
       file: `file://${files}/sub/../job.py`,
-      jars: ['hdfs:///libs/a.jar', 's3a://bucket/b.jar', 'local:/opt/c.jar', 'http://repo/d.jar', `${files}/e.jar`],
-      conf: { 'spark.jars': `${files}/f.jar,s3a://bucket/g.jar` },
+      jars: ['hdfs:///libs/a.jar', 's3a://bucket/b.jar', `local:${files}/c.jar`, `${files}/e.jar`],
+      conf: { 'spark.jars': `${files}/f.jar, s3a://bucket/g.jar` },
     });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const a = h.batchLauncher.launched.at(-1)!.submitArgs;
     assert.equal(a.at(-1), path.join(files, 'job.py'));
-    assert.equal(a[a.indexOf('--jars') + 1], `hdfs:///libs/a.jar,s3a://bucket/b.jar,local:/opt/c.jar,http://repo/d.jar,${files}/e.jar`);
+    assert.equal(a[a.indexOf('--jars') + 1], `hdfs:///libs/a.jar,s3a://bucket/b.jar,local:${files}/c.jar,${files}/e.jar`);
+    assert.ok(a.includes(`spark.jars=${files}/f.jar,s3a://bucket/g.jar`), 'conf file lists are passed as checked');
     const remote = await post({ file: 's3a://bucket/jobs/main.py', args: ['--x'] });
     assert.equal(remote.status, 201);
     assert.deepEqual(h.batchLauncher.launched.at(-1)!.submitArgs.slice(-2), ['s3a://bucket/jobs/main.py', '--x']);
+  });
+
+  test('local: outside the directories, unlisted schemes, commas, globs and escapes are refused before anything runs', async () => {
+    const before = h.batchLauncher.launched.length;
+    const inside = path.join(files, 'job.py');
+    const forbidden = [{ file: '/outside/evil.py' }, { file: 'local:/outside/evil.py' }, { file: inside, pyFiles: ['local:///etc/x.py'] }];
+    for (const body of forbidden) {
+      const r = await post(body);
+      assert.equal(r.status, 403, JSON.stringify(body));
+      assert.equal(r.body.code, 'FORBIDDEN_PATH');
+    }
+    const invalid: [unknown, RegExp][] = [
+      [{ file: 'http://evil/x.py' }, /scheme 'http:' is not allowed.*spark\.allowedSchemes/],
+      [{ file: inside, jars: ['ivy://org.evil:x:1.0'] }, /scheme 'ivy:'/],
+      [{ file: inside, conf: { 'spark.jars': 'http://evil/x.jar' } }, /scheme 'http:'/],
+      [{ file: inside, jars: [`${files}/a.jar,/etc/evil.jar`] }, /comma/],
+      [{ file: `${files}/{a,../../etc/evil}.py` }, /comma/],
+      [{ file: `${files}/*/job.py` }, /character not accepted/],
+      [{ file: inside, files: [`file:${files}/%2e%2e/%2e%2e/etc/passwd`] }, /character not accepted/],
+      [{ file: inside, archives: [`${files}/env.tgz#../../x`] }, /after '#'/],
+    ];
+    for (const [body, re] of invalid) {
+      const r = await post(body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.match(r.body.msg, re);
+    }
+    assert.equal(h.batchLauncher.launched.length, before);
   });
 
   test('duplicate names are 409 NAME_TAKEN while the first is listed', async () => {

@@ -15,7 +15,7 @@ import { route } from '../../src/http/route.ts';
 import { makeHarness } from '../support/harness.ts';
 
 const thing = endpoint({
-  method: 'GET', url: '/things/:n', tags: ['test'], summary: 'A thing',
+  method: 'GET', url: '/things/:n', tags: ['test'], access: 'public', summary: 'A thing',
   params: Type.Object({ n: Type.String() }),
   responses: { 200: Type.Object({ n: Type.Integer(), tags: Type.Array(Type.String()), extra: Type.Optional(Type.Null()) }) },
 });

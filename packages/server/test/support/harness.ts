@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../src/app.ts';
+import { FileAuditLog, auditFile } from '../../src/audit/audit-log.ts';
 import { FakeClock } from '../../src/clock.ts';
 import { defaultConfig, type Config } from '../../src/config.ts';
 import type { Store } from '../../src/domain/ports/store.ts';
@@ -15,7 +16,16 @@ import { MemoryStore } from '../../src/store/memory-store.ts';
 import { FakeBatchLauncher } from './fake-batch-launcher.ts';
 import { FakeLauncher } from './fake-driver.ts';
 
-export async function makeHarness(tweak: (c: Config) => void = () => undefined, store: Store = new MemoryStore()) {
+export interface HarnessOptions {
+  /**
+   * Test only: a request's `x-test-user` header becomes its `req.user`, so tests act as different
+   * users without an authentication method. Never in production code: there, only the
+   * authentication hook sets `req.user`.
+   */
+  testUserHeader?: boolean;
+}
+
+export async function makeHarness(tweak: (c: Config) => void = () => undefined, store: Store = new MemoryStore(), opts: HarnessOptions = {}) {
   const config = defaultConfig();
   config.dataDir = mkdtempSync(path.join(os.tmpdir(), 'sparkport-test-'));
   config.shared.allowedDirs = [path.join(config.dataDir, 'shared')];
@@ -36,8 +46,16 @@ export async function makeHarness(tweak: (c: Config) => void = () => undefined, 
     listener: new DriverListener({ rows: config.limits.outputRows, text_bytes: config.limits.outputTextBytes }),
     sparkVersion: '4.1.2',
     log: (m) => logs.push(m),
+    audit: new FileAuditLog(auditFile(config)),
   });
   const { http: app, sessions, batches, bus, reconciler } = built;
+  // Added after the app's own onRequest hooks (authentication included), so the header has the last word.
+  if (opts.testUserHeader) {
+    app.addHook('onRequest', async (req) => {
+      const u = req.headers['x-test-user'];
+      if (typeof u === 'string') req.user = u;
+    });
+  }
   await app.ready();
   const json = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await app.inject({

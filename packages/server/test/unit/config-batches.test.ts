@@ -1,6 +1,7 @@
 /**
  * The batches section of the settings: where batch files may come from by default, and how the
- * environment and a config file change it.
+ * environment and a config file change it; and the settings on what sessions and batches may
+ * reach (URI schemes, session directories, conf rules, passed variables).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,5 +47,23 @@ describe('config: batches', () => {
     assert.equal(c.batches.max, 8);
     writeFileSync(file, JSON.stringify({ batches: { whitelist: ['/x'] } }));
     assert.throws(() => loadConfig({ env: {}, file }), /Unknown setting 'batches\.whitelist'/);
+  });
+
+  test('what requests may reach: schemes, session directories, conf rules and passed variables, by environment', () => {
+    const d = loadConfig({ env: {} });
+    assert.deepEqual(d.spark.allowedSchemes, ['hdfs', 's3a', 'gs', 'abfs', 'abfss', 'wasb', 'wasbs']);
+    assert.deepEqual([d.sessions.allowedDirs, d.spark.blockedConf, d.spark.allowedConf, d.spark.passEnv], [[], [], [], []]);
+    const c = loadConfig({
+      env: {
+        SPARKPORT_SPARK__ALLOWED_SCHEMES: 'hdfs,viewfs',
+        SPARKPORT_SESSIONS__ALLOWED_DIRS: 'rel/jars',
+        SPARKPORT_SPARK__ALLOWED_CONF: 'spark.jars.packages',
+        SPARKPORT_SPARK__PASS_ENV: 'HTTPS_PROXY,AWS_*',
+      },
+    });
+    assert.deepEqual(c.spark.allowedSchemes, ['hdfs', 'viewfs']);
+    assert.deepEqual(c.sessions.allowedDirs, [path.resolve('rel/jars')]);
+    assert.deepEqual(c.spark.allowedConf, ['spark.jars.packages']);
+    assert.deepEqual(c.spark.passEnv, ['HTTPS_PROXY', 'AWS_*']);
   });
 });

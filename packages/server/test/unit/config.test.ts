@@ -90,7 +90,7 @@ describe('config', () => {
   });
 
   test('the variables a driver is launched with are not settings and are ignored', () => {
-    const c = load({ env: { SPARKPORT_CONNECT: '127.0.0.1:1', SPARKPORT_TOKEN: 'x', SPARKPORT_SESSION_ID: '3', SPARKPORT_URL: 'http://x' } });
+    const c = load({ env: { SPARKPORT_CONNECT: '127.0.0.1:1', SPARKPORT_TOKEN: 'x', SPARKPORT_TOKEN_FILE: '/w/driver.token', SPARKPORT_SESSION_ID: '3', SPARKPORT_URL: 'http://x' } });
     assert.equal(c.port, 8998);
   });
 

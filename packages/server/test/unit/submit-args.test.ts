@@ -4,6 +4,8 @@
  * through validateSessionRequest first, exactly as POST /sessions does.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, realpathSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { CreateSessionRequest } from '@sparkport/protocol';
@@ -15,11 +17,14 @@ import { sessionEnv, sessionSubmitArgs } from '../../src/driver/local-launcher.t
 import { buildSubmitArgs } from '../../src/driver/submit-args.ts';
 
 const WORK = '/data/sessions/7';
+/** Where sessions may take local files from, in these tests. */
+const FILES = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'sparkport-submit-args-')));
 
 function build(req: CreateSessionRequest, tweak: (c: Config) => void = () => undefined, id = 7) {
   const cfg = defaultConfig();
+  cfg.sessions.allowedDirs = [FILES];
   tweak(cfg);
-  const args = buildSubmitArgs(validateSessionRequest(req, cfg.spark.blockedConf), id, cfg, WORK);
+  const args = buildSubmitArgs(validateSessionRequest(req, cfg), id, cfg, WORK);
   return { args, ...parse(args) };
 }
 
@@ -83,15 +88,15 @@ describe('buildSubmitArgs', () => {
 
   test('jars, pyFiles, files and archives become comma-separated flags', () => {
     const { flags } = build({
-      jars: ['hdfs:///lib/a.jar', 'local:/opt/b.jar'],
+      jars: ['hdfs:///lib/a.jar', `local:${FILES}/b.jar`],
       pyFiles: ['s3a://bucket/deps.zip'],
-      files: ['data.csv', 'lookup.json'],
-      archives: ['env.tar.gz#env'],
+      files: [`${FILES}/data.csv`, `file://${FILES}/lookup.json`],
+      archives: [`${FILES}/env.tar.gz#env`],
     });
-    assert.equal(flags['--jars'], 'hdfs:///lib/a.jar,local:/opt/b.jar');
+    assert.equal(flags['--jars'], `hdfs:///lib/a.jar,local:${FILES}/b.jar`);
     assert.equal(flags['--py-files'], 's3a://bucket/deps.zip');
-    assert.equal(flags['--files'], 'data.csv,lookup.json');
-    assert.equal(flags['--archives'], 'env.tar.gz#env');
+    assert.equal(flags['--files'], `${FILES}/data.csv,${FILES}/lookup.json`);
+    assert.equal(flags['--archives'], `${FILES}/env.tar.gz#env`);
   });
 
   test('proxyUser → --proxy-user', () => {
@@ -139,7 +144,7 @@ describe('buildSubmitArgs', () => {
 
 describe('the local launcher builds the driver\'s command line from the session', () => {
   const launch = (req: CreateSessionRequest, cfg: Config, id = 7): SessionLaunch => ({
-    session: { ...validateSessionRequest(req, cfg.spark.blockedConf), id } as SessionRecord,
+    session: { ...validateSessionRequest(req, cfg), id } as SessionRecord,
     workDir: WORK,
     connect: '127.0.0.1:9999',
     token: 'secret-token',
@@ -155,13 +160,14 @@ describe('the local launcher builds the driver\'s command line from the session'
     assert.equal(conf['spark.local.dir'], path.join(WORK, 'tmp'));
   });
 
-  test('environment: the call-back address and token, the submit args, loopback for a local master only', () => {
+  test('environment: the call-back address and token file, the submit args, loopback for a local master only', () => {
     const cfg = defaultConfig();
     cfg.spark.scalaHelperJar = '';
     const base = { PATH: '/usr/bin', SPARKPORT_ADMIN_SECRET: 'x', SPARK_LOCAL_IP: '10.0.0.9' };
     const env = sessionEnv(launch({ conf: { 'spark.custom': 'a b' } }, cfg, 3), cfg, base);
     assert.equal(env.SPARKPORT_CONNECT, '127.0.0.1:9999');
-    assert.equal(env.SPARKPORT_TOKEN, 'secret-token');
+    assert.equal(env.SPARKPORT_TOKEN_FILE, path.join(WORK, 'driver.token'));
+    assert.ok(!Object.values(env).includes('secret-token'), 'the token itself is in no variable');
     assert.equal(env.SPARKPORT_SESSION_ID, '3');
     assert.equal(env.SPARKPORT_ADMIN_SECRET, undefined, "the server's own settings stay with the server");
     assert.equal(env.SPARK_LOCAL_IP, '127.0.0.1');

@@ -1,6 +1,7 @@
 import { Endpoints } from '@sparkport/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { BatchManager } from '../../domain/batch-manager.ts';
+import { noteAudit } from '../audit.ts';
 import { toLivyBatch } from '../livy-view.ts';
 import { logWindow, page } from '../paging.ts';
 import { route } from '../route.ts';
@@ -8,12 +9,14 @@ import { route } from '../route.ts';
 export function batchRoutes(app: FastifyInstance, batches: BatchManager): void {
   route(app, Endpoints.listBatches, async (req) => {
     const { from, size } = req.query;
-    const all = batches.list();
+    const all = batches.list().filter((rt) => req.mayView(rt.record.owner));
     return { from, total: all.length, sessions: page(all, from, size).map((rt) => toLivyBatch(rt.record, rt.log.lines())) };
   });
 
   route(app, Endpoints.createBatch, async (req, reply) => {
-    const rec = batches.create(req.body);
+    // The user is the owner (null with authentication off); its proxyUser was checked by http/access.ts.
+    const rec = batches.create(req.body, req.user);
+    noteAudit(req, { batch: rec.id });
     const rt = batches.resolve(rec.id);
     reply.status(201).header('Location', `/batches/${rec.id}`);
     return toLivyBatch(rt.record, rt.log.lines());

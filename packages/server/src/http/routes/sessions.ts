@@ -2,6 +2,7 @@ import { Endpoints, sessionMachine } from '@sparkport/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { EventBus } from '../../domain/event-bus.ts';
 import type { SessionManager } from '../../domain/session-manager.ts';
+import { noteAudit } from '../audit.ts';
 import { toLivySession } from '../livy-view.ts';
 import { logWindow, page } from '../paging.ts';
 import { route } from '../route.ts';
@@ -16,12 +17,14 @@ export function sessionRoutes(app: FastifyInstance, sessions: SessionManager, bu
 
   route(app, Endpoints.listSessions, async (req) => {
     const { from, size } = req.query;
-    const all = sessions.list();
+    const all = sessions.list().filter((rt) => req.mayView(rt.record.owner));
     return { from, total: all.length, sessions: page(all, from, size).map((rt) => toLivySession(rt.record, rt.log.lines())) };
   });
 
   route(app, Endpoints.createSession, async (req, reply) => {
-    const rec = sessions.create(req.body);
+    // The user is the owner (null with authentication off); its proxyUser was checked by http/access.ts.
+    const rec = sessions.create(req.body, req.user);
+    noteAudit(req, { session: rec.id });
     const rt = sessions.resolve(rec.id);
     reply.status(201).header('Location', `/sessions/${rec.id}`);
     return toLivySession(rt.record, rt.log.lines());

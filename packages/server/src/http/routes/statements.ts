@@ -5,6 +5,7 @@ import type { EventBus } from '../../domain/event-bus.ts';
 import type { StatementRecord } from '../../domain/records.ts';
 import type { SessionManager } from '../../domain/session-manager.ts';
 import type { SessionRuntime } from '../../domain/session-runtime.ts';
+import { noteAudit } from '../audit.ts';
 import { toLivyStatement } from '../livy-view.ts';
 import { page } from '../paging.ts';
 import { route } from '../route.ts';
@@ -32,8 +33,11 @@ export function statementRoutes(app: FastifyInstance, sessions: SessionManager, 
     const rt = session(req.params.id);
     const wait = waitMs(req.query.wait);
     let s = sessions.submit(rt, req.body.code, req.body.kind);
-    if (wait > 0) s = await sessions.waitForStatement(rt, s.id, wait);
     reply.status(201).header('Location', `/sessions/${rt.id}/statements/${s.id}`);
+    // On record once accepted, before any wait; the code's length, not the code (http/audit.ts).
+    noteAudit(req, { statement: s.id, kind: s.kind, codeLength: req.body.code.length });
+    reply.auditNow();
+    if (wait > 0) s = await sessions.waitForStatement(rt, s.id, wait);
     return view(rt, s);
   });
 

@@ -1,0 +1,83 @@
+/**
+ * Who may do what to a session or batch: Livy's access model (owner, superusers, view and
+ * modify users, impersonation rules), as pure functions over user names. The HTTP layer asks
+ * with the right a route declares and turns a refusal into 403 FORBIDDEN; nothing here knows
+ * of requests.
+ *
+ * A null user means authentication is off (loopback, one person): then everything is allowed,
+ * as before access control existed. A null owner is a session created while authentication
+ * was off: once it is on, no one owns it, so only view, modify and super users reach it.
+ */
+import type { Access } from '@sparkport/protocol';
+import { DomainError } from './errors.ts';
+
+export interface AccessPolicy {
+  /** May do anything to anything, and set any proxyUser. */
+  superusers: string[];
+  /** May view every session and batch (state, statements, logs), not change them. */
+  viewUsers: string[];
+  /** May view and modify every session and batch. */
+  modifyUsers: string[];
+  /** user (or `*`) → the proxyUsers (or `*`) that user may name. */
+  impersonation: Record<string, string[]>;
+}
+
+/** The rights over one existing session or batch. */
+export type ResourceRight = Extract<Access, 'view' | 'modify'>;
+
+/** `*` in a list stands for every authenticated user, as in Livy's ACL settings. */
+const listed = (list: readonly string[], user: string) => list.includes(user) || list.includes('*');
+
+/** Whether `user` has `right` over a thing owned by `owner`. */
+export function may(p: AccessPolicy, user: string | null, right: ResourceRight, owner: string | null): boolean {
+  if (user === null) return true;
+  if (owner !== null && user === owner) return true;
+  if (listed(p.superusers, user) || listed(p.modifyUsers, user)) return true;
+  return right === 'view' && listed(p.viewUsers, user);
+}
+
+const WHO: Record<ResourceRight, string> = {
+  view: 'its owner, access.viewUsers, access.modifyUsers and access.superusers',
+  modify: 'its owner, access.modifyUsers and access.superusers',
+};
+
+/** Throws FORBIDDEN, naming the missing right and who has it, unless `may` allows. */
+export function checkRight(
+  p: AccessPolicy, user: string | null, right: ResourceRight, owner: string | null, what: string,
+): void {
+  if (may(p, user, right, owner)) return;
+  const whose = owner === null ? 'which has no owner' : `owned by '${owner}'`;
+  throw new DomainError('FORBIDDEN', `User '${user}' lacks the ${right} right over ${what} (${whose}): only ${WHO[right]} have it`);
+}
+
+/** Whether `user` may run things as `proxyUser` (spark-submit --proxy-user). */
+export function mayImpersonate(p: AccessPolicy, user: string | null, proxyUser: string | null): boolean {
+  if (user === null || proxyUser === null || proxyUser === user) return true;
+  if (listed(p.superusers, user)) return true;
+  const rules = [...(p.impersonation[user] ?? []), ...(p.impersonation['*'] ?? [])];
+  return listed(rules, proxyUser);
+}
+
+/** Throws FORBIDDEN naming the settings that would allow it, unless `mayImpersonate` allows. */
+export function checkImpersonation(p: AccessPolicy, user: string | null, proxyUser: string | null): void {
+  if (mayImpersonate(p, user, proxyUser)) return;
+  throw new DomainError(
+    'FORBIDDEN',
+    `User '${user}' may not set proxyUser '${proxyUser}': only access.superusers, and users whose access.impersonation `
+    + `rule ("${user}" or "*") lists '${proxyUser}' or "*", may act as another user`,
+  );
+}
+
+/** Checks the shape of the `access` settings, so a typo fails at start rather than locking people out. */
+export function checkAccessPolicy(p: AccessPolicy): void {
+  for (const key of ['superusers', 'viewUsers', 'modifyUsers'] as const) {
+    if (!Array.isArray(p[key]) || p[key].some((u) => typeof u !== 'string' || u === '')) {
+      throw new Error(`Setting 'access.${key}' must be an array of user names`);
+    }
+  }
+  for (const [user, allowed] of Object.entries(p.impersonation)) {
+    if (!Array.isArray(allowed) || allowed.some((u) => typeof u !== 'string' || u === '')) {
+      throw new Error(`Setting 'access.impersonation.${user}' must be an array of user names (or "*")`);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * proxyUser over HTTP: accepted only from the user it names, superusers and users an
+ * impersonation rule allows, refused (403, naming the settings) before anything is stored or
+ * launched, and, once accepted, handed to spark-submit as --proxy-user.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { sessionSubmitArgs } from '../../src/driver/local-launcher.ts';
+import { makeHarness } from '../support/harness.ts';
+
+type Harness = Awaited<ReturnType<typeof makeHarness>>;
+
+/** The value spark-submit gets for --proxy-user, if any. */
+const proxyArg = (args: string[]) => {
+  const i = args.indexOf('--proxy-user');
+  return i < 0 ? undefined : args[i + 1];
+};
+
+describe('proxyUser and the impersonation rules', () => {
+  let h: Harness;
+  let job: string;
+  /** The driver launch of a session (launches wait for a start slot, so it may come a little later). */
+  const launchOf = async (id: number) => {
+    await h.waitFor(() => h.launcher.launched.some((l) => l.session.id === id), `session ${id} launched`);
+    return h.launcher.launched.find((l) => l.session.id === id)!;
+  };
+  const as = (user: string) => (method: string, url: string, body?: unknown) => h.json(method, url, body, { 'x-test-user': user });
+
+  before(async () => {
+    h = await makeHarness((c) => {
+      c.sessions.max = 50;
+      c.access = { superusers: ['root'], viewUsers: [], modifyUsers: ['ops'], impersonation: { etl: ['reports'], '*': ['guest'] } };
+    }, undefined, { testUserHeader: true });
+    const files = h.config.batches.allowedDirs[0]!;
+    mkdirSync(files, { recursive: true });
+    job = path.join(files, 'job.py');
+    writeFileSync(job, 'print("hi")\n');
+  });
+  after(async () => { await h.close(); });
+
+  test('a session\'s proxyUser without a rule is 403 naming the settings; nothing is stored or launched', async () => {
+    const launched = h.launcher.launched.length;
+    const listed = (await as('root')('GET', '/sessions')).body.total;
+    for (const [user, proxyUser] of [['bob', 'reports'], ['etl', 'root'], ['ops', 'alice']]) {
+      const r = await as(user!)('POST', '/sessions', { kind: 'pyspark', proxyUser });
+      assert.equal(r.status, 403, `${user} as ${proxyUser}`);
+      assert.equal(r.body.code, 'FORBIDDEN');
+      assert.match(r.body.msg, new RegExp(`'${user}' may not set proxyUser '${proxyUser}'.*access\\.superusers.*access\\.impersonation`));
+    }
+    assert.equal(h.launcher.launched.length, launched);
+    assert.equal((await as('root')('GET', '/sessions')).body.total, listed);
+  });
+
+  test('allowed: one\'s own name, a rule for the user, the * rule, a superuser; spark-submit gets --proxy-user', async () => {
+    for (const [user, proxyUser] of [['bob', 'bob'], ['etl', 'reports'], ['bob', 'guest'], ['root', 'anyone']]) {
+      const r = await as(user!)('POST', '/sessions', { kind: 'pyspark', proxyUser });
+      assert.equal(r.status, 201, `${user} as ${proxyUser}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.owner, user, 'the authenticated user owns it, not the proxy user');
+      assert.equal(r.body.proxyUser, proxyUser);
+      assert.equal(proxyArg(sessionSubmitArgs(await launchOf(r.body.id), h.config)), proxyUser);
+    }
+  });
+
+  test('no proxyUser: no --proxy-user, whoever asks', async () => {
+    const r = await as('bob')('POST', '/sessions', { kind: 'sql' });
+    assert.equal(r.status, 201);
+    assert.equal(r.body.proxyUser, null);
+    assert.equal(proxyArg(sessionSubmitArgs(await launchOf(r.body.id), h.config)), undefined);
+  });
+
+  test('batches follow the same rules', async () => {
+    const launched = h.batchLauncher.launched.length;
+    const no = await as('bob')('POST', '/batches', { file: job, proxyUser: 'reports' });
+    assert.equal(no.status, 403);
+    assert.match(no.body.msg, /'bob' may not set proxyUser 'reports'/);
+    assert.equal(h.batchLauncher.launched.length, launched);
+    const yes = await as('etl')('POST', '/batches', { file: job, proxyUser: 'reports' });
+    assert.equal(yes.status, 201, JSON.stringify(yes.body));
+    assert.equal(yes.body.owner, 'etl');
+    assert.equal(proxyArg(h.batchLauncher.last().spec.submitArgs), 'reports');
+  });
+
+  test('with authentication off (no user), proxyUser is taken as before: the one local user may run as anyone', async () => {
+    const r = await h.json('POST', '/sessions', { kind: 'pyspark', proxyUser: 'reports' });
+    assert.equal(r.status, 201);
+    assert.equal(r.body.owner, null);
+    assert.equal(proxyArg(sessionSubmitArgs(await launchOf(r.body.id), h.config)), 'reports');
+  });
+});

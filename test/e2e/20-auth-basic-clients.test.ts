@@ -1,0 +1,119 @@
+/**
+ * Authentication end to end, on a server of its own (the suite's shared server runs without it):
+ * HTTP Basic against an htpasswd file and static tokens, with pylivy, sparkmagic and Sparkport's
+ * Python client through Basic on real Spark (test/livy-clients/basic_auth_flow.py), the CLI with
+ * a token, and the refusal to serve beyond loopback with no method configured.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import bcrypt from 'bcryptjs';
+import { ROOT, runPython } from './run-python.ts';
+
+const PYTHON = path.join(ROOT, '.venv-clients/bin/python');
+const USER = 'alice';
+const PASSWORD = 'correct horse battery staple';
+const TOKEN = 'ci-token-0f3a9';
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => {
+    const p = (s.address() as net.AddressInfo).port;
+    s.close(() => resolve(p));
+  });
+});
+
+describe('authentication, end to end', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sparkport-e2e-auth-'));
+  let server: ChildProcess | undefined;
+  let base = '';
+  let stderr = '';
+
+  before(async () => {
+    // What `htpasswd -B` writes ($2y$, cost 5), and a token stored as its sha256.
+    writeFileSync(path.join(dir, 'htpasswd'), `${USER}:${bcrypt.hashSync(PASSWORD, 5).replace(/^\$2b\$/, '$2y$')}\n`);
+    writeFileSync(path.join(dir, 'tokens'), `ci-bot:${createHash('sha256').update(TOKEN).digest('hex')}\n`);
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({
+      auth: { basic: { htpasswdFile: path.join(dir, 'htpasswd') }, tokens: { file: path.join(dir, 'tokens') }, rateLimit: { failures: 50 } },
+    }));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = spawn(path.join(ROOT, 'bin/sparkport'), ['serve', '--port', String(port), '--data-dir', path.join(dir, 'data'), '--config', path.join(dir, 'config.json')], {
+      env: {
+        ...process.env, SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '640m', SPARKPORT_SPARK__MASTER: 'local[1]',
+        SPARKPORT_HTTP__CHECK_RESPONSES: 'true', SPARK_LOCAL_IP: '127.0.0.1',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    server.stderr!.on('data', (c) => { stderr += c; });
+    // Up to two minutes: `sparkport serve` first installs whatever is missing.
+    for (let i = 0; i < 1200; i++) {
+      if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}: ${stderr}`);
+      try {
+        // 401 is as good as 200 here: the server is up.
+        if ((await fetch(`${base}/openapi.json`)).ok) return;
+      } catch { /* not yet */ }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`server did not start: ${stderr}`);
+  });
+  after(async () => {
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => { server!.once('exit', r); setTimeout(r, 20_000).unref(); });
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('plain HTTP: 401 with the challenges and {msg, code}; the credentials let a request in', async () => {
+    const anon = await fetch(`${base}/sessions`);
+    assert.equal(anon.status, 401);
+    assert.match(anon.headers.get('www-authenticate') ?? '', /Basic realm="sparkport".*Bearer realm="sparkport"/);
+    assert.deepEqual(await anon.json(), { msg: 'Authentication required (basic, bearer)', code: 'UNAUTHORIZED' });
+    const basic = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+    assert.equal((await fetch(`${base}/sessions`, { headers: { authorization: basic } })).status, 200);
+    assert.equal((await fetch(`${base}/sessions`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+    assert.equal((await fetch(`${base}/sessions`, { headers: { authorization: 'Bearer nope' } })).status, 401);
+  });
+
+  test('pylivy, sparkmagic and the Python client through Basic; a wrong password is a 401', async () => {
+    assert.ok(existsSync(PYTHON), 'no .venv-clients: run `node scripts/setup.mjs --livy-clients` (npm test does)');
+    const conf = mkdtempSync(path.join(os.tmpdir(), 'sparkmagic-auth-'));
+    writeFileSync(path.join(conf, 'config.json'), JSON.stringify({ livy_session_startup_timeout_seconds: 170 }));
+    try {
+      const r = await runPython(PYTHON, ['test/livy-clients/basic_auth_flow.py', base, USER, PASSWORD], { SPARKMAGIC_CONF_DIR: conf, HOME: conf });
+      process.stdout.write(r.stdout.split('\n').filter((l) => l.startsWith('ok:')).map((l) => `# ${l}\n`).join(''));
+      assert.equal(r.code, 0, `${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+      assert.match(r.stdout, /basic auth: all checks passed/);
+    } finally {
+      rmSync(conf, { recursive: true, force: true });
+    }
+    assert.ok(stderr.includes(`auth: failed login (basic) for user "${USER}" from 127.0.0.1: wrong password`), stderr.slice(-2000));
+    assert.ok(!stderr.includes(PASSWORD), 'the password is never logged');
+  });
+
+  test('the CLI with SPARKPORT_TOKEN, and exit 3 (refused) without it', () => {
+    const cli = (env: Record<string, string>) => spawnSync(path.join(ROOT, 'bin/sparkport'), ['--url', base, 'sessions', 'list'], {
+      env: { ...process.env, SPARKPORT_TOKEN: '', SPARKPORT_USER: '', ...env }, encoding: 'utf8',
+    });
+    const good = cli({ SPARKPORT_TOKEN: TOKEN });
+    assert.equal(good.status, 0, good.stderr);
+    const anon = cli({});
+    assert.equal(anon.status, 3);
+    assert.match(anon.stderr, /Authentication required .*401 UNAUTHORIZED/);
+    const basic = cli({ SPARKPORT_USER: USER, SPARKPORT_PASSWORD: PASSWORD });
+    assert.equal(basic.status, 0, basic.stderr);
+  });
+
+  test('no method and a non-loopback address: the server refuses to start, naming the setting', async () => {
+    const r = spawnSync(path.join(ROOT, 'bin/sparkport'), ['serve', '--host', '0.0.0.0', '--port', String(await freePort()), '--data-dir', path.join(dir, 'refused')], {
+      env: { ...process.env, SPARKPORT_CONFIG: '' }, encoding: 'utf8', timeout: 60_000,
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /Refusing to listen on 0\.0\.0\.0 without authentication.*auth\.allowUnauthenticated: true/);
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * A schema-based fuzzer (schemathesis, from PyPI, in .venv-fuzz) against a live server of its
+ * own, with authentication on: it reads /openapi.json, generates valid and invalid requests for
+ * every operation, and checks each answer. The server must give no 5xx, every response must
+ * match its declared schema and status codes, and an operation that needs a login must refuse
+ * one without. The server runs with the response check on, so any drift it notices is a 500
+ * the fuzzer reports.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import bcrypt from 'bcryptjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const FUZZ_SECONDS = Number(process.env.FUZZ_SECONDS ?? 90);
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => {
+    const p = (s.address() as net.AddressInfo).port;
+    s.close(() => resolve(p));
+  });
+});
+
+async function serve(configFile: string, dataDir: string, port: number): Promise<{ child: ChildProcess; stderr: () => string }> {
+  const child = spawn(path.join(ROOT, 'bin/sparkport'), ['serve', '--port', String(port), '--data-dir', dataDir, '--config', configFile], {
+    env: { ...process.env, SPARK_LOCAL_IP: '127.0.0.1', SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '512m', SPARKPORT_SPARK__MASTER: 'local[1]' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c) => { stderr += c; });
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${stderr}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/version`)).ok) return { child, stderr: () => stderr };
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server did not start: ${stderr}`);
+}
+
+test('schemathesis against the live server with Basic authentication: no 5xx, every response as declared', { timeout: (FUZZ_SECONDS + 180) * 1000 }, async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sparkport-fuzz-'));
+  const htpasswd = path.join(dir, 'htpasswd');
+  writeFileSync(htpasswd, `fuzz:${bcrypt.hashSync('fuzz-secret', 8)}\n`);
+  const config = path.join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({
+    auth: { basic: { htpasswdFile: htpasswd } },
+    // Few drivers: the fuzzer may create sessions, and each is a JVM on a 2-core machine.
+    sessions: { max: 2, maxStarting: 1 },
+    batches: { max: 2 },
+    http: { checkResponses: true },
+  }));
+  const port = await freePort();
+  const server = await serve(config, path.join(dir, 'data'), port);
+  try {
+    const report = path.join(dir, 'report.json');
+    const r = spawnSync(path.join(ROOT, '.venv-fuzz/bin/schemathesis'), [
+      'run', `http://127.0.0.1:${port}/openapi.json`,
+      '--auth', 'fuzz:fuzz-secret',
+      '--checks', 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,ignored_auth',
+      '--max-time', String(FUZZ_SECONDS), '--workers', '1', '--request-timeout', '30', '--seed', '20261130',
+      '--no-color', '--report', 'json', '--report-json-path', report,
+    ], { encoding: 'utf8', timeout: (FUZZ_SECONDS + 120) * 1000, cwd: dir, env: { ...process.env, SCHEMATHESIS_HOOKS: '' } });
+    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    const summary = JSON.parse(readFileSync(report, 'utf8'));
+    t.diagnostic(`schemathesis generated ${summary.test_cases.generated} requests over ${summary.operations.tested} operations`);
+    assert.equal(summary.operations.tested, summary.operations.total, out.slice(-3000));
+    assert.deepEqual(summary.failures, [], out.slice(-6000));
+    assert.deepEqual(summary.errors, [], out.slice(-6000));
+    assert.ok(summary.test_cases.generated >= 500, `only ${summary.test_cases.generated} requests`);
+    assert.doesNotMatch(server.stderr(), /response check|internal error/, 'the server noticed no drift and no internal error');
+  } finally {
+    server.child.kill('SIGTERM');
+    await new Promise((res) => { server.child.once('exit', res); setTimeout(res, 20_000).unref(); });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
