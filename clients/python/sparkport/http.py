@@ -32,6 +32,33 @@ def _error_from(e: urllib.error.HTTPError) -> SparkportError:
     return SparkportError(e.code, err.get("code", f"HTTP_{e.code}"), err.get("msg", text or e.reason))
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> Tuple[str, str, Optional[int]]:
+    u = urllib.parse.urlsplit(url)
+    scheme = u.scheme.lower()
+    return scheme, (u.hostname or "").lower(), u.port or _DEFAULT_PORTS.get(scheme)
+
+
+class _RedirectHandler(urllib.request.HTTPRedirectHandler):
+    """Follows redirects as urllib does, but credentials go to the server they were meant for only:
+    a redirect to another scheme, host or port drops the Authorization header (as browsers and
+    requests do), so a 302 elsewhere cannot collect a password or token."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and _origin(new.full_url) != _origin(req.full_url):
+            for name in [k for k in new.headers if k.lower() == "authorization"]:
+                del new.headers[name]
+            for name in [k for k in new.unredirected_hdrs if k.lower() == "authorization"]:
+                del new.unredirected_hdrs[name]
+        return new
+
+
+_opener = urllib.request.build_opener(_RedirectHandler)
+
+
 def authorization(auth: Optional[Tuple[str, str]] = None, token: Optional[str] = None) -> Optional[str]:
     """The Authorization header for a (user, password) pair (Basic) or a token or JWT (Bearer)."""
     if auth is not None and token is not None:
@@ -71,7 +98,7 @@ class Http:
             h["Content-Type"] = "application/json"
         req = urllib.request.Request(self._url(path, params), data=data, method=method, headers=h)
         try:
-            return urllib.request.urlopen(req, timeout=self.timeout)
+            return _opener.open(req, timeout=self.timeout)
         except urllib.error.HTTPError as e:
             raise _error_from(e) from None
         except (urllib.error.URLError, OSError) as e:

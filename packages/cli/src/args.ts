@@ -117,7 +117,7 @@ export function usage(): string {
     'Global options: --url URL (default $SPARKPORT_URL, else http://127.0.0.1:8998), --json (machine-readable',
     'output only on stdout). -s SESSION (id or name) defaults to $SPARKPORT_SESSION, else the only live session.',
     'On a server with authentication: -u/--user NAME (default $SPARKPORT_USER) with the password in $SPARKPORT_PASSWORD',
-    '(never on the command line, where other users can read it), or --token TOKEN (default $SPARKPORT_TOKEN).',
+    '(never on the command line, where other users can read it), or a token in $SPARKPORT_TOKEN (--token TOKEN works, but shows in ps).',
     'Exit codes: 0 ok, 1 the code failed, 2 usage, 3 the server refused (4xx/5xx), 4 the server is unreachable.',
   ].join('\n');
 }
@@ -185,6 +185,15 @@ export function credentials(p: Pick<Parsed, 'user' | 'token'>, env: NodeJS.Proce
   if (!user) return null;
   if (env.SPARKPORT_PASSWORD === undefined) throw new UsageError(`--user ${user} needs the password in SPARKPORT_PASSWORD`);
   return { user, password: env.SPARKPORT_PASSWORD };
+}
+
+/**
+ * What to warn about on stderr before running: a token given as --token is in the command line,
+ * which any user of the machine can read (ps, /proc/PID/cmdline). It still works.
+ */
+export function commandLineWarnings(p: Pick<Parsed, 'token'>): string[] {
+  if (p.token === undefined) return [];
+  return ['sparkport: warning: --token puts the token where other users of this machine can read it (ps); set SPARKPORT_TOKEN instead'];
 }
 
 /** `key=value` pairs (from repeated `-c`) into an object. */

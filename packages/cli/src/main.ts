@@ -3,7 +3,7 @@
  * this package only parses, prints and picks exit codes.
  */
 import { SparkportClient, SparkportError } from '@sparkport/client';
-import { credentials, parseCommandLine, usage, type Parsed } from './args.ts';
+import { commandLineWarnings, credentials, parseCommandLine, usage, type Parsed } from './args.ts';
 import { batchCommand } from './commands/batch.ts';
 import { replCommand } from './commands/repl.ts';
 import { runCommand } from './commands/run.ts';
@@ -26,7 +26,10 @@ export async function main(argv: string[]): Promise<number> {
   let auth;
   try {
     parsed = parseCommandLine(argv);
-    if (!parsed.help) auth = credentials(parsed, process.env);
+    if (!parsed.help) {
+      auth = credentials(parsed, process.env);
+      for (const w of commandLineWarnings(parsed)) process.stderr.write(`${w}\n`);
+    }
   } catch (e) {
     const help = argv.length ? "run 'sparkport --help' for the commands and options" : usage();
     process.stderr.write(`sparkport: ${(e as Error).message}\n${help}\n`);

@@ -22,8 +22,13 @@ export interface Config extends SecurityConfig {
     driverPackageDir: string;
     /** The Scala interpreter helper behind kind spark (built by `npm run setup`), passed with --jars. */
     scalaHelperJar: string;
-    /** Applied to every session under the user's conf; users' conf wins. */
+    /** Applied to every session and batch under the user's conf; users' conf wins. */
     defaultConf: Record<string, string>;
+    /**
+     * Applied to every session and batch after the user's conf, so these win; requests naming one
+     * of these keys (in conf, or through a field such as executorMemory) are refused.
+     */
+    forcedConf: Record<string, string>;
     defaultDriverMemory: string;
     /**
      * Conf keys (or patterns, `*` for any run of characters) requests may not set, on top of the
@@ -32,7 +37,7 @@ export interface Config extends SecurityConfig {
     blockedConf: string[];
     /** Built-in entries of that table requests may set after all (keys or patterns); `*` lifts all but the server's own. */
     allowedConf: string[];
-    /** URI schemes a session's or batch's jars, pyFiles, files and archives may use besides local paths in the allowed directories. */
+    /** URI schemes a session's or batch's jars, pyFiles, files and archives, and shared data's save, load and preload paths, may use besides local paths in the allowed directories. */
     allowedSchemes: string[];
     /**
      * Variables of the server's environment drivers and spark-submit get, besides the built-in
@@ -61,7 +66,7 @@ export interface Config extends SecurityConfig {
     allowedDirs: string[];
   };
   shared: {
-    /** Local directories shared data may be saved to and loaded from (other URIs pass through). */
+    /** Local directories shared data may be saved to and loaded from (other URIs need a scheme in spark.allowedSchemes). */
     allowedDirs: string[];
   };
   batches: {
@@ -104,6 +109,7 @@ export function defaultConfig(): Config {
         'spark.ui.port': '0',
         'spark.sql.shuffle.partitions': '8',
       },
+      forcedConf: {},
       defaultDriverMemory: '1g',
       blockedConf: [],
       allowedConf: [],
@@ -141,7 +147,7 @@ export function defaultConfig(): Config {
 type Json = Record<string, unknown>;
 
 /** Settings whose keys are the user's (conf keys, user names), not known setting names. */
-const OPEN_MAPS = new Set(['defaultConf', 'impersonation']);
+const OPEN_MAPS = new Set(['defaultConf', 'forcedConf', 'impersonation']);
 
 function merge(base: Json, over: Json, where: string): void {
   for (const [k, v] of Object.entries(over)) {

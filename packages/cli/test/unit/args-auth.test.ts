@@ -3,10 +3,13 @@
  * SPARKPORT_USER / SPARKPORT_TOKEN environment, else none.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { credentials, parseCommandLine, type Parsed } from '../../src/args.ts';
+import { commandLineWarnings, credentials, parseCommandLine, usage, type Parsed } from '../../src/args.ts';
 import { UsageError } from '../../src/exit.ts';
 
+const bin = fileURLToPath(new URL('../../src/bin.ts', import.meta.url));
 const parse = (...argv: string[]) => parseCommandLine(argv) as Parsed & { help: false };
 
 describe('CLI credentials', () => {
@@ -29,5 +32,25 @@ describe('CLI credentials', () => {
   test('mistakes are usage errors', () => {
     assert.throws(() => credentials({ user: 'alice' }, {}), (e: unknown) => e instanceof UsageError && /--user alice needs the password in SPARKPORT_PASSWORD/.test(e.message));
     assert.throws(() => credentials({ user: 'a', token: 't' }, {}), UsageError);
+  });
+
+  test('--token still works, with a warning that ps shows it and SPARKPORT_TOKEN does not', () => {
+    const p = parse('sessions', 'list', '--token', 't0k');
+    assert.deepEqual(credentials(p, {}), { token: 't0k' });
+    const [warning, ...more] = commandLineWarnings(p);
+    assert.deepEqual(more, []);
+    assert.match(warning!, /^sparkport: warning: --token .*other users .*\(ps\); set SPARKPORT_TOKEN instead$/);
+    assert.ok(!warning!.includes('t0k'), 'the warning does not repeat the token');
+    assert.deepEqual(commandLineWarnings(parse('sessions', 'list')), [], 'the environment is the quiet way');
+    assert.deepEqual(commandLineWarnings(parse('sessions', 'list', '-u', 'alice')), []);
+    assert.match(usage(), /token in \$SPARKPORT_TOKEN/);
+  });
+
+  test('the warning reaches stderr when the command runs', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', bin, '--url', 'http://127.0.0.1:9', 'sessions', 'list', '--token', 't0k'], {
+      encoding: 'utf8', env: { ...process.env, SPARKPORT_TOKEN: '' }, timeout: 30_000,
+    });
+    assert.match(r.stderr, /sparkport: warning: --token .* set SPARKPORT_TOKEN instead/);
+    assert.equal(r.stdout, '');
   });
 });

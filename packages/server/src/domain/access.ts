@@ -1,8 +1,8 @@
 /**
  * Who may do what to a session or batch: Livy's access model (owner, superusers, view and
  * modify users, impersonation rules), as pure functions over user names. The HTTP layer asks
- * with the right a route declares and turns a refusal into 403 FORBIDDEN; nothing here knows
- * of requests.
+ * with the right a route declares; a refusal is 403 FORBIDDEN for those who may see the thing,
+ * and the thing's own "not found" for those who may not. Nothing here knows of requests.
  *
  * A null user means authentication is off (loopback, one person): then everything is allowed,
  * as before access control existed. A null owner is a session created while authentication
@@ -41,13 +41,18 @@ const WHO: Record<ResourceRight, string> = {
   modify: 'its owner, access.modifyUsers and access.superusers',
 };
 
-/** Throws FORBIDDEN, naming the missing right and who has it, unless `may` allows. */
+/**
+ * Throws unless `may` allows. A user who may not even view the thing gets `unseen()`, the very
+ * error a thing that does not exist gets, so strangers learn nothing from ids or names: not that
+ * it exists, not who owns it. A user who may view it but lacks `right` gets FORBIDDEN, naming the
+ * missing right and who has it, not the owner.
+ */
 export function checkRight(
-  p: AccessPolicy, user: string | null, right: ResourceRight, owner: string | null, what: string,
+  p: AccessPolicy, user: string | null, right: ResourceRight, owner: string | null, what: string, unseen: () => Error,
 ): void {
   if (may(p, user, right, owner)) return;
-  const whose = owner === null ? 'which has no owner' : `owned by '${owner}'`;
-  throw new DomainError('FORBIDDEN', `User '${user}' lacks the ${right} right over ${what} (${whose}): only ${WHO[right]} have it`);
+  if (!may(p, user, 'view', owner)) throw unseen();
+  throw new DomainError('FORBIDDEN', `User '${user}' lacks the ${right} right over ${what}: only ${WHO[right]} have it`);
 }
 
 /** Whether `user` may run things as `proxyUser` (spark-submit --proxy-user). */

@@ -11,7 +11,7 @@
  *   would smuggle a second, unchecked entry in.
  */
 import { invalid } from './errors.ts';
-import { checkLocalPath, schemeOf, stripScheme } from './paths.ts';
+import { checkLocalPath, checkScheme, schemeOf, stripScheme } from './paths.ts';
 
 export interface FileRules {
   dirs: readonly string[];
@@ -28,9 +28,7 @@ export function checkFileRef(p: string, rules: FileRules): string {
   if (p.includes(',')) throw invalid(`File '${p}' has a comma: Spark splits file lists at commas, so give each file as its own entry`);
   const scheme = schemeOf(p);
   if (scheme && scheme !== 'file' && scheme !== 'local') {
-    if (!rules.schemes.includes(scheme)) {
-      throw invalid(`File '${p}': the URI scheme '${scheme}:' is not allowed (allowed: ${rules.schemes.join(', ') || 'none'}, and local paths); set spark.allowedSchemes to allow it`);
-    }
+    checkScheme(`File '${p}'`, scheme, rules.schemes);
     return p;
   }
   const body = scheme ? stripScheme(p) : p;

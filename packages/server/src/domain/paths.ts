@@ -6,8 +6,10 @@
  * else to the kernel than to path.resolve, so the checked spelling must be the one used.
  *
  * Shared data (save, load, preload) uses checkDataPath: a local path (plain or file:) is checked,
- * a Hadoop-style URI (hdfs://, s3a://, …) goes to Spark as it is, with that filesystem's own
- * permissions. Files a session or batch names (jars and the like) go through file-refs.ts.
+ * a URI goes to Spark as it is, with that filesystem's own permissions, if its scheme is in
+ * spark.allowedSchemes (Hadoop reads http:, https: and ftp: too, so `load` would otherwise fetch
+ * from any address the server reaches, 169.254.169.254 included). Files a session or batch names
+ * (jars and the like) go through file-refs.ts, with the same scheme rule (checkScheme).
  *
  * The check happens when the request arrives; the driver writes later. A link planted in
  * between is caught by the driver's own check (driver/sparkport_driver/shared_files.py refuses
@@ -89,9 +91,26 @@ export function checkLocalPath(local: string, shownAs: string, allowedDirs: read
   throw new DomainError('FORBIDDEN_PATH', `Path '${shownAs}' is outside ${where}`);
 }
 
-/** A shared-data path: local ones are checked and come back real; other URIs pass through. */
-export function checkDataPath(p: string, allowedDirs: readonly string[], setting = 'shared.allowedDirs'): string {
+/**
+ * A URI's scheme must be in spark.allowedSchemes (compared in lower case): a 400 naming the
+ * scheme and the setting. `what` starts the message ("File 'x'", "Path 'x'").
+ */
+export function checkScheme(what: string, scheme: string, schemes: readonly string[]): void {
+  if (schemes.some((s) => s.toLowerCase() === scheme)) return;
+  throw invalid(`${what}: the URI scheme '${scheme}:' is not allowed (allowed: ${schemes.join(', ') || 'none'}, and local paths); set spark.allowedSchemes to allow it`);
+}
+
+/**
+ * A shared-data path: local ones (plain or file:) are checked and come back real; a URI needs its
+ * scheme in `schemes` (spark.allowedSchemes), then goes to Spark as it is. Requests are always
+ * checked with schemes; only re-checking a path already checked that way (a preload, when the
+ * driver is ready) may leave them out, the scheme being unchanged since.
+ */
+export function checkDataPath(p: string, allowedDirs: readonly string[], schemes?: readonly string[]): string {
   const scheme = schemeOf(p);
-  if (scheme && scheme !== 'file') return p;
-  return checkLocalPath(scheme ? stripScheme(p) : p, p, allowedDirs, setting);
+  if (scheme && scheme !== 'file') {
+    if (schemes) checkScheme(`Path '${p}'`, scheme, schemes);
+    return p;
+  }
+  return checkLocalPath(scheme ? stripScheme(p) : p, p, allowedDirs, 'shared.allowedDirs');
 }

@@ -110,7 +110,7 @@ export class SessionManager {
 
   list(): SessionRuntime[] { return this.reg.list(); }
 
-  /** Any call about a session counts as a heartbeat (Livy's rule). */
+  /** A call about a session by someone who may modify it is a heartbeat (Livy's rule, by right). */
   heartbeat(rt: SessionRuntime): void { rt.record.lastHeartbeat = this.d.clock.now(); }
 
   /** Something a user did: the idle timeout counts from here. */
@@ -192,7 +192,7 @@ export class SessionManager {
   private async preload(rt: SessionRuntime, link: DriverLink): Promise<void> {
     for (const [name, p] of Object.entries(rt.record.preload ?? {})) {
       try {
-        const path = checkDataPath(p.path, this.d.config.shared.allowedDirs);
+        const path = checkDataPath(p.path, this.d.config.shared.allowedDirs, this.d.config.spark.allowedSchemes);
         await link.request(
           { type: 'shared_load', name, path, format: p.format ?? 'parquet', as: p.as ?? 'dataset' },
           { timeoutMs: PRELOAD_TIMEOUT_MS },

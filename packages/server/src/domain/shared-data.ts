@@ -33,7 +33,7 @@ export class SharedData {
     }
   }
 
-  checkPath(p: string): string { return checkDataPath(p, this.cfg.shared.allowedDirs); }
+  checkPath(p: string): string { return checkDataPath(p, this.cfg.shared.allowedDirs, this.cfg.spark.allowedSchemes); }
 
   list(rt: SessionRuntime): Promise<SharedList> {
     return this.call(rt, { type: 'shared_list' });

@@ -10,7 +10,9 @@
  * Keys compare exactly, as Spark's do. The operator extends the table with `spark.blockedConf`
  * and lifts entries with `spark.allowedConf` (`["*"]` lifts all but the fixed ones, so
  * `spark.blockedConf` then replaces the table). Fixed entries can't be lifted: the server itself
- * depends on them.
+ * depends on them. The keys of `spark.forcedConf` are the operator's too: the server applies
+ * them after the request's conf (driver/submit-args.ts), and refuses them in requests here, so
+ * that sessions and batches share the one rule.
  */
 import { invalid } from './errors.ts';
 
@@ -33,6 +35,11 @@ const AUTH = "Spark's RPC authentication and encryption: a request must not turn
 const REDACTION = 'what Spark hides in logs and the UI: a request must not unhide the secrets the operator redacts';
 const KERBEROS = 'a Kerberos keytab on the server would let a request act as its principal: drivers run as the server, or as proxyUser';
 const IVY = "downloads code from Maven repositories into a cache on the server that every session shares (~/.ivy2): set it in spark.defaultConf, or allow it with spark.allowedConf";
+const PYTHON_MODULE = "the Python module every Python worker (or the daemon that forks them) starts with: any module on the workers' path would run in PySpark's place";
+const CLASSES = "names classes the driver (or every executor) loads and instantiates as it starts, before any statement, like spark.plugins: any class on the server's class path would run; the operator sets them in spark.defaultConf or spark.forcedConf";
+const CATALOG = "catalog plugins (spark_catalog, the session catalog, included): a class the driver loads with options of the request's choosing, which would replace the catalog an operator's authorization relies on";
+const HADOOP = "Hadoop's configuration of the driver and executors: fs.<scheme>.impl loads any class, hadoop.security.* and credential providers choose whose credentials are used and where secrets are read from; the operator sets them in spark.defaultConf";
+const TOKENS = "delegation tokens: which filesystems and services Spark fetches tokens for with the server's (or proxyUser's) Kerberos credentials, to hand to the application";
 const LOGS = "writes logs to a directory of the request's choosing on the server (or on DFS): the operator's to configure";
 
 export const BUILTIN_CONF_RULES: readonly ConfRule[] = [
@@ -54,6 +61,11 @@ export const BUILTIN_CONF_RULES: readonly ConfRule[] = [
   { pattern: 'spark.pyspark.driver.python', reason: PYTHON },
   { pattern: 'spark.r.command', reason: 'an executable the driver runs' },
   { pattern: 'spark.sparkr.r.command', reason: 'an executable the driver runs' },
+  { pattern: 'spark.r.driver.command', reason: 'an executable the driver runs' },
+  { pattern: 'spark.r.shell.command', reason: 'an executable the driver runs' },
+  { pattern: 'spark.sql.execution.pyspark.python', reason: PYTHON },
+  { pattern: 'spark.python.worker.module', reason: PYTHON_MODULE },
+  { pattern: 'spark.python.daemon.module', reason: PYTHON_MODULE },
   { pattern: 'spark.executorEnv.*', reason: ENV },
   { pattern: 'spark.yarn.appMasterEnv.*', reason: ENV },
   { pattern: 'spark.kubernetes.*', reason: "Kubernetes pods: image, service account, volumes (hostPath mounts a node's disk) and credential files are the operator's" },
@@ -62,6 +74,17 @@ export const BUILTIN_CONF_RULES: readonly ConfRule[] = [
   { pattern: 'spark.driver.resourcesFile', reason: "a file on the server's machine the driver reads" },
   { pattern: 'spark.plugins', reason: 'plugins start with the driver, before any statement; the Spark Connect plugin opens a network port without authentication' },
   { pattern: 'spark.executor.plugins', reason: 'the old name of spark.plugins' },
+  { pattern: 'spark.extraListeners', reason: CLASSES },
+  { pattern: 'spark.sql.extensions', reason: CLASSES },
+  { pattern: 'spark.sql.queryExecutionListeners', reason: CLASSES },
+  { pattern: 'spark.sql.streaming.streamingQueryListeners', reason: CLASSES },
+  { pattern: 'spark.serializer', reason: CLASSES },
+  { pattern: 'spark.kryo.registrator', reason: CLASSES },
+  { pattern: 'spark.kryo.classesToRegister', reason: CLASSES },
+  { pattern: 'spark.shuffle.manager', reason: CLASSES },
+  { pattern: 'spark.sql.catalog.*', reason: CATALOG },
+  { pattern: 'spark.hadoop.*', reason: HADOOP },
+  { pattern: 'spark.hive.*', reason: `${HADOOP} (spark.hive.* becomes hive.* there: hooks, metastore address and credentials)` },
   { pattern: 'spark.connect.*', reason: 'Spark Connect: a server on a port of its own, without authentication' },
   { pattern: 'spark.driver.host', reason: BIND },
   { pattern: 'spark.driver.bindAddress', reason: BIND },
@@ -88,6 +111,9 @@ export const BUILTIN_CONF_RULES: readonly ConfRule[] = [
   { pattern: 'spark.kerberos.principal', reason: KERBEROS },
   { pattern: 'spark.yarn.keytab', reason: KERBEROS },
   { pattern: 'spark.yarn.principal', reason: KERBEROS },
+  { pattern: 'spark.kerberos.access.hadoopFileSystems', reason: TOKENS },
+  { pattern: 'spark.yarn.access.*', reason: TOKENS },
+  { pattern: 'spark.security.credentials.*', reason: TOKENS },
   { pattern: 'spark.jars.packages', reason: IVY },
   { pattern: 'spark.jars.repositories', reason: 'any URL would become a source of code the driver loads' },
   { pattern: 'spark.jars.ivy', reason: "a directory on the server's machine Spark writes downloaded jars to" },
@@ -118,7 +144,28 @@ export interface ConfPolicy {
   blocked: readonly string[];
   /** Built-in entries the operator lifts (spark.allowedConf). */
   allowed: readonly string[];
+  /** Keys the operator's spark.forcedConf sets for every session and batch: never the request's, whatever spark.allowedConf says. */
+  forced: readonly string[];
 }
+
+/**
+ * Request fields that become conf keys (driver/submit-args.ts): a field answers to the rules of
+ * its key, so executorMemory is refused when spark.executor.memory is forced or blocked.
+ */
+export const FIELD_CONF_KEYS = {
+  driverMemory: 'spark.driver.memory',
+  driverCores: 'spark.driver.cores',
+  executorMemory: 'spark.executor.memory',
+  executorCores: 'spark.executor.cores',
+  numExecutors: 'spark.executor.instances',
+  queue: 'spark.yarn.queue',
+  jars: 'spark.jars',
+  pyFiles: 'spark.submit.pyFiles',
+  files: 'spark.files',
+  archives: 'spark.archives',
+} as const;
+
+export type ConfFields = Partial<Record<keyof typeof FIELD_CONF_KEYS, unknown>>;
 
 const globCache = new Map<string, RegExp>();
 
@@ -134,6 +181,7 @@ export function matchesPattern(key: string, pattern: string): boolean {
 
 /** Why a key is blocked, or undefined when a request may set it. */
 export function blockedReason(key: string, policy: ConfPolicy): string | undefined {
+  if (policy.forced.includes(key)) return 'the operator sets it for every session and batch (spark.forcedConf)';
   for (const rule of BUILTIN_CONF_RULES) {
     if (!matchesPattern(key, rule.pattern)) continue;
     if (rule.fixed) return `${rule.reason} (the server sets it)`;
@@ -144,11 +192,18 @@ export function blockedReason(key: string, policy: ConfPolicy): string | undefin
 }
 
 /**
- * Throws a 400 naming every blocked key and why. A key containing '=' is refused too: spark-submit
+ * Throws a 400 naming every blocked key and why, and every field given whose key is blocked (a
+ * field set to nothing, 0 or [] sets no key). A key containing '=' is refused too: spark-submit
  * splits `--conf k=v` at the first '=', so such a key would set another key's value.
  */
-export function checkConfKeys(conf: Record<string, string>, policy: ConfPolicy, what: 'session' | 'batch'): void {
+export function checkConfKeys(conf: Record<string, string>, policy: ConfPolicy, what: 'session' | 'batch', fields: ConfFields = {}): void {
   const problems: string[] = [];
+  for (const [field, key] of Object.entries(FIELD_CONF_KEYS)) {
+    const v = fields[field as keyof ConfFields];
+    if (v === undefined || v === null || v === 0 || v === '' || (Array.isArray(v) && v.length === 0)) continue;
+    const why = blockedReason(key, policy);
+    if (why) problems.push(`'${field}' (sets '${key}'): ${why}`);
+  }
   for (const key of Object.keys(conf)) {
     if (key === '' || key.includes('=')) {
       problems.push(`'${key}' (a conf key can't be empty or contain '=')`);

@@ -25,7 +25,7 @@ export function resolveCodeKind(kind: string, context: string): CodeKind {
 
 export function validateSessionRequest(req: CreateSessionRequest, config: Config): SessionSpec {
   // Checked now for a quick answer, and again when the driver is ready (the disk may change).
-  for (const p of Object.values(req.preload ?? {})) checkDataPath(p.path, config.shared.allowedDirs);
+  for (const p of Object.values(req.preload ?? {})) checkDataPath(p.path, config.shared.allowedDirs, config.spark.allowedSchemes);
   const kind = req.kind === undefined ? 'shared' : req.kind === 'shared' ? 'shared' : resolveCodeKind(req.kind, 'session');
   for (const field of ['ttl', 'idleTimeout'] as const) {
     const v = req[field];

@@ -39,7 +39,7 @@ export interface SubmitRules {
 export function submitRules(config: Config, what: 'session' | 'batch'): SubmitRules {
   const own = what === 'session' && config.sessions.allowedDirs.length > 0;
   return {
-    conf: { blocked: config.spark.blockedConf, allowed: config.spark.allowedConf },
+    conf: { blocked: config.spark.blockedConf, allowed: config.spark.allowedConf, forced: Object.keys(config.spark.forcedConf) },
     files: {
       dirs: own ? config.sessions.allowedDirs : config.batches.allowedDirs,
       dirsSetting: what === 'session' ? 'sessions.allowedDirs' : 'batches.allowedDirs',
@@ -58,7 +58,7 @@ export function validateSubmitFields(req: SubmitRequest, what: 'session' | 'batc
     if (v !== undefined && !MEMORY.test(v)) throw invalid(`Invalid ${field} '${v}': use a size such as 512m or 2g`);
   }
   const conf = { ...req.conf };
-  checkConfKeys(conf, rules.conf, what);
+  checkConfKeys(conf, rules.conf, what, req);
   // spark.driver.memory becomes --driver-memory (and -Xmx): held to the same form as the field.
   for (const key of ['spark.driver.memory', 'spark.executor.memory']) {
     const v = conf[key];

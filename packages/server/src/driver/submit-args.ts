@@ -22,7 +22,14 @@ export type SubmitSpec = Pick<SessionSpec,
   'name' | 'proxyUser' | 'driverMemory' | 'driverCores' | 'executorMemory' | 'executorCores' | 'numExecutors' |
   'queue' | 'conf' | 'jars' | 'pyFiles' | 'files' | 'archives'>;
 
+/**
+ * Precedence, lowest first: the operator's spark.defaultConf, the server's own keys, the request's
+ * conf, the request's fields, then the operator's spark.forcedConf, so an authorization extension
+ * or a resource cap the operator forces can't be switched off by a request. (Requests naming a
+ * forced key are refused before this: domain/spark-conf-rules.ts; forced still wins if one got by.)
+ */
 export function buildSubmitArgs(spec: SubmitSpec, sessionId: number, cfg: Config, workDir: string): string[] {
+  const forced = cfg.spark.forcedConf;
   const conf: Record<string, string> = {
     ...cfg.spark.defaultConf,
     'spark.app.name': spec.name ?? `sparkport-session-${sessionId}`,
@@ -32,7 +39,7 @@ export function buildSubmitArgs(spec: SubmitSpec, sessionId: number, cfg: Config
     ...spec.conf,
   };
   const args = ['--master', cfg.spark.master, '--deploy-mode', 'client'];
-  args.push('--driver-memory', spec.driverMemory ?? spec.conf['spark.driver.memory'] ?? cfg.spark.defaultDriverMemory);
+  args.push('--driver-memory', forced['spark.driver.memory'] ?? spec.driverMemory ?? spec.conf['spark.driver.memory'] ?? cfg.spark.defaultDriverMemory);
   if (spec.driverCores) conf['spark.driver.cores'] = String(spec.driverCores);
   if (spec.executorMemory) conf['spark.executor.memory'] = spec.executorMemory;
   if (spec.executorCores) conf['spark.executor.cores'] = String(spec.executorCores);
@@ -43,6 +50,7 @@ export function buildSubmitArgs(spec: SubmitSpec, sessionId: number, cfg: Config
   if (spec.pyFiles.length) args.push('--py-files', spec.pyFiles.join(','));
   if (spec.files.length) args.push('--files', spec.files.join(','));
   if (spec.archives.length) args.push('--archives', spec.archives.join(','));
+  Object.assign(conf, forced);
   delete conf['spark.driver.memory'];
   for (const [k, v] of Object.entries(conf)) args.push('--conf', `${k}=${v}`);
   return args;

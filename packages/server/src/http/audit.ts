@@ -1,8 +1,10 @@
 /**
  * What reaches the audit log, decided from the declarations like access is: one line for every
  * request that creates or changes something (a POST, PUT or DELETE whose endpoint needs the
- * create or modify right), whatever its outcome, and one for every refusal (401, 403) anywhere.
- * Reads that merely view are not written: they would drown the actions in polling.
+ * create or modify right), whatever its outcome, and one for every refusal anywhere: 401, 403,
+ * and the 404 a user gets for a session or batch they may not even view (http/access.ts), which
+ * the line calls `denied`. Reads that merely view are not written: they would drown the actions
+ * in polling.
  *
  * A line carries who (user, address), what (the endpoint's operationId and the ids it was about,
  * noted by the access check and by the create handlers), when, and the answer. Never a header,
@@ -12,7 +14,10 @@
  *
  * The line is written when the answer is sent, so its status is the true outcome, except for a
  * new statement: that one is written as soon as the statement is accepted, before any `?wait`,
- * so code that ran is on record even if the server dies while the client waits.
+ * so code that ran is on record even if the server dies while the client waits. A client that
+ * hangs up does not undo what it asked for, but its answer is never sent: then the line is written
+ * once the answer is decided and the connection is gone, whichever comes last, with
+ * `clientGone: true`. Exactly one line either way.
  */
 import type { Endpoint } from '@sparkport/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -24,6 +29,8 @@ declare module 'fastify' {
     auditNote: Record<string, unknown> | null;
     /** Set once its line is written, so no request is written twice. */
     auditWritten: boolean;
+    /** Refused, though the answer does not say so (a 404 for what the user may not view). */
+    auditDenied: boolean;
   }
   interface FastifyReply {
     /** Writes the request's audit line now, with the status set so far (a new statement, before its wait). */
@@ -36,18 +43,25 @@ export function noteAudit(req: FastifyRequest, fields: Record<string, unknown>):
   req.auditNote = { ...req.auditNote, ...fields };
 }
 
-function isAudited(ep: Endpoint, status: number): boolean {
-  if (status === 401 || status === 403) return true;
+/** Records a refusal whose answer looks like something else, so that the line says `denied`. */
+export function markDenied(req: FastifyRequest): void {
+  req.auditDenied = true;
+}
+
+const isDenied = (req: FastifyRequest, status: number) => req.auditDenied || status === 401 || status === 403;
+
+function isAudited(req: FastifyRequest, ep: Endpoint, status: number): boolean {
+  if (isDenied(req, status)) return true;
   return (ep.access === 'create' || ep.access === 'modify') && ep.method !== 'GET';
 }
 
-const outcomeOf = (status: number): AuditRecord['outcome'] =>
-  status < 400 ? 'ok' : status === 401 || status === 403 ? 'denied' : 'failed';
+const outcomeOf = (req: FastifyRequest, status: number): AuditRecord['outcome'] =>
+  isDenied(req, status) ? 'denied' : status < 400 ? 'ok' : 'failed';
 
 export function installAudit(app: FastifyInstance, audit: AuditLog, log: (msg: string) => void): void {
-  const write = (req: FastifyRequest, reply: FastifyReply) => {
+  const write = (req: FastifyRequest, reply: FastifyReply, clientGone = false) => {
     const ep = req.routeOptions.config.endpoint;
-    if (req.auditWritten || !ep || !isAudited(ep, reply.statusCode)) return;
+    if (req.auditWritten || !ep || !isAudited(req, ep, reply.statusCode)) return;
     req.auditWritten = true;
     const status = reply.statusCode;
     const rec: AuditRecord = {
@@ -57,7 +71,8 @@ export function installAudit(app: FastifyInstance, audit: AuditLog, log: (msg: s
       action: ep.operationId,
       ...req.auditNote,
       status,
-      outcome: outcomeOf(status),
+      outcome: outcomeOf(req, status),
+      ...(clientGone ? { clientGone: true } : {}),
     };
     try {
       audit.write(rec);
@@ -68,6 +83,7 @@ export function installAudit(app: FastifyInstance, audit: AuditLog, log: (msg: s
 
   app.decorateRequest('auditNote', null);
   app.decorateRequest('auditWritten', false);
+  app.decorateRequest('auditDenied', false);
   app.decorateReply('auditNow', function auditNow(this: FastifyReply) { write(this.request, this); });
   // The error's code says which refusal or failure it was (FORBIDDEN or FORBIDDEN_PATH, …).
   app.addHook('onSend', async (req, reply, payload) => {
@@ -78,6 +94,14 @@ export function installAudit(app: FastifyInstance, audit: AuditLog, log: (msg: s
       } catch {
         // Not a JSON error body: the status alone is recorded.
       }
+    }
+    // The answer is decided. Its line is normally written once it is sent (onResponse, which comes
+    // before the response's 'close'); if the client has hung up, it never will be, and Fastify
+    // runs no onResponse: then the line is written when the connection closes, or now if it has.
+    if (!req.auditWritten) {
+      const gone = () => { if (!reply.raw.writableFinished) write(req, reply, true); };
+      if (reply.raw.destroyed) gone();
+      else reply.raw.once('close', gone);
     }
     return payload;
   });

@@ -1,8 +1,9 @@
 /**
  * Every endpoint's declared right, tried by every kind of user: on a session and a batch owned by
- * alice, bob (a stranger) is refused everything, a view user exactly the modify endpoints, a
- * modify user and a superuser nothing. The matrix runs over ENDPOINTS, so a new endpoint is
- * tried as soon as it is declared (it fails here until it has a request below).
+ * alice, bob (a stranger) is answered everywhere exactly as if they did not exist (404), a view
+ * user is refused exactly the modify endpoints (403), a modify user and a superuser nothing. The
+ * matrix runs over ENDPOINTS, so a new endpoint is tried as soon as it is declared (it fails here
+ * until it has a request below).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -83,16 +84,16 @@ describe('every route declares its right, and the matrix of users and endpoints 
   });
   after(async () => { await h.close(); });
 
-  /** The request for one endpoint, on alice's things. */
-  const request = async (ep: Endpoint) => {
+  /** The request for one endpoint, on alice's things (or on an id that does not exist). */
+  const request = async (ep: Endpoint, missing?: number) => {
     const isBatch = ep.url.startsWith('/batches');
-    const id = ENDS_IT.has(ep.operationId) ? await (isBatch ? newBatch() : newSession())
-      : isBatch ? batch : STREAMS.has(ep.operationId) ? ended : live;
+    const id = missing ?? (ENDS_IT.has(ep.operationId) ? await (isBatch ? newBatch() : newSession())
+      : isBatch ? batch : STREAMS.has(ep.operationId) ? ended : live);
     if (ep.tags.includes('shared')) await alice('PUT', `/sessions/${live}/shared/m/k`, '1');
     const url = ep.url.replace(':id', String(id)).replace(':sid', '0').replace(':name', 'm').replace(':key', 'k');
     const body = ['saveShared', 'loadShared'].includes(ep.operationId) ? { path: path.join(h.config.shared.allowedDirs[0]!, 'm') }
       : BODIES[ep.operationId];
-    return { method: ep.method, url, body };
+    return { id, method: ep.method, url, body };
   };
 
   const resourceEndpoints = ENDPOINTS.filter((ep) => ep.access === 'view' || ep.access === 'modify');
@@ -102,8 +103,10 @@ describe('every route declares its right, and the matrix of users and endpoints 
     for (const ep of resourceEndpoints) {
       const r = await request(ep);
       const res = await as(user)(r.method, r.url, r.body);
-      if (res.status === 403) assert.equal(res.body.code, 'FORBIDDEN', `${ep.operationId}: ${JSON.stringify(res.body)}`);
-      else assert.ok(res.status < 500 || res.status === 502, `${ep.operationId}: ${res.status} ${JSON.stringify(res.body)}`);
+      if (res.status === 403) {
+        assert.equal(res.body.code, 'FORBIDDEN', `${ep.operationId}: ${JSON.stringify(res.body)}`);
+        assert.doesNotMatch(res.body.msg, /alice|owned/, `${ep.operationId}: a refusal does not name the owner`);
+      } else assert.ok(res.status < 500 || res.status === 502, `${ep.operationId}: ${res.status} ${JSON.stringify(res.body)}`);
       outcome[ep.operationId] = res.status;
     }
     return outcome;
@@ -122,18 +125,31 @@ describe('every route declares its right, and the matrix of users and endpoints 
     }
   });
 
-  test('bob, a stranger, is refused every view and modify endpoint, with the right it lacks', async () => {
+  test('bob, a stranger, gets on every view and modify endpoint exactly what a missing id gets', async () => {
     const o = await tryAll(USERS.bob);
-    assert.deepEqual(refused(o), names(resourceEndpoints));
-    const r = await as(USERS.bob)('POST', `/sessions/${live}/statements`, { code: 'print(1)' });
-    assert.match(r.body.msg, /'bob' lacks the modify right over session \d+ \(owned by 'alice'\)/);
-    const v = await as(USERS.bob)('GET', `/batches/${batch}/log`);
-    assert.match(v.body.msg, /'bob' lacks the view right over batch \d+/);
+    assert.deepEqual(refused(o), []);
+    assert.deepEqual(Object.keys(o).filter((k) => o[k] === 404).sort(), names(resourceEndpoints));
+    for (const ep of resourceEndpoints) {
+      const r = await request(ep);
+      const seen = await as(USERS.bob)(r.method, r.url, r.body);
+      const m = await request(ep, 987654);
+      const missing = await as(USERS.bob)(m.method, m.url, m.body);
+      const code = ep.url.startsWith('/batches') ? 'BATCH_NOT_FOUND' : 'SESSION_NOT_FOUND';
+      assert.deepEqual([missing.status, missing.body.code], [404, code], ep.operationId);
+      assert.deepEqual(
+        [seen.status, seen.body],
+        [missing.status, { ...missing.body, msg: missing.body.msg.replace('987654', String(r.id)) }],
+        ep.operationId,
+      );
+    }
   });
 
-  test('a view user may do exactly the view endpoints', async () => {
+  test('a view user may do exactly the view endpoints, and is refused the others with 403, not told the owner', async () => {
     const o = await tryAll(USERS.viewer);
     assert.deepEqual(refused(o), names(resourceEndpoints.filter((ep) => ep.access === 'modify')));
+    const r = await as(USERS.viewer)('POST', `/sessions/${live}/statements`, { code: 'print(1)' });
+    assert.deepEqual([r.status, r.body.code], [403, 'FORBIDDEN']);
+    assert.match(r.body.msg, new RegExp(`^User 'vera' lacks the modify right over session ${live}: only its owner, access\\.modifyUsers and access\\.superusers have it$`));
   });
 
   test('a modify user and a superuser may do everything', async () => {
@@ -177,14 +193,14 @@ describe('every route declares its right, and the matrix of users and endpoints 
       assert.deepEqual([...new Set(await ids(u, 'sessions'))].sort(), [USERS.alice, USERS.bob], u);
       assert.deepEqual([...new Set(await ids(u, 'batches'))], [USERS.alice], u);
     }
-    assert.equal((await as(USERS.alice)('GET', `/sessions/${mine.body.id}`)).status, 403);
+    assert.equal((await as(USERS.alice)('GET', `/sessions/${mine.body.id}`)).status, 404);
     assert.equal((await as(USERS.bob)('GET', `/sessions/${mine.body.id}`)).status, 200);
   });
 
   test('a session created with authentication off has no owner: only view, modify and super users reach it', async () => {
     const anon = await h.json('POST', '/sessions', { kind: 'sql' });
     assert.equal(anon.body.owner, null);
-    assert.equal((await alice('GET', `/sessions/${anon.body.id}/state`)).status, 403);
+    assert.equal((await alice('GET', `/sessions/${anon.body.id}/state`)).status, 404);
     assert.equal((await as(USERS.viewer)('GET', `/sessions/${anon.body.id}/state`)).status, 200);
     assert.equal((await as(USERS.modifier)('DELETE', `/sessions/${anon.body.id}`)).status, 200);
   });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FileAuditLog, auditFile } from '../../src/audit/audit-log.ts';
@@ -90,10 +91,10 @@ describe('the audit log', () => {
     await as('bob')('DELETE', `/sessions/${s.body.id}`);
     assert.deepEqual(
       { ...lines().at(-1), at: 0 },
-      { at: 0, user: 'bob', address: '127.0.0.1', action: 'deleteSession', session: s.body.id, status: 403, outcome: 'denied', code: 'FORBIDDEN' },
+      { at: 0, user: 'bob', address: '127.0.0.1', action: 'deleteSession', session: s.body.id, status: 404, outcome: 'denied', code: 'SESSION_NOT_FOUND' },
     );
     await as('vera')('POST', `/sessions/${s.body.id}/statements`, { code: '1' });
-    assert.deepEqual([lines().at(-1)!.user, lines().at(-1)!.outcome], ['vera', 'denied']);
+    assert.deepEqual([lines().at(-1)!.user, lines().at(-1)!.outcome, lines().at(-1)!.status], ['vera', 'denied', 403]);
     await as('bob')('POST', '/sessions', { proxyUser: 'alice' });
     assert.deepEqual([last('createSession')!.user, last('createSession')!.proxyUser, last('createSession')!.outcome], ['bob', 'alice', 'denied']);
     await alice('POST', `/sessions/${s.body.id}/stop`);
@@ -108,6 +109,35 @@ describe('the audit log', () => {
     await h.waitFor(() => last('createStatement')?.session === s.body.id, 'the audit line, during the wait');
     assert.equal((await answer).body.state, 'available', 'the answer came after the line');
     assert.equal(lines().filter((l) => l.action === 'createStatement' && l.session === s.body.id).length, 1);
+  });
+
+  test('a client that hangs up at once still leaves exactly one line for what it did', async () => {
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (h.app.server.address() as { port: number }).port;
+    /** Sends one request over a raw socket and closes it straight away, without reading the answer. */
+    const hangUp = (method: string, url: string, body = '') => new Promise<void>((resolve, reject) => {
+      const sock = net.connect(port, '127.0.0.1', () => {
+        const typed = body ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` : '';
+        sock.end(`${method} ${url} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nx-test-user: alice\r\n${typed}\r\n${body}`, () => {
+          sock.destroy();
+          resolve();
+        });
+      }).on('error', reject);
+    });
+    const settle = () => new Promise((r) => setTimeout(r, 150));
+    const s = await alice('POST', '/sessions', { kind: 'pyspark' });
+    await h.waitFor(async () => (await alice('GET', `/sessions/${s.body.id}/state`)).body.state === 'idle', 'idle');
+
+    await hangUp('PUT', `/sessions/${s.body.id}/shared/m/k`, '"v"');
+    await h.waitFor(async () => (await alice('GET', `/sessions/${s.body.id}/shared/m/k`)).status === 200, 'the value put');
+    await hangUp('DELETE', `/sessions/${s.body.id}`);
+    await h.waitFor(async () => (await alice('GET', `/sessions/${s.body.id}`)).status === 404, 'the session deleted');
+    await h.waitFor(() => last('deleteSession')?.session === s.body.id, 'the deleteSession line');
+    await settle();
+    const mine = lines().filter((l) => l.session === s.body.id && l.user === 'alice' && l.action !== 'createSession');
+    assert.deepEqual(mine.map((l) => [l.action, l.status, l.outcome]), [['putSharedKey', 200, 'ok'], ['deleteSession', 200, 'ok']]);
+    // The delete takes a while (its driver is stopped first): the client was gone before the answer.
+    assert.equal(mine[1]!.clientGone, true);
   });
 
   test('no secrets: no header, credential, query string, code, shared key or value reaches the file', async () => {

@@ -68,6 +68,24 @@ describe('shared data over HTTP', () => {
     assert.equal(r.status, 403);
   });
 
+  test('save, load and preload take only URI schemes in spark.allowedSchemes: 400 naming the scheme and the setting', async () => {
+    const before = h.launcher.procs.at(-1)!.received.length;
+    const meta = 'http://169.254.169.254/latest/meta-data/iam/security-credentials/';
+    for (const [op, p] of [['load', meta], ['load', 'ftp://evil/x'], ['save', 'https://evil/upload'], ['load', 'local:/etc/passwd']] as const) {
+      const r = await h.json('POST', `/sessions/${sid}/shared/states/${op}`, { path: p });
+      assert.equal(r.status, 400, `${op} ${p}`);
+      assert.equal(r.body.code, 'VALIDATION');
+      assert.match(r.body.msg, new RegExp(`scheme '${p.split(':')[0]}:' is not allowed.*spark\.allowedSchemes`));
+    }
+    assert.equal(h.launcher.procs.at(-1)!.received.length, before, 'nothing reached the driver');
+    const launched = h.launcher.procs.length;
+    const pre = await h.json('POST', '/sessions', { kind: 'pyspark', preload: { creds: { path: meta } } });
+    assert.equal(pre.status, 400);
+    assert.match(pre.body.msg, /'http:' is not allowed.*spark\.allowedSchemes/);
+    assert.equal(h.launcher.procs.length, launched, 'no driver launched');
+    assert.equal((await h.json('POST', `/sessions/${sid}/shared/states/save`, { path: 's3a://bucket/states' })).status, 200, 'an allowed scheme passes');
+  });
+
   test('shared data of a session that is not running is 409, of an unknown session 404', async () => {
     h.launcher.behaviour = 'hang';
     const starting = (await h.json('POST', '/sessions', { kind: 'pyspark' })).body.id;

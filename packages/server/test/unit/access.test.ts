@@ -53,14 +53,23 @@ describe('access policy', () => {
     assert.equal(may(open, 'bob', 'modify', 'alice'), false);
   });
 
-  test('a refusal is FORBIDDEN and names the missing right, the owner and who has the right', () => {
-    assert.doesNotThrow(() => checkRight(policy, 'auditor', 'view', 'alice', 'session 3'));
-    const e = (() => { try { checkRight(policy, 'auditor', 'modify', 'alice', 'session 3'); } catch (x) { return x; } })();
+  test('a refusal to one who may view is FORBIDDEN, naming the missing right and who has it, not the owner', () => {
+    const unseen = () => new DomainError('SESSION_NOT_FOUND', "Session '3' not found.");
+    assert.doesNotThrow(() => checkRight(policy, 'auditor', 'view', 'alice', 'session 3', unseen));
+    const e = (() => { try { checkRight(policy, 'auditor', 'modify', 'alice', 'session 3', unseen); } catch (x) { return x; } })();
     assert.ok(e instanceof DomainError);
     assert.equal(e.code, 'FORBIDDEN');
-    assert.match(e.message, /'auditor' lacks the modify right over session 3 \(owned by 'alice'\)/);
-    assert.match(e.message, /access\.modifyUsers and access\.superusers/);
-    assert.throws(() => checkRight(policy, 'bob', 'view', null, 'batch 1'), /lacks the view right over batch 1 \(which has no owner\)/);
+    assert.match(e.message, /'auditor' lacks the modify right over session 3: only its owner, access\.modifyUsers and access\.superusers have it/);
+    assert.doesNotMatch(e.message, /alice|owned/);
+  });
+
+  test('one who may not even view it gets what a missing thing gets, for every right, owned or not', () => {
+    const missing = new DomainError('BATCH_NOT_FOUND', "Batch '1' not found.");
+    for (const right of ['view', 'modify'] as const) {
+      for (const owner of ['alice', null]) {
+        assert.throws(() => checkRight(policy, 'bob', right, owner, 'batch 1', () => missing), (x) => x === missing, `${right} ${owner}`);
+      }
+    }
   });
 
   test('proxyUser: one\'s own name, superusers, and the impersonation rules (by user or *, to a user or *)', () => {

@@ -75,7 +75,17 @@ describe('checkDataPath: shared save, load and preload', () => {
       refused(() => checkDataPath(p, dirs), 'VALIDATION');
     }
     refused(() => checkDataPath('relative/x', dirs), 'VALIDATION', /absolute/);
-    assert.equal(checkDataPath('hdfs://nn:8020/data/x', dirs), 'hdfs://nn:8020/data/x');
+    assert.equal(checkDataPath('hdfs://nn:8020/data/x', dirs, ['hdfs']), 'hdfs://nn:8020/data/x');
+  });
+
+  test('a URI needs its scheme in spark.allowedSchemes: http: would fetch from any address (cloud metadata included)', () => {
+    const schemes = ['hdfs', 'S3A'];
+    for (const p of ['http://169.254.169.254/latest/meta-data/iam', 'https://evil/x', 'ftp://evil/x', 'local:/etc/passwd', 'gs://b/x']) {
+      refused(() => checkDataPath(p, dirs, schemes), 'VALIDATION', new RegExp(`scheme '${p.split(':')[0]}:' is not allowed.*spark\.allowedSchemes`));
+    }
+    refused(() => checkDataPath('s3a://b/x', dirs, []), 'VALIDATION', /allowed: none/);
+    assert.equal(checkDataPath('s3a://bucket/x', dirs, schemes), 's3a://bucket/x', 'schemes compare in lower case');
+    assert.equal(checkDataPath(`file://${allowed}/x`, dirs, []), path.join(allowed, 'x'), 'file: is a local path, not a scheme to allow');
   });
 
   test('realPathOf resolves the deepest existing ancestor', () => {

@@ -64,7 +64,7 @@ describe('blocked Spark settings', () => {
     const [msg] = refusals({ 'spark.local.dir': '/', 'spark.sql.shuffle.partitions': '4', 'spark.eventLog.dir': '/etc' });
     assert.match(msg!, /'spark\.local\.dir'.*'spark\.eventLog\.dir'/);
     assert.doesNotMatch(msg!, /shuffle/);
-    const ok = { 'spark.sql.shuffle.partitions': '4', 'spark.executor.memory': '2g', 'spark.ui.showConsoleProgress': 'false', 'spark.sql.extensions': 'x.Ext' };
+    const ok = { 'spark.sql.shuffle.partitions': '4', 'spark.executor.memory': '2g', 'spark.ui.showConsoleProgress': 'false', 'spark.python.worker.reuse': 'false' };
     assert.deepEqual(refusals(ok), ['accepted', 'accepted']);
   });
 
@@ -81,7 +81,7 @@ describe('blocked Spark settings', () => {
     assert.deepEqual(refusals({ 'spark.jars.packages': 'io.delta:delta-spark_2.13:4.0.0', 'spark.executorEnv.MY_VAR': '1' }, cfg), ['accepted', 'accepted']);
     assert.match(refusals({ 'spark.executorEnv.LD_PRELOAD': 'x' }, cfg)[0]!, /spark\.allowedConf can allow it/);
     assert.match(refusals({ 'spark.master': 'yarn' }, cfg)[0]!, /the server sets it/);
-    const all = { blocked: ['spark.x'], allowed: ['*'] };
+    const all = { blocked: ['spark.x'], allowed: ['*'], forced: [] };
     assert.equal(blockedReason('spark.driver.extraJavaOptions', all), undefined, "['*'] lifts the whole table...");
     assert.match(blockedReason('spark.submit.deployMode', all)!, /server sets it/, '...but the fixed entries');
     assert.match(blockedReason('spark.x', all)!, /operator/, 'and spark.blockedConf then stands alone');

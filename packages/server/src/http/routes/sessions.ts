@@ -1,5 +1,5 @@
 import { Endpoints, sessionMachine } from '@sparkport/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EventBus } from '../../domain/event-bus.ts';
 import type { SessionManager } from '../../domain/session-manager.ts';
 import { noteAudit } from '../audit.ts';
@@ -9,9 +9,10 @@ import { route } from '../route.ts';
 import { openSse } from '../sse.ts';
 
 export function sessionRoutes(app: FastifyInstance, sessions: SessionManager, bus: EventBus): void {
-  const session = (id: string) => {
+  /** The session the URL names. Only a request by one who may modify it is its heartbeat: others' polling does not keep it alive. */
+  const session = (req: Pick<FastifyRequest, 'mayModify'>, id: string) => {
     const rt = sessions.resolve(id);
-    sessions.heartbeat(rt);
+    if (req.mayModify(rt.record.owner)) sessions.heartbeat(rt);
     return rt;
   };
 
@@ -31,22 +32,22 @@ export function sessionRoutes(app: FastifyInstance, sessions: SessionManager, bu
   });
 
   route(app, Endpoints.getSession, async (req) => {
-    const rt = session(req.params.id);
+    const rt = session(req, req.params.id);
     return toLivySession(rt.record, rt.log.lines());
   });
 
   route(app, Endpoints.connectSession, async (req) => {
-    const rt = session(req.params.id);
+    const rt = session(req, req.params.id);
     return toLivySession(rt.record, rt.log.lines());
   });
 
   route(app, Endpoints.getSessionState, async (req) => {
-    const rt = session(req.params.id);
+    const rt = session(req, req.params.id);
     return { id: rt.id, state: rt.record.state };
   });
 
   route(app, Endpoints.getSessionLog, async (req) => {
-    const rt = session(req.params.id);
+    const rt = session(req, req.params.id);
     return { id: rt.id, ...logWindow(rt.log.lines(), req.query) };
   });
 

@@ -1,5 +1,5 @@
 import { Endpoints, FINISHED_STATEMENT_STATES } from '@sparkport/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { EventBus } from '../../domain/event-bus.ts';
 import type { StatementRecord } from '../../domain/records.ts';
@@ -13,16 +13,17 @@ import { openSse } from '../sse.ts';
 
 export function statementRoutes(app: FastifyInstance, sessions: SessionManager, bus: EventBus, cfg: Config): void {
   const view = (rt: SessionRuntime, s: StatementRecord) => toLivyStatement(s, sessions.progressOf(rt, s));
-  const session = (id: string) => {
+  /** The session the URL names. Only a request by one who may modify it is its heartbeat: others' polling does not keep it alive. */
+  const session = (req: Pick<FastifyRequest, 'mayModify'>, id: string) => {
     const rt = sessions.resolve(id);
-    sessions.heartbeat(rt);
+    if (req.mayModify(rt.record.owner)) sessions.heartbeat(rt);
     return rt;
   };
   /** `?wait=SECONDS`, capped by the server's limit, in milliseconds; 0 is no wait. */
   const waitMs = (seconds: number | undefined) => Math.round(Math.min(seconds ?? 0, cfg.limits.maxWaitSeconds) * 1000);
 
   route(app, Endpoints.listStatements, async (req) => {
-    const rt = session(req.params.id);
+    const rt = session(req, req.params.id);
     const { from, size, order } = req.query;
     let all = sessions.listStatements(rt);
     if (order === 'desc') all = all.reverse();
@@ -30,7 +31,7 @@ export function statementRoutes(app: FastifyInstance, sessions: SessionManager, 
   });
 
   route(app, Endpoints.createStatement, async (req, reply) => {
-    const rt = session(req.params.id);
+    const rt = session(req, req.params.id);
     const wait = waitMs(req.query.wait);
     let s = sessions.submit(rt, req.body.code, req.body.kind);
     reply.status(201).header('Location', `/sessions/${rt.id}/statements/${s.id}`);
@@ -42,7 +43,7 @@ export function statementRoutes(app: FastifyInstance, sessions: SessionManager, 
   });
 
   route(app, Endpoints.getStatement, async (req) => {
-    const rt = session(req.params.id);
+    const rt = session(req, req.params.id);
     const id = req.params.sid;
     const wait = waitMs(req.query.wait);
     const s = wait > 0 ? await sessions.waitForStatement(rt, id, wait) : sessions.getStatement(rt, id);
@@ -50,13 +51,13 @@ export function statementRoutes(app: FastifyInstance, sessions: SessionManager, 
   });
 
   route(app, Endpoints.cancelStatement, async (req) => {
-    const rt = session(req.params.id);
+    const rt = session(req, req.params.id);
     await sessions.cancel(rt, req.params.sid);
     return { msg: 'canceled' };
   });
 
   route(app, Endpoints.statementEvents, async (req, reply) => {
-    const rt = session(req.params.id);
+    const rt = session(req, req.params.id);
     const id = req.params.sid;
     const first = sessions.getStatement(rt, id);
     const sse = openSse(req, reply);
@@ -76,7 +77,7 @@ export function statementRoutes(app: FastifyInstance, sessions: SessionManager, 
   });
 
   route(app, Endpoints.completeCode, async (req) => {
-    const rt = session(req.params.id);
+    const rt = session(req, req.params.id);
     const { code, kind, cursor } = req.body;
     return { candidates: await sessions.complete(rt, code, kind, cursor) };
   });
