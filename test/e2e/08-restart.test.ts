@@ -4,43 +4,16 @@
  * ids keep counting up. The orphaned driver goes away by itself.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { api, run, text, waitForState } from './helpers.ts';
+import { freePort, startOwnServer } from './own-server.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-const freePort = () => new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as net.AddressInfo).port;
-    s.close(() => resolve(p));
-  });
-});
-
-async function serve(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(path.join(ROOT, 'bin/sparkport'), ['serve', '--port', String(port), '--data-dir', dataDir], {
-    env: {
-      ...process.env, SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '640m', SPARKPORT_SPARK__MASTER: 'local[1]',
-      SPARKPORT_HTTP__CHECK_RESPONSES: 'true',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (c) => { stderr += c; });
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${stderr}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/version`)).ok) return child;
-    } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server did not start: ${stderr}`);
-}
+/** The same port each time, so the drivers' callback address stays the same across the restart. */
+const serve = async (dataDir: string, port: number) => (await startOwnServer({ dataDir, port })).child;
 
 /** Pids of processes (drivers and their JVMs) whose working directory is under dir. */
 function driversIn(dir: string): number[] {

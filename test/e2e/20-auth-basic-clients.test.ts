@@ -5,14 +5,14 @@
  * a token, and the refusal to serve beyond loopback with no method configured.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import bcrypt from 'bcryptjs';
+import { freePort, startOwnServer, type OwnServer } from './own-server.ts';
 import { ROOT, runPython } from './run-python.ts';
 
 const PYTHON = path.join(ROOT, '.venv-clients/bin/python');
@@ -20,18 +20,10 @@ const USER = 'alice';
 const PASSWORD = 'correct horse battery staple';
 const TOKEN = 'ci-token-0f3a9';
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as net.AddressInfo).port;
-    s.close(() => resolve(p));
-  });
-});
-
 describe('authentication, end to end', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sparkport-e2e-auth-'));
-  let server: ChildProcess | undefined;
+  let server: OwnServer | undefined;
   let base = '';
-  let stderr = '';
 
   before(async () => {
     // What `htpasswd -B` writes ($2y$, cost 5), and a token stored as its sha256.
@@ -40,32 +32,11 @@ describe('authentication, end to end', () => {
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({
       auth: { basic: { htpasswdFile: path.join(dir, 'htpasswd') }, tokens: { file: path.join(dir, 'tokens') }, rateLimit: { failures: 50 } },
     }));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = spawn(path.join(ROOT, 'bin/sparkport'), ['serve', '--port', String(port), '--data-dir', path.join(dir, 'data'), '--config', path.join(dir, 'config.json')], {
-      env: {
-        ...process.env, SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '640m', SPARKPORT_SPARK__MASTER: 'local[1]',
-        SPARKPORT_HTTP__CHECK_RESPONSES: 'true', SPARK_LOCAL_IP: '127.0.0.1',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    server.stderr!.on('data', (c) => { stderr += c; });
-    // Up to two minutes: `sparkport serve` first installs whatever is missing.
-    for (let i = 0; i < 1200; i++) {
-      if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}: ${stderr}`);
-      try {
-        // 401 is as good as 200 here: the server is up.
-        if ((await fetch(`${base}/openapi.json`)).ok) return;
-      } catch { /* not yet */ }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`server did not start: ${stderr}`);
+    server = await startOwnServer({ dataDir: path.join(dir, 'data'), args: ['--config', path.join(dir, 'config.json')] });
+    base = server.base;
   });
   after(async () => {
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => { server!.once('exit', r); setTimeout(r, 20_000).unref(); });
-    }
+    await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -92,8 +63,8 @@ describe('authentication, end to end', () => {
     } finally {
       rmSync(conf, { recursive: true, force: true });
     }
-    assert.ok(stderr.includes(`auth: failed login (basic) for user "${USER}" from 127.0.0.1: wrong password`), stderr.slice(-2000));
-    assert.ok(!stderr.includes(PASSWORD), 'the password is never logged');
+    assert.ok(server!.stderr().includes(`auth: failed login (basic) for user "${USER}" from 127.0.0.1: wrong password`), server!.stderr().slice(-2000));
+    assert.ok(!server!.stderr().includes(PASSWORD), 'the password is never logged');
   });
 
   test('the CLI with SPARKPORT_TOKEN, and exit 3 (refused) without it', () => {

@@ -6,44 +6,18 @@
  * out of the allowed directories are refused before anything runs.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { api, run, text, waitForState } from './helpers.ts';
+import { freePort, startOwnServer } from './own-server.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SECRET = 'xyz-server-secret-21';
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as net.AddressInfo).port;
-    s.close(() => resolve(p));
-  });
-});
-
-async function serve(dataDir: string, port: number, batchDir: string): Promise<ChildProcess> {
-  const child = spawn(path.join(ROOT, 'bin/sparkport'), ['serve', '--port', String(port), '--data-dir', dataDir], {
-    env: {
-      ...process.env, SECRET_TOKEN: SECRET, SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '640m', SPARKPORT_SPARK__MASTER: 'local[1]',
-      SPARKPORT_BATCHES__ALLOWED_DIRS: batchDir, SPARKPORT_HTTP__CHECK_RESPONSES: 'true',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (c) => { stderr += c; });
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${stderr}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/version`)).ok) return child;
-    } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server did not start: ${stderr}`);
-}
+const serve = async (dataDir: string, port: number, batchDir: string) =>
+  (await startOwnServer({ dataDir, port, env: { SECRET_TOKEN: SECRET, SPARKPORT_BATCHES__ALLOWED_DIRS: batchDir } })).child;
 
 /** Python that looks for the secret and for anything shaped like a token in this process's environment. */
 const PROBE = `

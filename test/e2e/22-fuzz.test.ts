@@ -7,41 +7,16 @@
  * the fuzzer reports.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
+import { ROOT, startOwnServer } from './own-server.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FUZZ_SECONDS = Number(process.env.FUZZ_SECONDS ?? 90);
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as net.AddressInfo).port;
-    s.close(() => resolve(p));
-  });
-});
-
-async function serve(configFile: string, dataDir: string, port: number): Promise<{ child: ChildProcess; stderr: () => string }> {
-  const child = spawn(path.join(ROOT, 'bin/sparkport'), ['serve', '--port', String(port), '--data-dir', dataDir, '--config', configFile], {
-    env: { ...process.env, SPARK_LOCAL_IP: '127.0.0.1', SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '512m', SPARKPORT_SPARK__MASTER: 'local[1]' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (c) => { stderr += c; });
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${stderr}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/version`)).ok) return { child, stderr: () => stderr };
-    } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server did not start: ${stderr}`);
-}
 
 test('schemathesis against the live server with Basic authentication: no 5xx, every response as declared', { timeout: (FUZZ_SECONDS + 180) * 1000 }, async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sparkport-fuzz-'));
@@ -55,12 +30,11 @@ test('schemathesis against the live server with Basic authentication: no 5xx, ev
     batches: { max: 2 },
     http: { checkResponses: true },
   }));
-  const port = await freePort();
-  const server = await serve(config, path.join(dir, 'data'), port);
+  const server = await startOwnServer({ dataDir: path.join(dir, 'data'), args: ['--config', config], env: { SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '512m' } });
   try {
     const report = path.join(dir, 'report.json');
     const r = spawnSync(path.join(ROOT, '.venv-fuzz/bin/schemathesis'), [
-      'run', `http://127.0.0.1:${port}/openapi.json`,
+      'run', `${server.base}/openapi.json`,
       '--auth', 'fuzz:fuzz-secret',
       '--checks', 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,ignored_auth',
       '--max-time', String(FUZZ_SECONDS), '--workers', '1', '--request-timeout', '30', '--seed', '20261130',
@@ -75,8 +49,7 @@ test('schemathesis against the live server with Basic authentication: no 5xx, ev
     assert.ok(summary.test_cases.generated >= 500, `only ${summary.test_cases.generated} requests`);
     assert.doesNotMatch(server.stderr(), /response check|internal error/, 'the server noticed no drift and no internal error');
   } finally {
-    server.child.kill('SIGTERM');
-    await new Promise((res) => { server.child.once('exit', res); setTimeout(res, 20_000).unref(); });
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -6,11 +6,10 @@
  * those answers for the refusals they are.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { auditFile } from '../../src/audit/audit-log.ts';
-import { makeHarness } from '../support/harness.ts';
+import { batchJob, makeHarness } from '../support/harness.ts';
 
 type Harness = Awaited<ReturnType<typeof makeHarness>>;
 
@@ -32,10 +31,7 @@ describe('what a user may not view is not there for them', () => {
     h = await makeHarness((c) => {
       c.access = { superusers: [], viewUsers: ['vera'], modifyUsers: [], impersonation: {} };
     }, undefined, { testUserHeader: true });
-    const files = h.config.batches.allowedDirs[0]!;
-    mkdirSync(files, { recursive: true });
-    job = path.join(files, 'job.py');
-    writeFileSync(job, 'print("hi")\n');
+    job = batchJob(h.config);
   });
   after(async () => { await h.close(); });
 

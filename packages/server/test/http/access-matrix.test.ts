@@ -6,12 +6,11 @@
  * until it has a request below).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ENDPOINTS, type Endpoint } from '@sparkport/protocol';
-import { makeHarness } from '../support/harness.ts';
+import { batchJob, makeHarness } from '../support/harness.ts';
 
 type Harness = Awaited<ReturnType<typeof makeHarness>>;
 
@@ -71,10 +70,7 @@ describe('every route declares its right, and the matrix of users and endpoints 
     }, undefined, { testUserHeader: true });
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     port = (h.app.server.address() as { port: number }).port;
-    const files = h.config.batches.allowedDirs[0]!;
-    mkdirSync(files, { recursive: true });
-    job = path.join(files, 'job.py');
-    writeFileSync(job, 'print("hi")\n');
+    job = batchJob(h.config);
     live = await newSession();
     assert.equal((await alice('POST', `/sessions/${live}/statements?wait=5`, { code: '1 + 1' })).body.state, 'available');
     ended = await newSession();

@@ -4,12 +4,12 @@
  * header, credential, query string, code or shared value.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FileAuditLog, auditFile } from '../../src/audit/audit-log.ts';
-import { makeHarness } from '../support/harness.ts';
+import { batchJob, makeHarness } from '../support/harness.ts';
 
 type Harness = Awaited<ReturnType<typeof makeHarness>>;
 interface Line { at: string; user: string | null; address: string; action: string; status: number; outcome: string; [k: string]: unknown }
@@ -28,10 +28,7 @@ describe('the audit log', () => {
     h = await makeHarness((c) => {
       c.access = { superusers: [], viewUsers: ['vera'], modifyUsers: [], impersonation: {} };
     }, undefined, { testUserHeader: true });
-    const files = h.config.batches.allowedDirs[0]!;
-    mkdirSync(files, { recursive: true });
-    job = path.join(files, 'job.py');
-    writeFileSync(job, 'print("hi")\n');
+    job = batchJob(h.config);
   });
   after(async () => { await h.close(); });
 

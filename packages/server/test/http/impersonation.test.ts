@@ -4,11 +4,9 @@
  * launched, and, once accepted, handed to spark-submit as --proxy-user.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sessionSubmitArgs } from '../../src/driver/local-launcher.ts';
-import { makeHarness } from '../support/harness.ts';
+import { batchJob, makeHarness } from '../support/harness.ts';
 
 type Harness = Awaited<ReturnType<typeof makeHarness>>;
 
@@ -33,10 +31,7 @@ describe('proxyUser and the impersonation rules', () => {
       c.sessions.max = 50;
       c.access = { superusers: ['root'], viewUsers: [], modifyUsers: ['ops'], impersonation: { etl: ['reports'], '*': ['guest'] } };
     }, undefined, { testUserHeader: true });
-    const files = h.config.batches.allowedDirs[0]!;
-    mkdirSync(files, { recursive: true });
-    job = path.join(files, 'job.py');
-    writeFileSync(job, 'print("hi")\n');
+    job = batchJob(h.config);
   });
   after(async () => { await h.close(); });
 

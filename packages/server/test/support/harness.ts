@@ -3,7 +3,7 @@
  * a fake spark-submit, a memory store and a fake clock. HTTP tests go through `app.inject`
  * (no port, no Spark); the driver listener is real, since fake drivers connect to it.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../src/app.ts';
@@ -79,4 +79,13 @@ export async function makeHarness(tweak: (c: Config) => void = () => undefined, 
     app, config, clock, launcher, sessions, batches, bus, batchLauncher, reconciler, store, logs, json, waitFor, waitState,
     close: () => built.close('test over'),
   };
+}
+
+/** A Python file inside the batches' allowed directory, for tests that submit one. */
+export function batchJob(config: Config, name = 'job.py'): string {
+  const dir = config.batches.allowedDirs[0]!;
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  writeFileSync(file, 'print("hi")\n');
+  return file;
 }
