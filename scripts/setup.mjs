@@ -31,16 +31,17 @@ const stampOk = (stamp, hash) => existsSync(stamp) && readFileSync(stamp, 'utf8'
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 20) fail(`Node ${process.versions.node} is too old: Sparkport needs Node 20 or newer`);
 
-// 1b. Kerberos from the system (SPNEGO, auth.negotiate): MIT's headers, which the `kerberos` npm
-// package and Python's gssapi (for sparkmagic's Kerberos mode) compile against, and the KDC,
-// kadmin.local and kinit that the SPNEGO tests run. Debian's packages, before npm builds anything.
-const KRB_PACKAGES = ['libkrb5-dev', 'krb5-kdc', 'krb5-admin-server', 'krb5-user'];
-const krbMissing = () => ['/usr/bin/krb5-config', '/usr/sbin/krb5kdc', '/usr/sbin/kadmin.local', '/usr/bin/kinit'].some((f) => !existsSync(f));
+// 1b. From the system, Debian's packages, before npm builds anything: Kerberos (SPNEGO,
+// auth.negotiate): MIT's headers, which the `kerberos` npm package and Python's gssapi (for
+// sparkmagic's Kerberos mode) compile against, and the KDC, kadmin.local and kinit that the SPNEGO
+// tests run; and bubblewrap, the sandbox drivers and batches run in (sessions.sandbox).
+const KRB_PACKAGES = ['libkrb5-dev', 'krb5-kdc', 'krb5-admin-server', 'krb5-user', 'bubblewrap'];
+const krbMissing = () => ['/usr/bin/krb5-config', '/usr/sbin/krb5kdc', '/usr/sbin/kadmin.local', '/usr/bin/kinit', '/usr/bin/bwrap'].some((f) => !existsSync(f));
 if (process.platform === 'linux' && krbMissing()) {
   if (!existsSync('/usr/bin/apt-get') || process.getuid?.() !== 0) {
-    fail(`Kerberos is missing: install ${KRB_PACKAGES.join(' ')} (Debian/Ubuntu names; as root: apt-get install ...), then run this again`);
+    fail(`System packages are missing: install ${KRB_PACKAGES.join(' ')} (Debian/Ubuntu names; as root: apt-get install ...), then run this again`);
   }
-  say(`installing Kerberos from Debian's packages (${KRB_PACKAGES.join(', ')})`);
+  say(`installing Kerberos and bubblewrap from Debian's packages (${KRB_PACKAGES.join(', ')})`);
   const apt = { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
   run('apt-get', ['update', '-q'], apt);
   run('apt-get', ['install', '-y', '-q', ...KRB_PACKAGES], apt);

@@ -64,6 +64,8 @@ export interface Config extends SecurityConfig {
     reconcileIntervalMs: number;
     /** Local directories a session's jars, pyFiles, files and archives may come from; empty means batches.allowedDirs. */
     allowedDirs: string[];
+    /** Session drivers in a bubblewrap sandbox (driver/sandbox.ts): 'auto' when it works here, 'bwrap' always, 'none'. */
+    sandbox: 'auto' | 'bwrap' | 'none';
   };
   shared: {
     /** Local directories shared data may be saved to and loaded from (other URIs need a scheme in spark.allowedSchemes). */
@@ -129,6 +131,7 @@ export function defaultConfig(): Config {
       stateRetainMs: 600_000,
       reconcileIntervalMs: 1_000,
       allowedDirs: [],
+      sandbox: 'auto',
     },
     shared: { allowedDirs: [] },
     batches: { allowedDirs: [], max: 8, killTimeoutMs: 10_000, logLines: 1000, sparkHome: null },

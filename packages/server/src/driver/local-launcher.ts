@@ -18,6 +18,7 @@ import type { DriverProcess, SessionLaunch, SessionLauncher } from '../domain/po
 import { ensurePrivateDir, writePrivateFile } from '../private-files.ts';
 import { cleanEnv } from './clean-env.ts';
 import { ExitLatch } from './exit-latch.ts';
+import { sandboxOn, sandboxed } from './sandbox.ts';
 import { replClassDir, withScalaSupport } from './scala-support.ts';
 import { buildSubmitArgs, isLocalMaster } from './submit-args.ts';
 
@@ -63,7 +64,10 @@ export class LocalLauncher implements SessionLauncher {
     mkdirSync(replClassDir(spec.workDir), { recursive: true, mode: 0o700 });
     const token = tokenFile(spec.workDir);
     writePrivateFile(token, spec.token);
-    const child = spawn(this.cfg.spark.python, ['-m', 'sparkport_driver'], {
+    const run = sandboxOn(this.cfg)
+      ? sandboxed(this.cfg, spec.workDir, this.cfg.spark.python, ['-m', 'sparkport_driver'])
+      : { command: this.cfg.spark.python, args: ['-m', 'sparkport_driver'] };
+    const child = spawn(run.command, run.args, {
       cwd: spec.workDir,
       env: sessionEnv(spec, this.cfg),
       stdio: ['ignore', 'pipe', 'pipe'],

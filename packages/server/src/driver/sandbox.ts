@@ -1,0 +1,54 @@
+/**
+ * The sandbox a session's driver runs in (sessions.sandbox), with
+ * bubblewrap: the same file system and network, but a pid namespace of its own (the server's
+ * /proc/<pid>/environ and other sessions' processes are out of sight) and the data directory
+ * replaced by an empty one, into which only the launch's own work directory and the shared and
+ * allowed directories are mounted back (the store, the audit log and other sessions' pending
+ * tokens are out of reach). Files the settings name as secrets (htpasswd, token and JWKS files,
+ * the keytab, the TLS key) read as empty. Session code still runs as the server's OS user; this
+ * takes away what that user's files and processes would otherwise give it.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.ts';
+import { ensurePrivateDir } from '../private-files.ts';
+
+const BWRAP = '/usr/bin/bwrap';
+let works: boolean | undefined;
+
+/** Whether bubblewrap is installed and may make namespaces here (checked once). */
+export function bwrapWorks(): boolean {
+  works ??= existsSync(BWRAP) && spawnSync(BWRAP, ['--dev-bind', '/', '/', '--unshare-pid', '--proc', '/proc', 'true'], { timeout: 10_000 }).status === 0;
+  return works;
+}
+
+/** Whether launches are sandboxed: 'auto' when bubblewrap works, 'bwrap' always (or the server refuses to start). */
+export function sandboxOn(cfg: Config): boolean {
+  if (!['auto', 'bwrap', 'none'].includes(cfg.sessions.sandbox)) throw new Error(`sessions.sandbox must be auto, bwrap or none, got '${cfg.sessions.sandbox}'`);
+  if (cfg.sessions.sandbox === 'none') return false;
+  if (bwrapWorks()) return true;
+  if (cfg.sessions.sandbox === 'bwrap') throw new Error(`sessions.sandbox is 'bwrap' but ${BWRAP} is missing or cannot make namespaces here (apt-get install bubblewrap)`);
+  return false;
+}
+
+const inside = (p: string, dir: string) => p === dir || p.startsWith(dir + path.sep);
+
+/** The command line that runs `command args` in the sandbox, in workDir. */
+export function sandboxed(cfg: Config, workDir: string, command: string, args: string[]): { command: string; args: string[] } {
+  const data = path.resolve(cfg.dataDir);
+  const mounts = ['--dev-bind', '/', '/', '--unshare-pid', '--proc', '/proc', '--tmpfs', data, '--bind', workDir, workDir];
+  // Shared data is read and written by session code; the allowed directories only read.
+  for (const d of cfg.shared.allowedDirs) {
+    if (!inside(d, data)) continue;
+    ensurePrivateDir(d);
+    mounts.push('--bind', d, d);
+  }
+  for (const d of [...cfg.sessions.allowedDirs, ...cfg.batches.allowedDirs]) if (inside(d, data) && existsSync(d)) mounts.push('--ro-bind', d, d);
+  const secrets = [
+    cfg.auth.basic.htpasswdFile, cfg.auth.tokens.file, cfg.auth.jwt.jwksFile, cfg.auth.negotiate.keytab, cfg.http.tls.keyFile, cfg.audit.file,
+  ];
+  for (const f of secrets) if (f && !inside(path.resolve(f), data) && existsSync(f)) mounts.push('--ro-bind', '/dev/null', path.resolve(f));
+  // The whole sandbox goes when the process the server started goes: no orphaned JVM.
+  return { command: BWRAP, args: [...mounts, '--die-with-parent', '--chdir', workDir, '--', command, ...args] };
+}
