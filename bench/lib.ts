@@ -39,11 +39,12 @@ const freePort = () => new Promise<number>((resolve) => {
   });
 });
 
-export interface BenchServer { url: string; child: ChildProcess; stop(): Promise<void> }
+export interface BenchServer { url: string; child: ChildProcess; dataDir: string; port: number; stop(): Promise<void> }
 
-export async function startServer(env: Record<string, string> = {}): Promise<BenchServer> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sparkport-bench-'));
-  const port = await freePort();
+/** A server on a fresh data directory and port, or on given ones (a restart). */
+export async function startServer(env: Record<string, string> = {}, at: { dataDir?: string; port?: number } = {}): Promise<BenchServer> {
+  const dataDir = at.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'sparkport-bench-'));
+  const port = at.port ?? await freePort();
   const child = spawn(path.join(ROOT, 'bin/sparkport'), ['serve', '--port', String(port), '--data-dir', dataDir], {
     env: { ...process.env, SPARK_LOCAL_IP: '127.0.0.1', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -59,6 +60,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ben
   return {
     url,
     child,
+    dataDir,
+    port,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

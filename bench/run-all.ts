@@ -1,4 +1,6 @@
 /** `npm run bench`: every benchmark, results printed and written to bench/results.json. */
+import { load } from './load.ts';
+import { recovery } from './recovery.ts';
 import { roundtrip } from './roundtrip.ts';
 import { scalaBench } from './scala.ts';
 import { sessionStart } from './session-start.ts';
@@ -10,3 +12,5 @@ await sseLatency();
 await sessionStart();
 await sharedBench();
 await scalaBench();
+await recovery();
+await load();

@@ -92,7 +92,7 @@ if (!only || only === 'e2e') {
         // test/e2e/10-batches.test.ts writes its jobs here.
         SPARKPORT_BATCHES__ALLOWED_DIRS: path.join(os.tmpdir(), 'sparkport-e2e-batch-files'),
         // Every answer real Spark leads to is checked against the API's declared schemas.
-        SPARKPORT_HTTP__CHECK_RESPONSES: 'true',
+        SPARKPORT_HTTP__CHECK_RESPONSES: 'true', SPARKPORT_SHUTDOWN__STOP_DRIVERS: 'true', SPARKPORT_SESSIONS__RECONNECT_GRACE_MS: '60000',
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });

@@ -8,6 +8,9 @@ import threading
 from typing import Callable, Optional
 
 STREAM_CHUNK = 8 * 1024  # a partial line is sent once it is this long (PROTOCOL.md, execute)
+# What one statement may stream live; past it the stream says so and stops (the reply still
+# carries the output, cut at its own limit and marked truncated).
+STREAM_BUDGET = 16 * 1024 * 1024
 
 Emit = Callable[[str, str], None]  # (stream name, text)
 
@@ -72,6 +75,7 @@ class Capture:
         self._kept = {"stdout": 0, "stderr": 0}
         self._pending = {"stdout": "", "stderr": ""}
         self.overflowed = False
+        self._streamed = 0
         self._closed = False
         self.stdout = _Sink(self, "stdout")
         self.stderr = _Sink(self, "stderr")
@@ -98,33 +102,41 @@ class Capture:
             self._kept[name] += len(piece)
         if len(s) > max(room, 0):
             self.overflowed = True
-        if self._emit is None:
+        if self._emit is None or self._streamed >= STREAM_BUDGET:
             return
         buf = self._pending[name] + s
+        room = STREAM_BUDGET - self._streamed
         pieces = []
         start = 0
-        while True:
-            nl = buf.find("\n", start)
-            if nl < 0:
+        # By index, and a long line in chunks: slicing the rest off each time would copy a long
+        # line once per chunk. Nothing past the budget is even cut out.
+        while room > 0:
+            nl = buf.find("\n", start, start + STREAM_CHUNK)
+            if nl >= 0:
+                end = nl + 1
+            elif len(buf) - start >= STREAM_CHUNK:
+                end = start + STREAM_CHUNK
+            else:
                 break
-            pieces.append(buf[start : nl + 1])
-            start = nl + 1
-        buf = buf[start:]
-        while len(buf) >= STREAM_CHUNK:
-            pieces.append(buf[:STREAM_CHUNK])
-            buf = buf[STREAM_CHUNK:]
+            pieces.append(buf[start:end])
+            room -= end - start
+            start = end
         # Update the state before sending: an interrupt raised at the end of a send
         # must not leave an already-sent fragment behind to be sent again.
-        self._pending[name] = buf
+        self._pending[name] = buf[start:] if room > 0 else ""
         for piece in pieces:
+            self._streamed += len(piece)
             self._emit(name, piece)
+        if room <= 0:
+            self._streamed = STREAM_BUDGET
+            self._emit(name, f"\n[live output stopped after {STREAM_BUDGET // (1024 * 1024)} MiB; the statement's output is cut and marked truncated]\n")
 
     def close(self) -> None:
         """Send partial lines and stop streaming (called before the reply)."""
         with self._lock:
             if self._closed:
                 return
-            if self._emit is not None:
+            if self._emit is not None and self._streamed < STREAM_BUDGET:
                 for name in ("stdout", "stderr"):
                     if self._pending[name]:
                         text, self._pending[name] = self._pending[name], ""

@@ -3,17 +3,24 @@
 Cancel, ping, shutdown and map reads and writes are answered here while a statement runs
 on the main thread; executes are queued for it. Completion and shared requests that may
 run Spark jobs go to worker threads of their own, so they never hold up the socket.
+
+When the connection drops, this thread also gets it back (reconnect.py) while statements
+run on. It must outlive any line the server sends: whatever handling a line raises becomes
+an answer, and should the loop itself ever fail, the driver exits rather than live on with
+nobody reading its socket (the server would see an idle session whose statements hang).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import TYPE_CHECKING
 
 from . import completion, protocol
-from .exit_codes import EXIT_OK
-from .protocol import RECEIVED
+from .exit_codes import EXIT_CONNECTION_LOST, EXIT_FATAL, EXIT_OK
+from .protocol import RECEIVED, Ack
+from .reconnect import Outcome
 from .shared_maps import SharedError
 from .statement_loop import Statement
 from .transport import ConnectionClosed, LineTooLong
@@ -30,7 +37,7 @@ class ControlThread:
     """The Driver's request half (a mixin: the state it uses lives on the Driver)."""
 
     def start_control_thread(self: "Driver") -> threading.Thread:
-        t = threading.Thread(target=self._control_loop, name="sparkport-control", daemon=True)
+        t = threading.Thread(target=self._control_main, name="sparkport-control", daemon=True)
         t.start()
         c = threading.Thread(target=self._completion_loop, name="sparkport-complete", daemon=True)
         c.start()
@@ -38,44 +45,113 @@ class ControlThread:
             threading.Thread(target=self._shared_loop, name=f"sparkport-shared-{i}", daemon=True).start()
         return t
 
+    def _control_main(self: "Driver") -> None:
+        try:
+            self._control_loop()
+        except BaseException as e:
+            self._control_died(e)
+
+    def _control_died(self: "Driver", e: BaseException) -> None:
+        try:
+            log.critical("the control thread failed; stopping the driver", exc_info=e)
+            self.link.send(protocol.fatal(f"the driver's control thread failed: {type(e).__name__}", []))
+            self._stop(EXIT_FATAL)
+        except BaseException:
+            os._exit(EXIT_FATAL)
+
     def _control_loop(self: "Driver") -> None:
         while True:
             try:
-                line = self.transport.read_line()
+                line = self.link.read_line()
             except LineTooLong as e:
-                self.transport.send(protocol.error_message(protocol.BAD_MESSAGE, str(e)))
                 log.error("%s; closing the connection", e)
-                self._connection_lost()
-                return
+                self.link.send(protocol.error_message(protocol.BAD_MESSAGE, str(e)))
+                if not self._reconnect(str(e)):
+                    return
+                continue
             except ConnectionClosed as e:
-                log.info("connection closed: %s", e)
-                self._connection_lost()
-                return
-            try:
-                req = protocol.parse_request(line)
-            except protocol.ServerNotice as e:
-                log.warning("the server reported an error: %s", e)
-                continue
-            except protocol.ProtocolError as e:
-                log.warning("bad message from server: %s", e.message)
-                self.transport.send(e.to_message())
+                if not self._reconnect(str(e)):
+                    return
                 continue
             try:
-                self._dispatch(req)
-            except Exception as e:
-                log.exception("failed to handle %s request %s", req.type, req.id)
-                self.transport.send(protocol.reply_error(req.id, protocol.INTERNAL, f"{type(e).__name__}: {e}"))
+                self._handle_line(line)
+            except Exception as e:  # RecursionError and MemoryError too: answer, read on
+                self._answer_failure(e)
+
+    def _reconnect(self: "Driver", reason: str) -> bool:
+        """True when the connection is back; otherwise the driver is stopping."""
+        self.link.detach()
+        if self.stopping or not self.reconnector.can_reconnect:
+            log.info("connection closed: %s", reason)
+            self._stop(EXIT_CONNECTION_LOST)  # a no-op when already stopping
+            return False
+        log.warning("connection lost (%s); reconnecting for up to %.0f s", reason, self.reconnector.grace)
+        outcome = self.reconnector.run(
+            self.link, lambda: self.last_request, self.running_statement, self.stopped, self.welcomed
+        )
+        if outcome is Outcome.RESUMED:
+            return True
+        if outcome is Outcome.EXPIRED:
+            log.error("no reconnect within the grace period; stopping")
+        if outcome is not Outcome.STOPPED:
+            self._stop(EXIT_CONNECTION_LOST)
+        return False
+
+    def _handle_line(self: "Driver", line: bytes) -> None:
+        try:
+            req = protocol.parse_request(line)
+        except protocol.ServerNotice as e:
+            log.warning("the server reported an error: %s", e)
+            return
+        except protocol.ProtocolError as e:
+            log.warning("bad message from server: %s", e.message)
+            if e.as_reply and e.re is not None:
+                self.last_request = max(self.last_request, e.re)
+            self.link.send(e.to_message())
+            return
+        if isinstance(req, Ack):
+            self.link.ack(req.seq)
+            return
+        if req.id <= self.last_request:
+            # Ids only grow, across connections too (PROTOCOL.md section 3a): this one was handled.
+            log.warning("request %s (%s) came a second time; ignored", req.id, req.type)
+            return
+        self.last_request = req.id
+        try:
+            self._dispatch(req)
+        except Exception as e:
+            log.exception("failed to handle %s request %s", req.type, req.id)
+            self._reply_error(req, protocol.INTERNAL, f"{type(e).__name__}: {e}")
+
+    def _answer_failure(self: "Driver", e: Exception) -> None:
+        # Whatever it was, it must not end this thread; nor may reporting it.
+        try:
+            what = type(e).__name__
+            log.error("could not handle a line from the server: %s", what)
+            self.link.send(protocol.error_message(protocol.BAD_MESSAGE, f"could not handle the line: {what}"))
+        except Exception:
+            pass
+
+    def _reply_error(self: "Driver", req: protocol.Request, code: str, message: str) -> None:
+        sid = req.msg.get("statement_id") if req.type == RECEIVED.execute else None
+        self.link.send(protocol.reply_error(req.id, code, message, sid))
+
+    def _reply_error_quietly(self: "Driver", req: protocol.Request, code: str, message: str) -> None:
+        try:
+            self._reply_error(req, code, message)
+        except Exception:
+            log.exception("could not answer request %s", req.id)
 
     def _dispatch(self: "Driver", req: protocol.Request) -> None:
         t = req.type
         if t == RECEIVED.ping:
-            self.transport.send(protocol.reply_ok(req.id))
+            self.link.send(protocol.reply_ok(req.id))
         elif t == RECEIVED.shutdown:
-            self.transport.send(protocol.reply_ok(req.id))
+            self.link.send(protocol.reply_ok(req.id))
             log.info("shutdown requested")
             self._stop(EXIT_OK)
         elif not self.ready:
-            self.transport.send(protocol.reply_error(req.id, protocol.NOT_READY, "Spark is still starting"))
+            self._reply_error(req, protocol.NOT_READY, "Spark is still starting")
         elif t == RECEIVED.execute:
             self._on_execute(req)
         elif t == RECEIVED.cancel:
@@ -98,7 +174,7 @@ class ControlThread:
                 refused = False
                 self.pending[req.id] = stmt
         if refused:
-            self.transport.send(protocol.reply_error(req.id, protocol.NOT_READY, "the driver is shutting down"))
+            self._reply_error(req, protocol.NOT_READY, "the driver is shutting down")
             return
         self.queue.put(stmt)
 
@@ -110,11 +186,11 @@ class ControlThread:
                 stmt.cancel_requested = True
                 running = stmt.started and not stmt.finished
         if stmt is None:
-            self.transport.send(
+            self.link.send(
                 protocol.reply_error(req.id, protocol.UNKNOWN_TARGET, f"no pending execute request {target}")
             )
             return
-        self.transport.send(protocol.reply_ok(req.id, {"running": running}))
+        self.link.send(protocol.reply_ok(req.id, {"running": running}))
         if running:
             self._start_canceller(stmt, signal_main=True)
 
@@ -122,9 +198,9 @@ class ControlThread:
         try:
             result = self.shared.handle(req.msg)
         except SharedError as e:
-            self.transport.send(protocol.reply_error(req.id, e.code, e.message))
+            self.link.send(protocol.reply_error(req.id, e.code, e.message))
             return
-        self.transport.send(protocol.reply_ok(req.id, result))
+        self.link.send(protocol.reply_ok(req.id, result))
 
     def _shared_loop(self: "Driver") -> None:
         # Requests that may run Spark jobs (dataset pages, save, load) wait here, never on the
@@ -133,9 +209,9 @@ class ControlThread:
             req = self._shared_jobs.get()
             try:
                 self._on_shared(req)
-            except Exception as e:
+            except BaseException as e:  # this thread must outlive any request
                 log.exception("shared request %s failed", req.id)
-                self.transport.send(protocol.reply_error(req.id, protocol.INTERNAL, f"{type(e).__name__}: {e}"))
+                self._reply_error_quietly(req, protocol.INTERNAL, f"{type(e).__name__}: {e}")
 
     def _completion_loop(self: "Driver") -> None:
         # Its own thread: completion evaluates attribute lookups, which may be slow or
@@ -154,7 +230,7 @@ class ControlThread:
                         m.get("cursor", len(code)),
                         m.get("kind", "pyspark"),
                     )
-                self.transport.send(protocol.reply_ok(req.id, {"candidates": candidates}))
-            except Exception as e:
+                self.link.send(protocol.reply_ok(req.id, {"candidates": candidates}))
+            except BaseException as e:  # user objects' attributes run here: even SystemExit
                 log.exception("completion failed")
-                self.transport.send(protocol.reply_error(req.id, protocol.INTERNAL, f"completion failed: {e}"))
+                self._reply_error_quietly(req, protocol.INTERNAL, f"completion failed: {type(e).__name__}: {e}")

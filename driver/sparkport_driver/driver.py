@@ -17,14 +17,16 @@ from typing import Any, Optional
 from . import protocol, tracebacks
 from .control import ControlThread
 from .executor import Executor, new_globals
-from .exit_codes import EXIT_CONNECTION_LOST, EXIT_FATAL, EXIT_OK
+from .exit_codes import EXIT_FATAL, EXIT_OK
 from .interrupts import InterruptGate
+from .link import Link
 from .outputs import Limits
 from .progress import ProgressReporter
+from .reconnect import Reconnector
 from .shared import SharedStore
 from .spark import SparkRuntime, startup_hint
 from .statement_loop import STOP, Statement, StatementLoop
-from .transport import ConnectionClosed, LineTooLong, Transport
+from .transport import ConnectionClosed, LineTooLong
 
 log = logging.getLogger("sparkport.driver")
 
@@ -32,10 +34,17 @@ STOP_DEADLINE = 60.0  # after shutdown or a lost connection, exit even if Spark 
 
 
 class Driver(StatementLoop, ControlThread):
-    def __init__(self, transport: Transport, gate: InterruptGate, session_id: Any = None):
-        self.transport = transport
+    def __init__(
+        self,
+        link: Link,
+        gate: InterruptGate,
+        session_id: Any = None,
+        reconnector: Optional[Reconnector] = None,
+    ):
+        self.link = link
         self.gate = gate
         self.session_id = session_id
+        self.reconnector = reconnector or Reconnector(None, None, os.getpid(), _python_version())
         self.limits = Limits()
         self.runtime: Optional[SparkRuntime] = None
         self.executor: Optional[Executor] = None
@@ -49,6 +58,10 @@ class Driver(StatementLoop, ControlThread):
         self.pending: dict[int, Statement] = {}
         self.current: Optional[Statement] = None
         self.stopping = False
+        # Why the driver stops on its own (its JVM died): what statements it cuts short say.
+        self.failure: Optional[str] = None
+        self.stopped = threading.Event()  # set with `stopping`, for waits to end early
+        self.last_request = 0  # the highest request id received, on any connection
         self.queue: "queue.Queue[Any]" = queue.Queue()
         self.deadline: Optional[threading.Timer] = None
         self._completions: "queue.Queue[Any]" = queue.Queue()
@@ -58,9 +71,9 @@ class Driver(StatementLoop, ControlThread):
     # ---- start-up (main thread) --------------------------------------------------------------
 
     def handshake(self, token: str) -> bool:
-        self.transport.send(protocol.hello(token, os.getpid(), _python_version()))
+        self.link.send(protocol.hello(token, os.getpid(), _python_version()))
         try:
-            msg = self.transport.read_message()
+            msg = self.link.read_message()
         except (ConnectionClosed, LineTooLong, protocol.ProtocolError) as e:
             log.error("handshake failed: %s", e)
             return False
@@ -70,9 +83,9 @@ class Driver(StatementLoop, ControlThread):
             except protocol.ProtocolError as e:
                 log.error("bad welcome from the server: %s", e.message)
                 return False
-            self.limits = Limits.from_welcome(msg.get("limits"))
-            if msg.get("session_id") is not None:
-                self.session_id = msg.get("session_id")
+            self.welcomed(msg)
+            if not self.reconnector.can_reconnect:
+                log.warning("the server grants no reconnect: a dropped connection ends the driver")
             return True
         if msg.get("type") == protocol.RECEIVED.error:
             log.error("server refused the driver: %s %s", msg.get("code"), msg.get("message"))
@@ -80,16 +93,26 @@ class Driver(StatementLoop, ControlThread):
             log.error("expected 'welcome', got %r", msg.get("type"))
         return False
 
+    def welcomed(self, msg: dict) -> None:
+        """Take what a checked welcome says (the first one, or a reconnect's)."""
+        # In place: the executor and the Scala runner hold this object.
+        limits = Limits.from_welcome(msg.get("limits"))
+        self.limits.rows, self.limits.text_bytes = limits.rows, limits.text_bytes
+        self.session_id = msg["session_id"]
+        self.reconnector.welcomed(msg)
+        self.link.retain = self.reconnector.can_reconnect
+
     def start_spark(self) -> bool:
         try:
             self.runtime = SparkRuntime.start()
             info = self.runtime.info()
             spark = self.runtime.spark
             self.shared = SharedStore(spark)
+            self.shared.watch_reads(spark)
             globals_ = new_globals(spark)
             globals_["shared"] = self.shared
-            self.executor = Executor(globals_, self.limits, spark, self.gate, self.transport.send)
-            self.progress = ProgressReporter(self.runtime.sc, self.transport.send)
+            self.executor = Executor(globals_, self.limits, spark, self.gate, self.link.send)
+            self.progress = ProgressReporter(self.runtime.sc, self.link.send)
         except BaseException as e:
             message = f"Spark failed to start: {tracebacks.safe_str(e)}"
             hint = startup_hint(e)
@@ -97,7 +120,7 @@ class Driver(StatementLoop, ControlThread):
                 message += f" ({hint})"
             log.exception(message)
             lines = traceback.format_exception(type(e), e, e.__traceback__)
-            self.transport.send(protocol.fatal(message, lines))
+            self.link.send(protocol.fatal(message, lines))
             return False
         self.become_ready(info)
         self.runtime.watch_jvm(self._on_jvm_exit)
@@ -106,28 +129,38 @@ class Driver(StatementLoop, ControlThread):
     def become_ready(self, info: dict) -> None:
         """Install the SIGINT handler and announce `ready` (main thread; tests call it without Spark)."""
         if self.executor is None:
-            self.executor = Executor(None, self.limits, None, self.gate, self.transport.send)
+            self.executor = Executor(None, self.limits, None, self.gate, self.link.send)
         self.gate.on_interrupt = self._on_sigint
         self.gate.install()
         with self.lock:
             if self.stopping:  # shutdown or a lost connection during start-up
                 return
             self.ready = True
-        self.transport.send(protocol.ready(**info))
+        # Written now if connected, else carried by the `resumed` of the next connection.
+        self.link.send(protocol.ready(**info))
         log.info("ready: %s", info)
 
     def _on_jvm_exit(self, code: int) -> None:
         if self.stopping:
             return
         log.error("the Spark JVM exited with code %s; stopping the driver", code)
-        self.transport.send(protocol.fatal(f"the Spark driver JVM exited unexpectedly (exit code {code})", []))
+        why = f"the Spark driver JVM exited unexpectedly (exit code {code})"
+        self.failure = why
+        self.link.send(protocol.fatal(why, []))
         self._stop(EXIT_FATAL)
 
     # ---- stopping ----------------------------------------------------------------------------
 
-    def _connection_lost(self) -> None:
-        self.transport.close()
-        self._stop(EXIT_CONNECTION_LOST)
+    def running_statement(self) -> Optional[tuple[int, int]]:
+        """(statement_id, request_id) of the execute that runs or waits and has no reply in
+        the outbox yet, for `resumed`; the running one before queued ones. Called under the
+        Link's lock (which `Statement.replied` is set under)."""
+        with self.lock:
+            waiting = [s for s in self.pending.values() if not s.replied]
+        if not waiting:
+            return None
+        first = min(waiting, key=lambda s: (not (s.started and not s.finished), s.request_id))
+        return first.statement_id, first.request_id
 
     def _stop(self, exit_code: int) -> None:
         """Cancel what runs or waits, then let the main thread stop Spark and exit."""
@@ -135,6 +168,7 @@ class Driver(StatementLoop, ControlThread):
             if self.stopping:
                 return
             self.stopping = True
+            self.stopped.set()
             self.exit_code = exit_code
             waiting = list(self.pending.values())
             for stmt in waiting:

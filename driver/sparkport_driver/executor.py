@@ -106,7 +106,7 @@ class Executor:
             send = self.send
 
             def emit(name: str, text: str) -> None:
-                send(protocol.stream_event(request_id, name, text))
+                send(protocol.stream_event(request_id, name, text, statement_id))
 
         capture = Capture(emit, keep_chars=self.limits.text_bytes + 1)
         saved = sys.stdout, sys.stderr

@@ -1,7 +1,10 @@
 """Entry point: environment, logging, connection, then the Driver's life from hello to exit.
 
 The Driver (driver.py) runs statements on the main thread (statement_loop.py) while a
-control thread reads the socket (control.py).
+control thread reads the socket (control.py) and reconnects when it drops (reconnect.py).
+
+The driver's stdout and stderr are whatever the launcher gave it (a log file in the session's
+work directory, a pipe, a terminal): nothing here depends on which.
 """
 
 from __future__ import annotations
@@ -11,33 +14,31 @@ import logging
 import os
 import sys
 
-from .driver import Driver
+from . import driver_log
+from .driver import Driver, _python_version
 from .exit_codes import EXIT_FATAL, EXIT_HANDSHAKE
 from .interrupts import InterruptGate
 from .launch_token import TokenError, take_token
+from .link import Link
+from .reconnect import Reconnector
 from .transport import Transport
 
 log = logging.getLogger("sparkport.driver")
 
 
-def _setup_logging(session_id: str) -> None:
-    # Only the driver's own loggers get a handler (to the real stderr). The root
-    # logger stays unconfigured, as in a fresh Python REPL, so user code can call
-    # logging.basicConfig() and see its logs in the statement's output.
-    handler = logging.StreamHandler(sys.__stderr__)
-    handler.setFormatter(
-        logging.Formatter(f"%(asctime)s sparkport-driver[{session_id}] %(levelname)s %(name)s: %(message)s")
-    )
-    for name, level in (("sparkport", os.environ.get("SPARKPORT_LOG_LEVEL", "INFO")), ("py4j", "WARNING")):
-        logger = logging.getLogger(name)
-        logger.addHandler(handler)
-        logger.setLevel(level.upper() if isinstance(level, str) else level)
-        logger.propagate = False
+def _line_buffer_stdout() -> None:
+    # A file is block-buffered: what a stale handle prints between statements would reach
+    # the log late, or never when the driver ends with os._exit.
+    try:
+        sys.__stdout__.reconfigure(line_buffering=True)
+    except (AttributeError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 def main() -> int:
     session_id = os.environ.get("SPARKPORT_SESSION_ID", "?")
-    _setup_logging(session_id)
+    driver_log.setup(session_id)
+    _line_buffer_stdout()
     # User code must never read the driver's stdin (it would block forever) and
     # %matplot renders off-screen.
     sys.stdin = io.StringIO("")
@@ -55,21 +56,24 @@ def main() -> int:
         return EXIT_HANDSHAKE
     gate = InterruptGate()
     try:
-        transport = Transport.connect(address, gate=gate)
+        transport = Transport.connect(address)
     except (OSError, ValueError) as e:
         log.error("cannot connect to %s: %s", address, e)
         return EXIT_HANDSHAKE
 
-    driver = Driver(transport, gate, session_id)
+    link = Link(transport, gate)
+    reconnector = Reconnector(address, os.environ.get("SPARKPORT_CONNECT_FILE"), os.getpid(), _python_version())
+    driver = Driver(link, gate, session_id, reconnector)
     if not driver.handshake(token):
-        transport.close()
+        link.close()
         return EXIT_HANDSHAKE
+    del token
     log.info("connected to %s, starting Spark", address)
     # Reading starts before Spark is up so that a shutdown or a dropped connection
     # during the slow JVM start is noticed (other requests get NOT_READY).
     driver.start_control_thread()
     if not driver.start_spark():
-        transport.close()
+        link.close()
         return EXIT_FATAL
     driver.run_statements()
     log.info("stopping Spark")
@@ -78,6 +82,6 @@ def main() -> int:
     if driver.runtime is not None:
         driver.runtime.stop()
     driver.cancel_deadline()
-    transport.close()
+    link.close()
     log.info("exiting with code %d", driver.exit_code)
     return driver.exit_code

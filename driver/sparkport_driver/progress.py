@@ -18,11 +18,12 @@ PROGRESS_INTERVAL = 0.2
 
 
 class _Watch:
-    __slots__ = ("re", "group", "last")
+    __slots__ = ("re", "group", "statement_id", "last")
 
-    def __init__(self, re: int, group: str):
+    def __init__(self, re: int, group: str, statement_id: Optional[int]):
         self.re = re
         self.group = group
+        self.statement_id = statement_id
         self.last: Optional[float] = None
 
 
@@ -44,9 +45,9 @@ class ProgressReporter:
         self._thread = threading.Thread(target=self._loop, name="sparkport-progress", daemon=True)
         self._thread.start()
 
-    def begin(self, re: int, group: str) -> None:
+    def begin(self, re: int, group: str, statement_id: Optional[int] = None) -> None:
         with self._cond:
-            self._watch = _Watch(re, group)
+            self._watch = _Watch(re, group, statement_id)
             self._cond.notify()
 
     def end(self) -> None:
@@ -82,7 +83,7 @@ class ProgressReporter:
             with self._cond:
                 if self._watch is watch and value is not None and value != watch.last:
                     watch.last = value
-                    self._send(protocol.progress_event(watch.re, value))
+                    self._send(protocol.progress_event(watch.re, value, watch.statement_id))
 
     def _poll(self, group: str) -> Optional[float]:
         if self._tracker is None:

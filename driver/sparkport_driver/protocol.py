@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from . import nesting
 from .spec import ERROR_CODES, PROTOCOL_VERSION, RECEIVED, SENT, SPEC
 
 # Error codes, PROTOCOL.md section 5.
@@ -25,11 +26,16 @@ WRONG_KIND = ERROR_CODES.WRONG_KIND
 BAD_REQUEST = ERROR_CODES.BAD_REQUEST
 IO_ERROR = ERROR_CODES.IO_ERROR
 
-# `welcome` only answers the handshake and `error` is a notice: neither is a request.
-REQUEST_TYPES = tuple(t for t in RECEIVED if t not in (RECEIVED.welcome, RECEIVED.error))
+# `welcome` only answers the handshake, `error` is a notice and `ack` settles the outbox:
+# none of them is a request.
+REQUEST_TYPES = tuple(t for t in RECEIVED if t not in (RECEIVED.welcome, RECEIVED.error, RECEIVED.ack))
 SHARED_TYPES = tuple(t for t in REQUEST_TYPES if t.startswith("shared_"))
 # The server resolves aliases (python, scala) before a statement reaches the driver.
 STATEMENT_KINDS = tuple(SPEC["statementKinds"])
+# What the driver numbers and keeps until acknowledged (PROTOCOL.md section 3a); replies
+# are never dropped from the outbox, these may be when it is full.
+SEQUENCED_TYPES = (SENT.reply, SENT.stream, SENT.progress)
+DROPPABLE_TYPES = (SENT.stream, SENT.progress)
 
 
 class ProtocolError(Exception):
@@ -72,6 +78,13 @@ class Request:
     msg: dict
 
 
+@dataclass(frozen=True)
+class Ack:
+    """The server has dealt with every sequenced message up to `seq`."""
+
+    seq: int
+
+
 def _is_int(v: Any) -> bool:
     # bool is an int subclass; `true` is never a valid id.
     return isinstance(v, int) and not isinstance(v, bool)
@@ -79,19 +92,32 @@ def _is_int(v: Any) -> bool:
 
 def parse_line(line: bytes | str) -> dict:
     """Decode one protocol line into a JSON object, or raise ProtocolError."""
+    if nesting.too_deep(line):
+        raise _too_deep(line)
     try:
         if isinstance(line, bytes):
             line = line.decode("utf-8")
         obj = json.loads(line)
     except (UnicodeDecodeError, ValueError) as e:
         raise ProtocolError(BAD_MESSAGE, f"line is not valid JSON: {e}") from None
+    except (RecursionError, MemoryError) as e:
+        # Not expected below the nesting limit, but the reading thread must outlive any line.
+        raise ProtocolError(BAD_MESSAGE, f"line cannot be parsed: {type(e).__name__}") from None
     if not isinstance(obj, dict):
         raise ProtocolError(BAD_MESSAGE, f"message must be a JSON object, got {type(obj).__name__}")
     return obj
 
 
-def parse_request(line: bytes | str) -> Request:
-    """Validate a server → driver request line (PROTOCOL.md sections 2 and 4)."""
+def _too_deep(line: bytes | str) -> ProtocolError:
+    fields = nesting.top_level_fields(line)
+    rid = fields.get("id") if _is_int(fields.get("id")) else None
+    known = fields.get("type") in REQUEST_TYPES
+    text = f"message is nested more than {nesting.MAX_DEPTH} levels deep"
+    return ProtocolError(BAD_MESSAGE, text, rid, as_reply=known and rid is not None)
+
+
+def parse_request(line: bytes | str) -> Request | Ack:
+    """Validate a server → driver line (PROTOCOL.md sections 2, 3a and 4): a request or an ack."""
     msg = parse_line(line)
     raw_id = msg.get("id")
     rid = raw_id if _is_int(raw_id) else None
@@ -102,6 +128,11 @@ def parse_request(line: bytes | str) -> Request:
         raise ProtocolError(BAD_MESSAGE, "'type' must be a string", rid)
     if mtype == RECEIVED.error:
         raise ServerNotice(msg)
+    if mtype == RECEIVED.ack:
+        seq = msg.get("seq")
+        if not _is_int(seq) or seq < 0:
+            raise ProtocolError(BAD_MESSAGE, "ack needs a non-negative integer 'seq'")
+        return Ack(seq)
     if mtype not in REQUEST_TYPES:
         raise ProtocolError(UNKNOWN_TYPE, f"unknown request type '{mtype}'", rid)
     if rid is None:
@@ -147,12 +178,31 @@ def check_welcome(msg: dict) -> None:
         value = limits.get(field)
         if not _is_int(value) or value < 0:
             raise ProtocolError(BAD_MESSAGE, f"welcome 'limits.{field}' must be a non-negative integer")
+    # Both come with the first welcome only (PROTOCOL.md section 3a).
+    token = msg.get("session_token")
+    if token is not None and (not isinstance(token, str) or not token):
+        raise ProtocolError(BAD_MESSAGE, "welcome 'session_token' must be a non-empty string")
+    grace = msg.get("reconnect_grace_ms")
+    if grace is not None and (not _is_int(grace) or grace < 0):
+        raise ProtocolError(BAD_MESSAGE, "welcome 'reconnect_grace_ms' must be a non-negative integer")
 
 
 # ---- builders ------------------------------------------------------------------------------
 
-def hello(token: str, pid: int, python: str) -> dict:
-    return {"type": SENT.hello, "token": token, "pid": pid, "protocol": PROTOCOL_VERSION, "python": python}
+def hello(
+    token: str, pid: int, python: str, session_id: Optional[int] = None, last_request: Optional[int] = None
+) -> dict:
+    """The first hello (launch token), or with session_id a reconnect's (session token)."""
+    msg = {"type": SENT.hello, "token": token, "pid": pid, "protocol": PROTOCOL_VERSION, "python": python}
+    if session_id is not None:
+        msg["session_id"] = session_id
+        msg["resume"] = {"last_request": last_request or 0}
+    return msg
+
+
+def resumed(app: Optional[dict], statement_id: Optional[int] = None, request_id: Optional[int] = None) -> dict:
+    running = None if request_id is None else {"statement_id": statement_id, "request_id": request_id}
+    return {"type": SENT.resumed, "app": app, "running": running}
 
 
 def ready(app_id: Optional[str], spark_ui_url: Optional[str], spark_version: str, master: str) -> dict:
@@ -169,24 +219,35 @@ def fatal(message: str, traceback_lines: list[str]) -> dict:
     return {"type": SENT.fatal, "message": message, "traceback": traceback_lines}
 
 
-def reply_ok(re: int, result: Optional[dict] = None) -> dict:
-    return {"type": SENT.reply, "re": re, "ok": True, "result": result if result is not None else {}}
+# `statement_id` goes on every reply and event of an execute, so that a restarted server, which
+# never sent that request, can still tell which statement it belongs to (PROTOCOL.md section 3a).
+
+def _of_statement(msg: dict, statement_id: Optional[int]) -> dict:
+    if statement_id is not None:
+        msg["statement_id"] = statement_id
+    return msg
 
 
-def reply_error(re: int, code: str, message: str) -> dict:
-    return {"type": SENT.reply, "re": re, "ok": False, "error": {"code": code, "message": message}}
+def reply_ok(re: int, result: Optional[dict] = None, statement_id: Optional[int] = None) -> dict:
+    msg = {"type": SENT.reply, "re": re, "ok": True, "result": result if result is not None else {}}
+    return _of_statement(msg, statement_id)
+
+
+def reply_error(re: int, code: str, message: str, statement_id: Optional[int] = None) -> dict:
+    msg = {"type": SENT.reply, "re": re, "ok": False, "error": {"code": code, "message": message}}
+    return _of_statement(msg, statement_id)
 
 
 def error_message(code: str, message: str, re: Optional[int] = None) -> dict:
     return {"type": SENT.error, "re": re, "code": code, "message": message}
 
 
-def stream_event(re: int, name: str, text: str) -> dict:
-    return {"type": SENT.stream, "re": re, "name": name, "text": text}
+def stream_event(re: int, name: str, text: str, statement_id: Optional[int] = None) -> dict:
+    return _of_statement({"type": SENT.stream, "re": re, "name": name, "text": text}, statement_id)
 
 
-def progress_event(re: int, progress: float) -> dict:
-    return {"type": SENT.progress, "re": re, "progress": progress}
+def progress_event(re: int, progress: float, statement_id: Optional[int] = None) -> dict:
+    return _of_statement({"type": SENT.progress, "re": re, "progress": progress}, statement_id)
 
 
 def execute_result(output: dict, cancelled: bool) -> dict:
@@ -226,3 +287,15 @@ def encode(msg: dict) -> bytes:
     except UnicodeEncodeError:
         data = json.dumps(msg, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
     return data + b"\n"
+
+
+def with_seq(msg: dict, seq: int) -> dict:
+    """The message as the outbox numbers it (what sequenced() does to its encoded line)."""
+    return {**msg, "seq": seq}
+
+
+def sequenced(line: bytes, seq: int) -> bytes:
+    """An encoded message with `seq` added, without encoding it again: the number is only
+    known under the outbox's lock, and a large reply should not be serialised while other
+    threads wait for that lock."""
+    return b'{"seq":%d,' % seq + line[1:] if line != b"{}\n" else b'{"seq":%d}\n' % seq

@@ -69,7 +69,7 @@ class ScalaRunner:
         gate.on_foreign_interrupt = self.interrupt
         helper.begin(self._limits.text_bytes + 1)
         if pump is not None:
-            pump.begin(request_id)
+            pump.begin(request_id, statement_id)
         error: Optional[dict] = None
         magic: Optional[dict] = None
         try:
@@ -89,7 +89,7 @@ class ScalaRunner:
                 pump.end()
             end = json.loads(helper.end())
             if pump is not None:
-                pump.emit_rest(request_id, end["rest"])
+                pump.emit_rest(request_id, end["rest"], statement_id)
         if error is not None:
             return protocol.error_output(statement_id, error["ename"], error["evalue"], error["traceback"])
         return _ok_output(statement_id, end, magic, self._limits)
@@ -199,12 +199,14 @@ class _OutputPump:
         self._interval = interval
         self._cond = threading.Condition()
         self._re: Optional[int] = None
+        self._statement_id: Optional[int] = None
         self._draining = False
         threading.Thread(target=self._loop, name="sparkport-scala-output", daemon=True).start()
 
-    def begin(self, re: int) -> None:
+    def begin(self, re: int, statement_id: Optional[int] = None) -> None:
         with self._cond:
             self._re = re
+            self._statement_id = statement_id
             self._cond.notify_all()
 
     def end(self) -> None:
@@ -214,15 +216,15 @@ class _OutputPump:
             while self._draining:
                 self._cond.wait()
 
-    def emit_rest(self, re: int, text: str) -> None:
-        _send_lines(self._send, re, text)
+    def emit_rest(self, re: int, text: str, statement_id: Optional[int] = None) -> None:
+        _send_lines(self._send, re, text, statement_id)
 
     def _loop(self) -> None:
         while True:
             with self._cond:
                 while self._re is None:
                     self._cond.wait()
-                re = self._re
+                re, statement_id = self._re, self._statement_id
                 self._cond.wait(self._interval)
                 if self._re != re:
                     continue
@@ -233,11 +235,11 @@ class _OutputPump:
                 log.debug("reading Scala output failed", exc_info=True)
                 text = ""
             with self._cond:
-                _send_lines(self._send, re, text)
+                _send_lines(self._send, re, text, statement_id)
                 self._draining = False
                 self._cond.notify_all()
 
 
-def _send_lines(send: Send, re: int, text: str) -> None:
+def _send_lines(send: Send, re: int, text: str, statement_id: Optional[int] = None) -> None:
     for line in text.splitlines(keepends=True):
-        send(protocol.stream_event(re, "stdout", line))
+        send(protocol.stream_event(re, "stdout", line, statement_id))

@@ -7,7 +7,7 @@ themselves are in shared_maps.py, the `shared_*` requests in shared_requests.py
 and shared_files.py.
 
 Maps show up in SQL as temp views with columns `key` and `value` (the value as
-JSON text); a view is rebuilt before a statement runs only if its map changed.
+JSON text), rebuilt only when something about to read one names it (shared_views.py).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any, Iterator, Optional
 from . import outputs
 from .shared_maps import NOT_FOUND, WRONG_KIND, SharedError, SharedMap, check_name
 from .shared_requests import SharedRequests
+from .shared_views import MapViews, map_frame
 
 
 class Dataset:
@@ -42,7 +43,7 @@ class SharedStore(SharedRequests):
         self._maps: dict[str, SharedMap] = {}
         self._datasets: dict[str, Dataset] = {}
         self._lock = threading.RLock()
-        self._view_versions: dict[str, int] = {}
+        self.views = MapViews(spark, lambda: dict(self._maps))
 
     # -- what session code sees ----------------------------------------------------------------
     def __getitem__(self, name: str) -> Any:
@@ -91,7 +92,7 @@ class SharedStore(SharedRequests):
     def drop(self, name: str) -> bool:
         with self._lock:
             found = self._maps.pop(name, None) is not None or self._datasets.pop(name, None) is not None
-            self._view_versions.pop(name, None)
+        self.views.forget(name)
         if found and self._spark is not None:
             try:
                 self._spark.catalog.dropTempView(name)
@@ -108,16 +109,13 @@ class SharedStore(SharedRequests):
         return {n: d.df for n, d in self._datasets.items()}
 
     # -- SQL views -----------------------------------------------------------------------------
-    def refresh_views(self) -> None:
-        """Rebuilds the temp view of every map that changed since its view was made."""
-        if self._spark is None:
-            return
-        for name, m in list(self._maps.items()):
-            if self._view_versions.get(name) == m.version:
-                continue
-            version = m.version
-            self._map_frame(m).createOrReplaceTempView(name)
-            self._view_versions[name] = version
+    def refresh_views_named_in(self, text: str) -> list[str]:
+        """Rebuild the stale views of the maps that text names (a statement about to run)."""
+        return self.views.refresh_named_in(text)
+
+    def watch_reads(self, spark: Any) -> None:
+        """Have spark.sql() and spark.table() on this session refresh the views they name."""
+        self.views.watch(spark)
 
     # -- helpers -------------------------------------------------------------------------------
     def _existing_map(self, name: str) -> SharedMap:
@@ -129,8 +127,7 @@ class SharedStore(SharedRequests):
         return m
 
     def _map_frame(self, m: SharedMap) -> Any:
-        rows = [(k, json.dumps(v)) for k, v in m.snapshot()]
-        return self._spark.createDataFrame(rows, "key string, value string")
+        return map_frame(self._spark, m)
 
     def _as_dataframe(self, data: Any) -> Any:
         if outputs.is_dataframe(data):

@@ -151,6 +151,18 @@ class SparkRuntime:
 
         threading.Thread(target=loop, name="sparkport-jvm-watch", daemon=True).start()
 
+    def jvm_exit_code(self, wait: float = 0.0) -> Optional[int]:
+        """The JVM's exit code if it has exited (waiting up to `wait` s for it), else None."""
+        proc = getattr(getattr(self.sc, "_gateway", None), "proc", None)
+        if proc is None:
+            return None
+        deadline = time.monotonic() + wait
+        while True:
+            code = proc.poll()
+            if code is not None or time.monotonic() >= deadline:
+                return code
+            time.sleep(0.05)
+
     def stop(self) -> None:
         try:
             self.spark.stop()

@@ -36,6 +36,15 @@ class Statement:
         self.signaller_started = False
         self.group_cancel_started = False
         self.done = threading.Event()
+        # Its reply is in the outbox (set under the Link's lock): `resumed` no longer names it.
+        self.replied = False
+
+    def mark_replied(self) -> None:
+        self.replied = True
+
+
+# What user code sees when the JVM behind py4j is gone.
+BRIDGE_ERRORS = frozenset({"ConnectionRefusedError", "ConnectionResetError", "BrokenPipeError", "Py4JNetworkError", "Py4JError"})
 
 
 class StatementLoop:
@@ -69,10 +78,10 @@ class StatementLoop:
         try:
             try:
                 if self.runtime is not None:
-                    self._refresh_shared_views()
+                    self._refresh_shared_views(stmt)
                     self.runtime.set_job_group(stmt.statement_id, stmt.code)
                 if self.progress is not None:
-                    self.progress.begin(stmt.request_id, stmt.group)
+                    self.progress.begin(stmt.request_id, stmt.group, stmt.statement_id)
                 output = self.executor.execute(stmt.request_id, stmt.statement_id, stmt.kind, stmt.code)
             except KeyboardInterrupt as e:
                 # An interrupt that landed just outside the executor's guarded region.
@@ -88,20 +97,49 @@ class StatementLoop:
                 output = tracebacks.error_output(stmt.statement_id, e)
         self._finish(stmt, output)
 
+    def _notice_dead_jvm(self: "Driver", output: dict) -> None:
+        # A statement that lost the Python-to-JVM bridge may have killed the JVM (out of heap, it
+        # exits): say so in its reply rather than leave the session idle with a dead Spark. The
+        # watcher polls once a second; this looks at once, and gives an exiting JVM a moment.
+        if self.failure is not None or self.runtime is None or output.get("ename") not in BRIDGE_ERRORS:
+            return
+        code = self.runtime.jvm_exit_code(wait=3.0)
+        if code is not None:
+            self._on_jvm_exit(code)
+
     def _finish(self: "Driver", stmt: Statement, output: dict) -> None:
         if self.progress is not None:
             self.progress.end()
         with self.lock:
-            stmt.finished = True
-            self.current = None
-            self.pending.pop(stmt.request_id, None)
+            stmt.finished = True  # first: a stop from here must not interrupt this statement
+        self._notice_dead_jvm(output)
+        with self.lock:
             cancelled = stmt.cancel_requested
+            failure = self.failure
+        if failure is not None:
+            # Cut short because the driver failed, not cancelled by anyone: say what happened.
+            output = tracebacks.simple_error(stmt.statement_id, "Error", f"Interpreter died: {failure}")
+            cancelled = False
         stmt.done.set()
-        self.transport.send(protocol.reply_ok(stmt.request_id, protocol.execute_result(output, cancelled)))
-
-    def _refresh_shared_views(self: "Driver") -> None:
+        result = protocol.execute_result(output, cancelled)
         try:
-            self.shared.refresh_views()
+            self.link.send(
+                protocol.reply_ok(stmt.request_id, result, stmt.statement_id), queued=stmt.mark_replied
+            )
+        finally:
+            # Only now: until its reply is queued, a reconnect's `resumed` names it as running.
+            with self.lock:
+                if self.current is stmt:
+                    self.current = None
+                self.pending.pop(stmt.request_id, None)
+
+    def _refresh_shared_views(self: "Driver", stmt: Statement) -> None:
+        # Python reads views through spark.sql()/spark.table(), which refresh what they name;
+        # SQL and Scala statements are checked here, by their text.
+        if stmt.kind == "pyspark":
+            return
+        try:
+            self.shared.refresh_views_named_in(stmt.code)
         except Exception:
             log.exception("could not refresh the SQL views of shared maps")
 

@@ -1,16 +1,18 @@
-"""NDJSON framing over a socket (or any binary reader plus a write function)."""
+"""One connection to the server: NDJSON framing over a socket (or any binary reader plus a
+write function). What outlives a connection (the outbox, the order of writes, reconnecting)
+is the Link's (link.py).
+
+Nothing here logs: a failed write is reported to the caller, which may hold locks that a
+log call must never run under.
+"""
 
 from __future__ import annotations
 
-import logging
 import socket
 import threading
 from typing import BinaryIO, Callable, Optional
 
 from . import protocol
-from .interrupts import InterruptGate
-
-log = logging.getLogger("sparkport.driver")
 
 MAX_LINE_BYTES = 64 * 1024 * 1024  # PROTOCOL.md section 1
 
@@ -23,41 +25,56 @@ class ConnectionClosed(Exception):
     pass
 
 
+UNIX_PREFIX = "unix:"
+
+
+def parse_address(address: str):
+    """`host:port`, or `unix:/path` for the server's Unix socket (a local driver's way in)."""
+    address = address.strip()
+    if address.startswith(UNIX_PREFIX):
+        path = address[len(UNIX_PREFIX):]
+        if not path.startswith("/"):
+            raise ValueError(f"a unix address must be unix:/absolute/path, got {address!r}")
+        return path
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ValueError(f"an address must be host:port or unix:/path, got {address!r}")
+    return host.strip("[]"), int(port)  # "[::1]:9000"
+
+
 class Transport:
-    """One protocol connection.
-
-    Several threads send (main: stream events and replies; control: replies;
-    progress: events), so writes are serialised by a lock: a line is always
-    written whole. On the main thread the write is also a critical section of
-    the interrupt gate, so a cancel's SIGINT cannot cut a line in half.
-    """
-
     def __init__(
         self,
         reader: BinaryIO,
         write_bytes: Callable[[bytes], None],
         close: Optional[Callable[[], None]] = None,
-        gate: Optional[InterruptGate] = None,
+        sock: Optional[socket.socket] = None,
     ):
         self._reader = reader
         self._write_bytes = write_bytes
         self._close = close
+        self._sock = sock
         self._lock = threading.Lock()
         self._closed = False
-        self.gate = gate
 
     @classmethod
-    def connect(cls, address: str, timeout: float = 30.0, gate: Optional[InterruptGate] = None) -> "Transport":
-        host, sep, port = address.rpartition(":")
-        if not sep or not host:
-            raise ValueError(f"SPARKPORT_CONNECT must be host:port, got {address!r}")
-        host = host.strip("[]")  # "[::1]:9000"
-        sock = socket.create_connection((host, int(port)), timeout=timeout)
+    def connect(cls, address: str, timeout: float = 30.0) -> "Transport":
+        where = parse_address(address)
+        if isinstance(where, str):
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(timeout)
+                sock.connect(where)
+            except OSError:
+                sock.close()
+                raise
+        else:
+            sock = socket.create_connection(where, timeout=timeout)
         sock.settimeout(None)
-        return cls.from_socket(sock, gate=gate)
+        return cls.from_socket(sock)
 
     @classmethod
-    def from_socket(cls, sock: socket.socket, gate: Optional[InterruptGate] = None) -> "Transport":
+    def from_socket(cls, sock: socket.socket) -> "Transport":
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
@@ -71,7 +88,12 @@ class Transport:
                 pass
             sock.close()
 
-        return cls(reader, sock.sendall, close, gate)
+        return cls(reader, sock.sendall, close, sock)
+
+    def set_timeout(self, seconds: Optional[float]) -> None:
+        """Bounds each read and write (for a handshake); None blocks again."""
+        if self._sock is not None:
+            self._sock.settimeout(seconds)
 
     # ---- reading (one thread only: the control thread) --------------------------------------
 
@@ -80,7 +102,7 @@ class Transport:
         try:
             line = self._reader.readline(MAX_LINE_BYTES + 1)
         except (OSError, ValueError) as e:
-            raise ConnectionClosed(str(e)) from None
+            raise ConnectionClosed(str(e) or type(e).__name__) from None
         if not line:
             raise ConnectionClosed("EOF")
         if not line.endswith(b"\n"):
@@ -94,27 +116,34 @@ class Transport:
 
     # ---- writing (any thread) ---------------------------------------------------------------
 
+    def write(self, data: bytes) -> None:
+        """Write whole lines; OSError when the connection is gone (and from then on)."""
+        with self._lock:
+            if self._closed:
+                raise BrokenPipeError("the connection is closed")
+            try:
+                self._write_bytes(data)
+            except OSError:
+                self._closed = True
+                raise
+
     def send(self, msg: dict) -> bool:
         """Send one message; False when the connection is gone (the reader will notice)."""
-        data = protocol.encode(msg)
-        gate = self.gate
-        on_main = gate is not None and threading.current_thread() is threading.main_thread()
-        if on_main:
-            gate.enter_critical()
         try:
-            with self._lock:
-                if self._closed:
-                    return False
-                try:
-                    self._write_bytes(data)
-                    return True
-                except OSError as e:
-                    log.warning("send failed, connection lost: %s", e)
-                    self._closed = True
-                    return False
-        finally:
-            if on_main:
-                gate.exit_critical()
+            self.write(protocol.encode(msg))
+            return True
+        except OSError:
+            return False
+
+    def abort(self) -> None:
+        """Wake the reader with an EOF, from any thread, without closing the socket under it."""
+        with self._lock:
+            self._closed = True
+        if self._sock is not None:
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def close(self) -> None:
         with self._lock:

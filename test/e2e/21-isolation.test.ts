@@ -84,6 +84,31 @@ describe('isolation of what requests run', () => {
     assert.equal(workers.trim(), '[None]');
   });
 
+  test('a session cannot take the place its driver calls back to: the server socket is read-only to it, and no TCP port is used', async () => {
+    const sockDir = path.join(dataDir, 'driver-socket');
+    const out = text(await run(sid, `
+import os, socket
+d = ${JSON.stringify(sockDir)}
+print("CONNECT", open("driver.connect").read())
+try:
+    os.rename(d + "/driver.sock", d + "/moved")
+    print("RENAMED")
+except OSError as e:
+    print("RENAME", e.errno)
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.bind(d + "/squat.sock")
+    print("BOUND")
+except OSError as e:
+    print("BIND", e.errno)
+print("KEY", os.path.exists(${JSON.stringify(path.join(dataDir, 'driver-session.key'))}))
+`, undefined, base));
+    assert.match(out, new RegExp(`^CONNECT unix:${sockDir}/driver\.sock$`, 'm'), 'a local driver calls back on the Unix socket');
+    assert.match(out, /^RENAME 30$/m, 'EROFS: the socket cannot be moved away');
+    assert.match(out, /^BIND 30$/m, 'EROFS: no socket of its own beside it');
+    assert.match(out, /^KEY False$/m, 'the session-token key is out of sight');
+  });
+
   test('the data directory is 700, the store and the work directories the server user\'s alone', () => {
     const mode = (p: string) => statSync(p).mode & 0o777;
     assert.equal(mode(dataDir), 0o700, 'an existing data directory is closed at start');

@@ -40,7 +40,11 @@ export async function startOwnServer(o: OwnServerOptions): Promise<OwnServer> {
   const child = spawn(path.join(ROOT, 'bin/sparkport'), ['serve', '--port', String(port), '--data-dir', o.dataDir, ...(o.args ?? [])], {
     env: {
       ...process.env, SPARK_LOCAL_IP: '127.0.0.1', SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '640m', SPARKPORT_SPARK__MASTER: 'local[1]',
-      SPARKPORT_HTTP__CHECK_RESPONSES: 'true', ...o.env,
+      SPARKPORT_HTTP__CHECK_RESPONSES: 'true',
+      // A test's server that ends takes its drivers with it, and a driver left behind by a
+      // killed one gives up within a minute: nothing outlives the test run.
+      SPARKPORT_SHUTDOWN__STOP_DRIVERS: 'true', SPARKPORT_SESSIONS__RECONNECT_GRACE_MS: '60000',
+      ...o.env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

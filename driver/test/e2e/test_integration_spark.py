@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from fakeserver import FakeServer
+from fakeserver import FakeServer, bare
 
 pytestmark = pytest.mark.spark
 
@@ -72,7 +72,7 @@ def session():
 def test_handshake(session):
     hello = session.srv.hello
     assert hello["token"] == session.srv.token
-    assert hello["protocol"] == 1 and hello["pid"] == session.proc.pid
+    assert hello["protocol"] == 2 and hello["pid"] == session.proc.pid
     assert hello["python"] == "%d.%d.%d" % sys.version_info[:3]
     ready = session.srv.ready
     assert ready["app_id"].startswith("local-")
@@ -185,8 +185,10 @@ def test_lines_stream_before_the_reply(session):
     rid = session.start("import time\nprint('first')\ntime.sleep(1.5)\nprint('second')")
     first = srv.next_message(10)
     got_first = time.monotonic()
-    assert first == {"type": "stream", "re": rid, "name": "stdout", "text": "first\n"}
+    sid = first["statement_id"]
+    assert bare(first) == {"type": "stream", "re": rid, "name": "stdout", "text": "first\n", "statement_id": sid}
     reply, seen = srv.wait_reply(rid, 10)
+    assert reply["statement_id"] == sid
     assert time.monotonic() - got_first > 1.0  # 'first' arrived while the statement still ran
     assert [m["text"] for m in seen if m["type"] == "stream"] == ["second\n"]
     assert reply["result"]["output"]["data"]["text/plain"] == "first\nsecond"
@@ -255,5 +257,5 @@ def test_scala_without_its_helper_jar_is_an_interpreter_error(session):
 def test_shutdown_exits_zero(session):
     rid = session.srv.request("shutdown")
     reply, _ = session.srv.wait_reply(rid, 10)
-    assert reply == {"type": "reply", "re": rid, "ok": True, "result": {}}
+    assert bare(reply) == {"type": "reply", "re": rid, "ok": True, "result": {}}
     assert session.proc.wait(30) == 0

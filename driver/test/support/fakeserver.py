@@ -21,11 +21,29 @@ from typing import Any, Optional
 DRIVER_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def bare(msg: Any) -> Any:
+    """A message without its `seq`, which depends on everything sent before it."""
+    if isinstance(msg, dict):
+        return {k: v for k, v in msg.items() if k != "seq"}
+    return msg
+
+
 class FakeServer:
-    def __init__(self, limits: Optional[dict] = None, session_id: int = 0, sock: Optional[socket.socket] = None):
-        """Listen on 127.0.0.1, or (with sock) talk over an already connected socket."""
+    def __init__(
+        self,
+        limits: Optional[dict] = None,
+        session_id: int = 0,
+        sock: Optional[socket.socket] = None,
+        grace_ms: Optional[int] = None,
+    ):
+        """Listen on 127.0.0.1, or (with sock) talk over an already connected socket.
+
+        With grace_ms the welcome grants reconnects (PROTOCOL.md section 3a), with a session token.
+        """
         self.limits = limits or {"rows": 1000, "text_bytes": 1048576}
         self.session_id = session_id
+        self.grace_ms = grace_ms
+        self.session_token = secrets.token_hex(32) if grace_ms is not None else None
         self.token = secrets.token_hex(32)
         self.token_file: Optional[str] = None
         self.messages: "queue.Queue[Any]" = queue.Queue()
@@ -54,7 +72,11 @@ class FakeServer:
         self.token_file = path
         return path
 
-    def spawn_driver(self, submit_args: str, extra_env: Optional[dict] = None) -> subprocess.Popen:
+    def spawn_driver(
+        self, submit_args: str, extra_env: Optional[dict] = None, log_path: Optional[str] = None
+    ) -> subprocess.Popen:
+        """The real driver; with log_path its stdout and stderr are that file, as the server's
+        launcher gives them (else this process's own)."""
         env = dict(os.environ)
         env.update(
             {
@@ -68,7 +90,12 @@ class FakeServer:
             }
         )
         env.update(extra_env or {})
-        return subprocess.Popen([sys.executable, "-m", "sparkport_driver"], env=env, cwd=DRIVER_DIR)
+        if log_path is None:
+            return subprocess.Popen([sys.executable, "-m", "sparkport_driver"], env=env, cwd=DRIVER_DIR)
+        with open(log_path, "ab") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "sparkport_driver"], env=env, cwd=DRIVER_DIR, stdout=log, stderr=log
+            )
 
     # ---- connection --------------------------------------------------------------------------
 
@@ -98,10 +125,47 @@ class FakeServer:
             self.send_raw({"type": "error", "re": None, "code": "BAD_TOKEN", "message": "bad token"})
             self.sock.close()
             return self.hello
-        self.send_raw({"type": "welcome", "session_id": self.session_id, "limits": self.limits})
+        self.send_raw(self.welcome(first=True))
         msg = self.next_message(timeout=timeout)
         self.ready = msg
         return msg
+
+    def welcome(self, first: bool = False) -> dict:
+        msg = {"type": "welcome", "session_id": self.session_id, "limits": self.limits}
+        if self.grace_ms is not None:
+            msg["reconnect_grace_ms"] = self.grace_ms
+            if first:
+                msg["session_token"] = self.session_token
+        return msg
+
+    def take_reconnect(self, refuse: Optional[str] = None, timeout: float = 10.0) -> dict:
+        """Accept a reconnecting driver and answer its hello: a welcome, or the error `refuse`."""
+        self.accept(timeout)
+        self.hello = self.next_message(timeout=timeout)
+        assert self.hello and self.hello["type"] == "hello", self.hello
+        if refuse is not None:
+            self.send_raw({"type": "error", "re": None, "code": refuse, "message": "refused"})
+            self.sock.close()
+            return self.hello
+        self.send_raw(self.welcome())
+        # As a restarted server does: new requests are numbered above what the driver has had.
+        self._next_id = max(self._next_id, self.hello["resume"]["last_request"] + 1)
+        return self.hello
+
+    def until(self, mtype: str, timeout: float = 10.0) -> tuple[dict, list[dict]]:
+        """The next message of type mtype and every message before it."""
+        seen = []
+        deadline = time.monotonic() + timeout
+        while True:
+            msg = self.next_message(timeout=max(0.01, deadline - time.monotonic()))
+            if msg is None:
+                raise AssertionError(f"connection closed before a {mtype!r}; saw {seen}")
+            if msg.get("type") == mtype:
+                return msg, seen
+            seen.append(msg)
+
+    def ack(self, seq: int) -> None:
+        self.send_raw({"type": "ack", "seq": seq})
 
     def send_raw(self, msg: Any) -> None:
         data = msg if isinstance(msg, bytes) else (json.dumps(msg) + "\n").encode()

@@ -12,52 +12,9 @@ import time
 
 import pytest
 
-from fakeserver import FakeServer
-from sparkport_driver.driver import Driver
+from driver_harness import Harness
+from fakeserver import bare
 from sparkport_driver.exit_codes import EXIT_CONNECTION_LOST, EXIT_OK
-from sparkport_driver.interrupts import InterruptGate
-from sparkport_driver.transport import Transport
-
-INFO = {"app_id": "local-test", "spark_ui_url": None, "spark_version": "test", "master": "local[1]"}
-
-
-class Harness:
-    def __init__(self):
-        a, b = socket.socketpair()
-        self.gate = InterruptGate()
-        self.transport = Transport.from_socket(a, gate=self.gate)
-        self.driver = Driver(self.transport, self.gate)
-        self.srv = FakeServer(sock=b)
-        self.driver.start_control_thread()
-
-    def ready(self):
-        self.driver.become_ready(INFO)
-        msg = self.srv.next_message(5)
-        assert msg == {"type": "ready", **INFO}
-
-    def run(self, script, shutdown=True):
-        """Run script(srv) on a helper thread while the main thread serves statements."""
-        errors = []
-
-        def runner():
-            try:
-                script(self.srv)
-            except BaseException as e:  # surfaced on the main thread below
-                errors.append(e)
-            finally:
-                if shutdown:
-                    try:
-                        self.srv.request("shutdown")
-                    except OSError:
-                        pass
-
-        th = threading.Thread(target=runner)
-        th.start()
-        self.driver.run_statements()
-        th.join(20)
-        self.driver.cancel_deadline()
-        if errors:
-            raise errors[0]
 
 
 @pytest.fixture
@@ -66,9 +23,7 @@ def h():
     harness = Harness()
     yield harness
     signal.signal(signal.SIGINT, old)
-    harness.driver.cancel_deadline()
-    harness.transport.close()
-    harness.srv.close()
+    harness.close()
 
 
 def test_requests_before_ready(h):
@@ -76,7 +31,7 @@ def test_requests_before_ready(h):
     reply, _ = h.srv.wait_reply(rid, 5)
     assert reply["ok"] is False and reply["error"]["code"] == "NOT_READY"
     rid = h.srv.request("ping")
-    assert h.srv.wait_reply(rid, 5)[0] == {"type": "reply", "re": rid, "ok": True, "result": {}}
+    assert bare(h.srv.wait_reply(rid, 5)[0]) == {"type": "reply", "re": rid, "ok": True, "result": {}}
 
 
 def test_execute_streams_then_replies(h):
@@ -140,7 +95,7 @@ def _cancel_while_running(srv, code, statement_id):
     assert reply["ok"] and not any(m.get("type") == "reply" for m in seen)
     cid = srv.request("cancel", target=rid)
     reply, _ = srv.wait_reply(cid, 5)
-    assert reply == {"type": "reply", "re": cid, "ok": True, "result": {"running": True}}
+    assert bare(reply) == {"type": "reply", "re": cid, "ok": True, "result": {"running": True}}
     started = time.monotonic()
     reply, _ = srv.wait_reply(rid, 10)
     assert time.monotonic() - started < 5
@@ -262,3 +217,20 @@ def test_connection_drop_stops_the_loop(h):
 
     h.run(script, shutdown=False)
     assert h.driver.exit_code == EXIT_CONNECTION_LOST
+
+
+def test_a_statement_cut_short_by_a_dead_jvm_fails_with_the_reason_not_cancelled(h):
+    h.ready()
+
+    def script(srv):
+        rid = srv.request("execute", statement_id=5, kind="pyspark", code="import time\ntime.sleep(30)")
+        time.sleep(0.5)
+        h.driver._on_jvm_exit(-9)
+        reply, _ = srv.wait_reply(rid, 10)
+        assert reply["result"]["cancelled"] is False
+        out = reply["result"]["output"]
+        assert out["status"] == "error" and out["ename"] == "Error"
+        assert out["evalue"] == "Interpreter died: the Spark driver JVM exited unexpectedly (exit code -9)"
+
+    h.run(script)
+    assert h.driver.exit_code != EXIT_OK

@@ -145,9 +145,10 @@ def test_lines_stream_as_printed_before_the_statement_ends():
     s.run("print('one')\nprobe()\nprint('two', end='')")
     # 'one' was sent while the statement was still running.
     assert [e["text"] for e in seen_at_second_print] == ["one\n"]
+    # statement_id too: a restarted server that never sent the execute still knows the statement.
     assert s.events == [
-        {"type": "stream", "re": 101, "name": "stdout", "text": "one\n"},
-        {"type": "stream", "re": 101, "name": "stdout", "text": "two"},  # partial line at the end
+        {"type": "stream", "re": 101, "name": "stdout", "text": "one\n", "statement_id": 1},
+        {"type": "stream", "re": 101, "name": "stdout", "text": "two", "statement_id": 1},  # partial line at the end
     ]
 
 

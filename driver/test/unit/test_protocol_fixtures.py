@@ -71,6 +71,9 @@ def accept(t, msg):
         protocol.check_welcome(msg)
         return
     req = protocol.parse_request(protocol.encode(msg))
+    if t == RECEIVED.ack:
+        assert req == protocol.Ack(msg["seq"])
+        return
     assert (req.type, req.id) == (t, msg["id"])
     if t in protocol.SHARED_TYPES:
         shared_requests.check(req.msg)
@@ -106,22 +109,38 @@ def _is_int(v):
 
 
 def rebuild(msg):
-    """The same message, made by the driver's builder for its type."""
+    """The same message, made by the driver's builder for its type (and numbered as the outbox
+    numbers it, for the types it keeps)."""
+    built = _build(msg)
+    if "seq" in msg:
+        assert msg["type"] in protocol.SEQUENCED_TYPES
+        built = protocol.with_seq(built, msg["seq"])
+    return built
+
+
+def _build(msg):
     t = msg["type"]
+    sid = msg.get("statement_id")
     if t == SENT.hello:
-        return protocol.hello(msg["token"], msg["pid"], msg["python"])
+        resume = msg.get("resume", {})
+        return protocol.hello(msg["token"], msg["pid"], msg["python"], msg.get("session_id"), resume.get("last_request"))
     if t == SENT.ready:
         return protocol.ready(msg["app_id"], msg["spark_ui_url"], msg["spark_version"], msg["master"])
     if t == SENT.fatal:
         return protocol.fatal(msg["message"], msg["traceback"])
+    if t == SENT.resumed:
+        running = msg["running"]
+        if running is None:
+            return protocol.resumed(msg["app"])
+        return protocol.resumed(msg["app"], running["statement_id"], running["request_id"])
     if t == SENT.stream:
-        return protocol.stream_event(msg["re"], msg["name"], msg["text"])
+        return protocol.stream_event(msg["re"], msg["name"], msg["text"], sid)
     if t == SENT.progress:
-        return protocol.progress_event(msg["re"], msg["progress"])
+        return protocol.progress_event(msg["re"], msg["progress"], sid)
     if t == SENT.error:
         return protocol.error_message(msg["code"], msg["message"], msg["re"])
     if t == SENT.reply and not msg["ok"]:
-        return protocol.reply_error(msg["re"], msg["error"]["code"], msg["error"]["message"])
+        return protocol.reply_error(msg["re"], msg["error"]["code"], msg["error"]["message"], sid)
     result = msg["result"]
     if "output" in result:
         out = result["output"]
@@ -130,7 +149,7 @@ def rebuild(msg):
         else:
             output = protocol.error_output(out["execution_count"], out["ename"], out["evalue"], out["traceback"])
         result = protocol.execute_result(output, result["cancelled"])
-    return protocol.reply_ok(msg["re"], result)
+    return protocol.reply_ok(msg["re"], result, sid)
 
 
 @pytest.mark.parametrize("msg", [m for _, m in received("driverToServer")], ids=lambda m: m["type"])
@@ -138,6 +157,19 @@ def test_what_the_driver_sends_matches_the_valid_examples(msg):
     assert rebuild(msg) == msg
     # One line each, as the server reads them.
     assert json.loads(protocol.encode(msg)) == msg
+
+
+@pytest.mark.parametrize("msg", [m for _, m in received("driverToServer") if "seq" in m], ids=lambda m: m["type"])
+def test_the_outbox_numbers_lines_as_the_examples_are_numbered(msg):
+    unnumbered = {k: v for k, v in msg.items() if k != "seq"}
+    line = protocol.sequenced(protocol.encode(unnumbered), msg["seq"])
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+    assert json.loads(line) == msg
+
+
+def test_every_message_the_driver_numbers_is_numbered_in_the_examples():
+    for t in protocol.SEQUENCED_TYPES:
+        assert all("seq" in m for m in ALL[t]["valid"]), t
 
 
 def test_every_code_in_the_examples_is_a_driver_error_code():

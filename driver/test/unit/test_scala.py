@@ -165,7 +165,7 @@ def test_printed_lines_stream_while_the_statement_runs(monkeypatch):
     out = runner_with(FakeHelper(slow), events=events).execute(9, 1, "go", InterruptGate())
     assert seen_during_run == ["first\n"]
     assert [e["text"] for e in events] == ["first\n", "second\n", "no newline"]
-    assert all(e == {"type": "stream", "re": 9, "name": "stdout", "text": e["text"]} for e in events)
+    assert all(e == {"type": "stream", "re": 9, "name": "stdout", "text": e["text"], "statement_id": 1} for e in events)
     assert out["data"]["text/plain"] == "first\nsecond\nno newline"
 
 

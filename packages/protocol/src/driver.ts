@@ -9,7 +9,7 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { DRIVER_TO_SERVER_TYPES, SERVER_TO_DRIVER_TYPES, SHARED_REQUEST_TYPES } from './message-types.ts';
 import { StatementOutput } from './rest.ts';
 
-export const DRIVER_PROTOCOL_VERSION = 1;
+export const DRIVER_PROTOCOL_VERSION = 2;
 
 const Id = Type.Integer();
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -22,6 +22,9 @@ export type Limits = Static<typeof Limits>;
 export const HelloMsg = Type.Object({
   type: Type.Literal('hello'), token: Type.String(), pid: Type.Integer(), protocol: Type.Integer(),
   python: Type.Optional(Type.String()),
+  /** A reconnect (§3a): the session the token is for, and the highest request id the driver has had. */
+  session_id: Type.Optional(Type.Integer({ minimum: 0 })),
+  resume: Type.Optional(Type.Object({ last_request: Type.Integer({ minimum: 0 }) })),
 });
 export type HelloMsg = Static<typeof HelloMsg>;
 export const ReadyMsg = Type.Object({
@@ -29,16 +32,22 @@ export const ReadyMsg = Type.Object({
   spark_version: Type.Optional(Type.String()), master: Type.Optional(Type.String()),
 });
 export type ReadyMsg = Static<typeof ReadyMsg>;
+/** Sequence number of a reply or event the driver keeps until acknowledged (§3a). */
+const Seq = Type.Integer({ minimum: 1 });
+/** The statement an execute's reply or event belongs to, for a server that never sent the execute. */
+const StatementId = Type.Optional(Type.Integer({ minimum: 0 }));
 export const FatalMsg = Type.Object({
   type: Type.Literal('fatal'), message: Type.String(), traceback: Type.Optional(Type.Array(Type.String())),
 });
 export type FatalMsg = Static<typeof FatalMsg>;
 export const StreamMsg = Type.Object({
   type: Type.Literal('stream'), re: Id, name: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]), text: Type.String(),
+  seq: Seq, statement_id: StatementId,
 });
 export type StreamMsg = Static<typeof StreamMsg>;
 export const ProgressMsg = Type.Object({
   type: Type.Literal('progress'), re: Id, progress: Type.Number({ minimum: 0, maximum: 1 }),
+  seq: Seq, statement_id: StatementId,
 });
 export type ProgressMsg = Static<typeof ProgressMsg>;
 export const ReplyMsg = Type.Object({
@@ -47,18 +56,32 @@ export const ReplyMsg = Type.Object({
   ok: Type.Boolean(),
   result: Type.Optional(MapOf(Type.Unknown())),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+  seq: Seq,
+  statement_id: StatementId,
 });
 export type ReplyMsg = Static<typeof ReplyMsg>;
+/** The end of a reconnect's replay: where the driver stands (§3a). */
+export const ResumedMsg = Type.Object({
+  type: Type.Literal('resumed'),
+  app: Nullable(Type.Omit(ReadyMsg, ['type'])),
+  running: Nullable(Type.Object({ statement_id: Type.Integer({ minimum: 0 }), request_id: Id })),
+});
+export type ResumedMsg = Static<typeof ResumedMsg>;
 /** Both directions: a message the receiver could not act on (PROTOCOL.md §2, rule 3). */
 export const ErrorMsg = Type.Object({
   type: Type.Literal('error'), re: Nullable(Id), code: Type.String(), message: Type.String(),
 });
 export type ErrorMsg = Static<typeof ErrorMsg>;
-export const DriverToServer = Type.Union([HelloMsg, ReadyMsg, FatalMsg, StreamMsg, ProgressMsg, ReplyMsg, ErrorMsg]);
+export const DriverToServer = Type.Union([HelloMsg, ReadyMsg, FatalMsg, StreamMsg, ProgressMsg, ReplyMsg, ResumedMsg, ErrorMsg]);
 export type DriverToServer = Static<typeof DriverToServer>;
 
 // server → driver
-export const WelcomeMsg = Type.Object({ type: Type.Literal('welcome'), session_id: Type.Integer(), limits: Limits });
+export const WelcomeMsg = Type.Object({
+  type: Type.Literal('welcome'), session_id: Type.Integer(), limits: Limits,
+  /** First welcome only: what the driver presents when it reconnects. */
+  session_token: Type.Optional(Type.String()),
+  reconnect_grace_ms: Type.Optional(Count),
+});
 export type WelcomeMsg = Static<typeof WelcomeMsg>;
 export const ExecuteReq = Type.Object({
   type: Type.Literal('execute'), id: Id, statement_id: Type.Integer(), kind: Type.String(), code: Type.String(),
@@ -74,6 +97,9 @@ export const PingReq = Type.Object({ type: Type.Literal('ping'), id: Id });
 export type PingReq = Static<typeof PingReq>;
 export const ShutdownReq = Type.Object({ type: Type.Literal('shutdown'), id: Id });
 export type ShutdownReq = Static<typeof ShutdownReq>;
+/** Not a request (no id, no reply): the server has dealt with every message up to seq. */
+export const AckMsg = Type.Object({ type: Type.Literal('ack'), seq: Count });
+export type AckMsg = Static<typeof AckMsg>;
 
 /**
  * Any shared-data request (PROTOCOL.md §4), loosely: the type the server builds requests with.
@@ -113,8 +139,8 @@ export const SharedLoadReq = Type.Object({
 
 export const DriverRequest = Type.Union([ExecuteReq, CancelReq, CompleteReq, PingReq, ShutdownReq, SharedReq]);
 export type DriverRequest = ExecuteReq | CancelReq | CompleteReq | PingReq | ShutdownReq | SharedReq;
-export const ServerToDriver = Type.Union([WelcomeMsg, DriverRequest, ErrorMsg]);
-export type ServerToDriver = WelcomeMsg | DriverRequest | ErrorMsg;
+export const ServerToDriver = Type.Union([WelcomeMsg, DriverRequest, AckMsg, ErrorMsg]);
+export type ServerToDriver = WelcomeMsg | DriverRequest | AckMsg | ErrorMsg;
 
 export const ExecuteResult = Type.Object({ output: StatementOutput, cancelled: Type.Boolean() });
 export type ExecuteResult = Static<typeof ExecuteResult>;
@@ -129,12 +155,13 @@ const SCHEMAS: {
   serverToDriver: Record<(typeof SERVER_TO_DRIVER_TYPES)[number], TSchema>;
 } = {
   driverToServer: {
-    hello: HelloMsg, ready: ReadyMsg, fatal: FatalMsg, stream: StreamMsg, progress: ProgressMsg, reply: ReplyMsg, error: ErrorMsg,
+    hello: HelloMsg, ready: ReadyMsg, fatal: FatalMsg, stream: StreamMsg, progress: ProgressMsg, reply: ReplyMsg, resumed: ResumedMsg,
+    error: ErrorMsg,
   },
   serverToDriver: {
     welcome: WelcomeMsg, execute: ExecuteReq, cancel: CancelReq, complete: CompleteReq, ping: PingReq, shutdown: ShutdownReq,
     shared_list: SharedListReq, shared_put: SharedPutReq, shared_get: SharedGetReq, shared_delete: SharedDeleteReq,
-    shared_scan: SharedScanReq, shared_save: SharedSaveReq, shared_load: SharedLoadReq, error: ErrorMsg,
+    shared_scan: SharedScanReq, shared_save: SharedSaveReq, shared_load: SharedLoadReq, ack: AckMsg, error: ErrorMsg,
   },
 };
 

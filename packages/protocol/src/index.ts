@@ -5,6 +5,8 @@ export * from './rest.ts';
 export * from './driver.ts';
 export * from './shared.ts';
 export * from './batches.ts';
+export * from './operations.ts';
+export * from './names.ts';
 export * from './api/index.ts';
 export * from './machines.ts';
 export * from './message-types.ts';

@@ -48,10 +48,11 @@ const SESSION_FLAGS = ['live', 'acceptsStatements', 'reachable', 'ready', 'finis
 export const sessionMachine = machine('session', SESSION_FLAGS, {
   not_started: { to: ['starting', 'dead', 'error', 'shutting_down'], flags: ['live'] },
   starting: { to: ['idle', 'error', 'shutting_down', 'dead', 'killed'], flags: ['live', 'acceptsStatements'] },
-  recovering: { to: ['idle', 'busy', 'error', 'dead', 'shutting_down'], flags: ['live', 'acceptsStatements'] },
-  idle: { to: ['busy', 'shutting_down', 'error', 'dead', 'killed'], flags: ['live', 'acceptsStatements', 'reachable', 'ready'] },
-  running: { to: ['idle', 'busy', 'shutting_down', 'error', 'dead', 'killed'], flags: ['live', 'acceptsStatements'] },
-  busy: { to: ['idle', 'shutting_down', 'error', 'dead', 'killed'], flags: ['live', 'acceptsStatements', 'reachable', 'ready'] },
+  // The driver is away (its connection dropped, or the server restarted) and may come back.
+  recovering: { to: ['idle', 'busy', 'error', 'dead', 'killed', 'shutting_down'], flags: ['live', 'acceptsStatements'] },
+  idle: { to: ['busy', 'recovering', 'shutting_down', 'error', 'dead', 'killed'], flags: ['live', 'acceptsStatements', 'reachable', 'ready'] },
+  running: { to: ['idle', 'busy', 'recovering', 'shutting_down', 'error', 'dead', 'killed'], flags: ['live', 'acceptsStatements'] },
+  busy: { to: ['idle', 'recovering', 'shutting_down', 'error', 'dead', 'killed'], flags: ['live', 'acceptsStatements', 'reachable', 'ready'] },
   shutting_down: { to: ['dead', 'killed'], flags: [] },
   error: { to: ['dead', 'shutting_down'], flags: [] },
   dead: { to: [], flags: ['finished'] },
@@ -91,9 +92,11 @@ export type BatchState = keyof typeof batchMachine.table;
  * ready for requests, being stopped, gone. alive: a process may exist.
  */
 export const driverProcessMachine = machine('driverProcess', ['alive', 'gone'] as const, {
-  launching: { to: ['connecting', 'stopping', 'gone'], flags: ['alive'] },
-  connecting: { to: ['ready', 'stopping', 'gone'], flags: ['alive'] },
-  ready: { to: ['stopping', 'gone'], flags: ['alive'] },
+  // launching → reconnecting: a driver an earlier server started, waited for after a restart.
+  launching: { to: ['connecting', 'reconnecting', 'stopping', 'gone'], flags: ['alive'] },
+  connecting: { to: ['ready', 'reconnecting', 'stopping', 'gone'], flags: ['alive'] },
+  ready: { to: ['reconnecting', 'stopping', 'gone'], flags: ['alive'] },
+  reconnecting: { to: ['ready', 'connecting', 'stopping', 'gone'], flags: ['alive'] },
   stopping: { to: ['gone'], flags: ['alive'] },
   gone: { to: [], flags: ['gone'] },
 });

@@ -7,7 +7,7 @@
  */
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 
-export function MapOf<T extends TSchema>(value: T, keys?: { minLength?: number }): TUnsafe<Record<string, Static<T>>> {
+export function MapOf<T extends TSchema>(value: T, keys?: { minLength?: number; pattern?: string }): TUnsafe<Record<string, Static<T>>> {
   const schema = Type.Object({}, {
     additionalProperties: value,
     ...(keys ? { propertyNames: { type: 'string', ...keys } } : {}),

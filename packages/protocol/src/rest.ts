@@ -4,6 +4,7 @@
  */
 import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
 import { MapOf } from './map-of.ts';
+import { NAME_PATTERN, SHARED_NAME_PATTERN } from './names.ts';
 import { ERROR_CODES, type ErrorCode } from './errors.ts';
 import { SESSION_STATES, STATEMENT_STATES } from './states.ts';
 
@@ -20,7 +21,7 @@ export const StringEnum = <const T extends readonly string[]>(values: T, opts: {
 
 /** The spark-submit fields sessions and batches share, as Livy gives both. */
 export const SUBMIT_FIELDS = {
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: NAME_PATTERN })),
   proxyUser: Type.Optional(Type.String()),
   jars: Type.Optional(StringList),
   pyFiles: Type.Optional(StringList),
@@ -47,7 +48,7 @@ export const CreateSessionRequest = Type.Object(
       path: Type.String({ minLength: 1 }),
       format: Type.Optional(Type.Union([Type.Literal('parquet'), Type.Literal('json')])),
       as: Type.Optional(Type.Union([Type.Literal('dataset'), Type.Literal('map')])),
-    }, { additionalProperties: false }), { minLength: 1 })),
+    }, { additionalProperties: false }), { pattern: SHARED_NAME_PATTERN })),
   },
   { additionalProperties: false, $id: 'CreateSessionRequest' },
 );
@@ -152,6 +153,8 @@ export type Statement = Static<typeof Statement>;
 export const StatementList = Type.Object({
   total_statements: Type.Integer(),
   statements: Type.Array(Statement),
+  /** Sparkport: present when the page was cut short by limits.statementListBytes; the `from` that continues it. */
+  next: Type.Optional(Type.Integer({ description: 'The `from` of the next page, when this one was cut short by the size of its outputs' })),
 });
 export type StatementList = Static<typeof StatementList>;
 
@@ -245,7 +248,11 @@ export type StatementEvent =
   | { event: 'output'; data: { stream: 'stdout' | 'stderr'; text: string } }
   | { event: 'progress'; data: { progress: number } }
   | { event: 'state'; data: { state: string } }
-  | { event: 'done'; data: Statement };
+  | { event: 'done'; data: Statement }
+  | { event: 'dropped'; data: DroppedEvents };
 export type SessionEvent =
   | { event: 'session'; data: { id: number; state: string; reason: string | null; at: number } }
-  | { event: 'statement'; data: { id: number; state: string } };
+  | { event: 'statement'; data: { id: number; state: string } }
+  | { event: 'dropped'; data: DroppedEvents };
+/** How many events a slow reader missed, and their size (the stream goes on after it). */
+export interface DroppedEvents { events: number; bytes: number }

@@ -5,7 +5,7 @@
  * harness hands it fakes and drives the HTTP app with `inject`. Nothing here picks an adapter,
  * listens on the HTTP port or starts timers on its own.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -16,8 +16,15 @@ import type { Store } from './domain/ports/store.ts';
 import { Reconciler } from './domain/reconciler.ts';
 import { SessionManager, type SessionManagerDeps } from './domain/session-manager.ts';
 import { SharedData } from './domain/shared-data.ts';
+import { StoreGuard } from './domain/store-guard.ts';
+import { removeOrphanWorkDirs } from './domain/work-dirs.ts';
+import { statementPage } from './domain/statement-pages.ts';
 import type { DriverChannel } from './domain/ports/driver-link.ts';
+import { driverSocketPath } from './driver/driver-socket.ts';
 import { buildHttp } from './http/build-http.ts';
+import { HeldRequests } from './http/held-requests.ts';
+import { closeHttp } from './http/shutdown.ts';
+import { ServerMetrics } from './metrics/server-metrics.ts';
 
 export interface AppParts {
   config: Config;
@@ -30,11 +37,24 @@ export interface AppParts {
   listener: DriverChannel & {
     listen(host: string, port: number): Promise<{ host: string; port: number }>;
     close(): Promise<void>;
+    /** Whether it takes connections now (GET /ready); without it, from listen until close. */
+    accepting?(): boolean;
+    /** Also listens on a Unix socket, which local drivers then call back on. */
+    listenSocket?(file: string): Promise<void>;
   };
   sparkVersion: string | null;
   log: (msg: string) => void;
   /** Where the audit log goes (closed with the app). */
   audit: AuditLog;
+  /** The JSON log the HTTP layer writes its request lines to (the real server's); none in the tests. */
+  logger?: FastifyBaseLogger;
+}
+
+export interface CloseOptions {
+  /** Stop every session driver and batch too; otherwise they are left running (shutdown.stopDrivers). */
+  stopDrivers?: boolean;
+  /** How long requests in flight get to finish (shutdown.drainMs). */
+  drainMs?: number;
 }
 
 export interface App {
@@ -44,17 +64,27 @@ export interface App {
   bus: EventBus;
   shared: SharedData;
   reconciler: Reconciler;
+  metrics: ServerMetrics;
   /** Starts the background upkeep. Tests leave it off and call `reconciler.tick()`. */
   start(): void;
-  /** Stops sessions and batches, then closes HTTP, the driver listener and the store; once. */
-  close(reason?: string): Promise<void>;
+  /**
+   * Stops the upkeep, lets HTTP requests in flight finish (new ones are refused), stops sessions
+   * and batches unless `stopDrivers` is false, then closes the driver listener and the store; once.
+   */
+  close(reason?: string, opts?: CloseOptions): Promise<void>;
 }
 
 /** Listens for drivers, builds everything, and recovers what the store remembers. */
 export async function createApp(p: AppParts): Promise<App> {
-  const { config, store, clock, log } = p;
+  const { config, clock, log } = p;
+  // Background state changes survive a store that can't write for a while (store-guard.ts).
+  const store = new StoreGuard(p.store, log);
   const addr = await p.listener.listen(config.driver.listenHost, config.driver.listenPort);
+  const socket = p.listener.listenSocket ? driverSocketPath(config) : null;
+  if (socket) await p.listener.listenSocket!(socket);
+  let listening = true;
   const bus = new EventBus();
+  const metrics = new ServerMetrics();
   const sessions = new SessionManager({
     store,
     clock,
@@ -62,15 +92,34 @@ export async function createApp(p: AppParts): Promise<App> {
     launcher: p.launcher,
     listener: p.listener,
     bus,
-    driverAddress: `${config.driver.advertiseHost ?? (addr.host === '0.0.0.0' ? '127.0.0.1' : addr.host)}:${addr.port}`,
+    // Local drivers call back on the Unix socket when there is one (driver-socket.ts says why).
+    driverAddress: socket ? `unix:${socket}` : `${config.driver.advertiseHost ?? (addr.host === '0.0.0.0' ? '127.0.0.1' : addr.host)}:${addr.port}`,
     log,
+    metrics,
   });
   sessions.recover();
   const batches = new BatchManager({ store, clock, config, launcher: p.batchLauncher, bus });
   batches.recover();
-  const reconciler = new Reconciler({ sessions, batches, clock, config, log });
+  for (const [kind, known] of [['sessions', sessions.list()], ['batches', batches.list()]] as const) {
+    removeOrphanWorkDirs(config.dataDir, kind, new Set(known.map((t) => t.id)));
+  }
+  const reconciler = new Reconciler({ sessions, batches, clock, config, log, store });
   const shared = new SharedData(config);
-  const http = buildHttp({ config, sessions, batches, bus, shared, sparkVersion: p.sparkVersion, log, audit: p.audit });
+  const held = new HeldRequests(config, (n) => metrics.eventsDropped(n));
+  metrics.observe({ sessions, batches, held });
+  const notReadyBecause = () => {
+    try {
+      store.checkWritable();
+    } catch (e) {
+      return `the store cannot take writes: ${(e as Error).message}`;
+    }
+    return (p.listener.accepting?.() ?? listening) ? null : 'the driver listener is not accepting connections: drivers cannot call back';
+  };
+  const http = buildHttp({
+    config, sessions, batches, bus, shared, sparkVersion: p.sparkVersion, log, audit: p.audit, metrics, held, notReadyBecause,
+    statementPages: (sessionId, q) => statementPage(store, sessionId, q, config.limits.statementListBytes),
+    logger: p.logger,
+  });
   let closing: Promise<void> | undefined;
   return {
     http,
@@ -79,13 +128,20 @@ export async function createApp(p: AppParts): Promise<App> {
     bus,
     shared,
     reconciler,
+    metrics,
     start: () => reconciler.start(),
-    close(reason = 'server shutting down') {
+    close(reason = 'server shutting down', opts = {}) {
       closing ??= (async () => {
         reconciler.stop();
-        await Promise.all([sessions.stopAll(reason), batches.stopAll(reason)]);
-        await http.close();
-        await p.listener.close();
+        // Answers first, while the drivers are still there to give them; then the drivers, if asked.
+        await closeHttp(http, held, opts.drainMs ?? config.shutdown.drainMs);
+        const stopDrivers = opts.stopDrivers ?? true;
+        if (stopDrivers) await Promise.all([sessions.stopAll(reason), batches.stopAll(reason)]);
+        listening = false;
+        // The listener's close waits for its connections to end; drivers left running keep theirs
+        // until this process exits, which is when they notice and wait to reconnect.
+        const listenerClosed = p.listener.close();
+        if (stopDrivers) await listenerClosed;
         store.close();
         p.audit.close();
       })();

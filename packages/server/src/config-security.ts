@@ -22,6 +22,22 @@ export interface SecurityConfig {
     allowedOrigins: string[];
     /** Serve HTTPS on the REST port when both files are set (PEM). */
     tls: { certFile: string | null; keyFile: string | null };
+    /**
+     * How long a client may take to send a whole request (headers and body), and its headers
+     * alone: a body that trickles in is cut off with 408 instead of holding a connection for ever.
+     * Waiting for the answer (`?wait`, event streams) is not sending, and is not limited by these.
+     */
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+    /** How often those two are checked: a slow request is cut off between its limit and its limit plus this. */
+    timeoutCheckIntervalMs: number;
+    /** An idle keep-alive connection is closed after this long. */
+    keepAliveTimeoutMs: number;
+    /** A connection on which nothing moves either way is closed after this long (never less than limits.maxWaitSeconds plus 30 s); 0: never. */
+    socketIdleTimeoutMs: number;
+    /** Request line and headers together (431 above it), and the URL alone (414 above it). */
+    maxHeaderBytes: number;
+    maxUrlBytes: number;
   };
   /** Who may view and modify others' sessions and batches, and act as whom (domain/access.ts). */
   access: AccessPolicy;
@@ -54,7 +70,11 @@ export interface SecurityConfig {
 export function defaultSecurityConfig(): SecurityConfig {
   return {
     csrfProtection: false,
-    http: { checkResponses: false, allowedHosts: [], allowedOrigins: [], tls: { certFile: null, keyFile: null } },
+    http: {
+      checkResponses: false, allowedHosts: [], allowedOrigins: [], tls: { certFile: null, keyFile: null },
+      requestTimeoutMs: 60_000, headersTimeoutMs: 20_000, timeoutCheckIntervalMs: 1_000, keepAliveTimeoutMs: 72_000,
+      socketIdleTimeoutMs: 600_000, maxHeaderBytes: 16 * 1024, maxUrlBytes: 8 * 1024,
+    },
     access: { superusers: [], viewUsers: [], modifyUsers: [], impersonation: {} },
     audit: { file: '' },
     auth: {

@@ -66,6 +66,20 @@ export interface Config extends SecurityConfig {
     allowedDirs: string[];
     /** Session drivers in a bubblewrap sandbox (driver/sandbox.ts): 'auto' when it works here, 'bwrap' always, 'none'. */
     sandbox: 'auto' | 'bwrap' | 'none';
+    /** How long a driver whose connection dropped (or whose server restarted) may take to call back before its session is dead. */
+    reconnectGraceMs: number;
+    /** How often the server pings each ready driver's control thread, and how long an answer may take. */
+    pingIntervalMs: number;
+    pingTimeoutMs: number;
+    /** Statements waiting in one session's queue; one more is a 429. */
+    maxQueuedStatements: number;
+  };
+  /** What happens on SIGTERM or SIGINT. */
+  shutdown: {
+    /** Stop every session driver and batch too (otherwise they keep running for the next server). */
+    stopDrivers: boolean;
+    /** How long requests in flight get to finish before their connections are closed. */
+    drainMs: number;
   };
   shared: {
     /** Local directories shared data may be saved to and loaded from (other URIs need a scheme in spark.allowedSchemes). */
@@ -83,6 +97,11 @@ export interface Config extends SecurityConfig {
     /** The Spark distribution whose bin/spark-submit runs batches; null means the venv's pyspark. */
     sparkHome: string | null;
   };
+  /** The stdout and stderr files of drivers and batches, in their work directories. */
+  logs: {
+    /** A log file bigger than this is copied to <name>.1 and emptied, while a server watches it. */
+    maxBytes: number;
+  };
   limits: {
     sharedValueBytes: number;
     sharedPageSize: number;
@@ -91,6 +110,22 @@ export interface Config extends SecurityConfig {
     outputTextBytes: number;
     logLines: number;
     maxWaitSeconds: number;
+    /** Requests held open by `?wait` at once, on the whole server and per user (per address with authentication off); one more is a 429. */
+    longPolls: number;
+    longPollsPerUser: number;
+    /** Event streams (SSE) open at once, on the whole server and per user; one more is a 429. */
+    eventStreams: number;
+    eventStreamsPerUser: number;
+    /** Unread bytes one event stream may have queued before its output and progress events are dropped (a `dropped` event then says how many). */
+    eventStreamBufferBytes: number;
+    /** Stored bytes of statements one GET /sessions/{id}/statements answer carries; past them the page ends early, with `next`. */
+    statementListBytes: number;
+  };
+  log: {
+    /** The server's JSON log (pino): trace, debug, info, warn, error, fatal or silent. */
+    level: string;
+    /** A line for each request as it comes and as it is answered. */
+    requests: boolean;
   };
 }
 
@@ -132,9 +167,15 @@ export function defaultConfig(): Config {
       reconcileIntervalMs: 1_000,
       allowedDirs: [],
       sandbox: 'auto',
+      reconnectGraceMs: 600_000,
+      pingIntervalMs: 5_000,
+      pingTimeoutMs: 15_000,
+      maxQueuedStatements: 1000,
     },
+    shutdown: { stopDrivers: false, drainMs: 10_000 },
     shared: { allowedDirs: [] },
     batches: { allowedDirs: [], max: 8, killTimeoutMs: 10_000, logLines: 1000, sparkHome: null },
+    logs: { maxBytes: 10 * 1024 * 1024 },
     limits: {
       sharedValueBytes: 1024 * 1024,
       sharedPageSize: 1000,
@@ -143,7 +184,14 @@ export function defaultConfig(): Config {
       outputTextBytes: 1024 * 1024,
       logLines: 200,
       maxWaitSeconds: 300,
+      longPolls: 512,
+      longPollsPerUser: 64,
+      eventStreams: 128,
+      eventStreamsPerUser: 32,
+      eventStreamBufferBytes: 1024 * 1024,
+      statementListBytes: 16 * 1024 * 1024,
     },
+    log: { level: 'info', requests: true },
   };
 }
 
@@ -237,7 +285,7 @@ export function loadConfig(src: ConfigSources = {}): Config {
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('SPARKPORT_') || raw === undefined || name === 'SPARKPORT_CONFIG') continue;
     // Not settings: the driver's launch variables, and the clients' (the CLI's credentials among them).
-    if (['SPARKPORT_CONNECT', 'SPARKPORT_TOKEN', 'SPARKPORT_TOKEN_FILE', 'SPARKPORT_SESSION_ID', 'SPARKPORT_URL', 'SPARKPORT_USER', 'SPARKPORT_PASSWORD'].includes(name)) continue;
+    if (['SPARKPORT_CONNECT', 'SPARKPORT_CONNECT_FILE', 'SPARKPORT_TOKEN', 'SPARKPORT_TOKEN_FILE', 'SPARKPORT_SESSION_ID', 'SPARKPORT_URL', 'SPARKPORT_USER', 'SPARKPORT_PASSWORD'].includes(name)) continue;
     const dotted = ENV_ALIASES[name] ?? name.slice('SPARKPORT_'.length).split('__').map(camel).join('.');
     setPath(cfg, dotted, raw, name);
   }

@@ -40,13 +40,25 @@ async function main(argv: string[]): Promise<void> {
     },
   });
   const server = await startServer(config);
-  process.stderr.write(`[sparkport] listening on ${server.url} (Spark master ${config.spark.master}, data in ${config.dataDir})\n`);
+  const log = server.logger;
+  log.info({ url: server.url, master: config.spark.master, dataDir: config.dataDir }, `listening on ${server.url} (Spark master ${config.spark.master}, data in ${config.dataDir})`);
   let stopping = false;
   const stop = (sig: string) => {
+    // A second signal means: now, whatever is still in flight.
     if (stopping) process.exit(1);
     stopping = true;
-    process.stderr.write(`[sparkport] ${sig}: stopping sessions…\n`);
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    const { stopDrivers, drainMs } = config.shutdown;
+    log.info({ signal: sig, stopDrivers, drainMs }, `${sig}: shutting down: requests in flight get up to ${drainMs} ms; sessions and batches ${stopDrivers ? 'are stopped' : 'keep running (shutdown.stopDrivers is off)'}`);
+    server.shutdown().then(
+      () => {
+        log.info('shut down');
+        process.exit(0);
+      },
+      (e: Error) => {
+        log.error({ err: e }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

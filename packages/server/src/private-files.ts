@@ -3,7 +3,8 @@
  * code and output), the store itself, session and batch work directories, a driver's token file.
  * Modes are set explicitly rather than left to the umask, and fixed on directories that exist.
  */
-import { chmodSync, closeSync, constants, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 
 /** Creates dir (and missing parents) with mode 700, and brings an existing dir to 700. */
 export function ensurePrivateDir(dir: string): void {
@@ -20,6 +21,22 @@ export function writePrivateFile(file: string, content: string): void {
   const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A secret key kept in a private file, made on first use: what must survive a restart of the
+ * server (the drivers' session tokens are derived from it).
+ */
+export function privateKey(file: string): Buffer {
+  if (!existsSync(file)) writePrivateFile(file, randomBytes(32).toString('hex'));
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const key = Buffer.from(readFileSync(fd, 'utf8').trim(), 'hex');
+    if (key.length < 32) throw new Error(`${file} does not hold a key; remove it and start again`);
+    return key;
   } finally {
     closeSync(fd);
   }

@@ -64,6 +64,11 @@ export function eventStream(description: string): MediaResponse {
   return { description, content: { 'text/event-stream': { schema: Type.Unknown() } } };
 }
 
+/** A plain-text body (Prometheus' exposition format, say): served as a string, never serialised or checked as JSON. */
+export function textResponse(description: string, mediaType = 'text/plain'): MediaResponse {
+  return { description, content: { [mediaType]: { schema: Type.String() } } };
+}
+
 export function isMediaResponse(r: ResponseSpec): r is MediaResponse {
   return typeof r === 'object' && r !== null && 'content' in r && typeof (r as MediaResponse).description === 'string';
 }

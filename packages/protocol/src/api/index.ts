@@ -4,6 +4,7 @@
  */
 import * as batches from './batches.ts';
 import type { Endpoint } from './endpoint.ts';
+import * as operations from './operations.ts';
 import * as sessions from './sessions.ts';
 import * as shared from './shared.ts';
 import * as statements from './statements.ts';
@@ -27,5 +28,5 @@ function collect<M extends Record<string, Endpoint>[]>(...modules: M): Intersect
   return all as Intersect<M[number]>;
 }
 
-export const Endpoints = collect(version, sessions, statements, shared, batches);
+export const Endpoints = collect(version, operations, sessions, statements, shared, batches);
 export const ENDPOINTS: readonly Endpoint[] = Object.values(Endpoints);

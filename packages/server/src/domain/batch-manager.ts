@@ -3,21 +3,22 @@
  *
  * Lookup, names, limits, state changes, forgetting and recovery are the registry's (shared
  * with sessions); what is batch-only is here: launching, watching and killing spark-submit.
- * A batch row is written before its spark-submit is launched, and batches that were running
- * when the server stopped are dead on the next start: nothing watched them.
+ * A batch row is written before its spark-submit is launched. spark-submit outlives the server:
+ * a batch that was running when the server stopped is taken on again by the next one.
  */
 import path from 'node:path';
 import { batchMachine, type BatchState, type CreateBatchRequest } from '@sparkport/protocol';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { BatchRuntime } from './batch-runtime.ts';
-import { DomainError } from './errors.ts';
+import { limitReached } from './limits.ts';
 import type { BatchBusEvent, EventBus } from './event-bus.ts';
 import type { AppInfoUpdate, BatchLauncher, BatchProcess } from './ports/batch-launcher.ts';
 import type { Store } from './ports/store.ts';
 import type { BatchRecord } from './records.ts';
 import { Registry, type FlagOf, type RecordStore } from './registry.ts';
 import { validateBatchRequest } from './validate-batch.ts';
+import { removeWorkDir } from './work-dirs.ts';
 
 export interface BatchManagerDeps {
   store: Store;
@@ -34,6 +35,8 @@ type KillOutcome = Extract<BatchState, 'killed' | 'dead'>;
 
 /** A line longer than this is cut: one runaway print must not fill the server's memory. */
 const MAX_LINE_CHARS = 16 * 1024;
+/** How a batch ends when its process ended while no server ran and left no exit status. */
+const UNWATCHED = 'server restarted; the batch ended while no server watched it';
 /** After SIGKILL, how long to wait for the exit before recording the outcome anyway. */
 const AFTER_SIGKILL_MS = 5000;
 /** A running batch's output reaches the store this long after it was printed, at the latest. */
@@ -44,6 +47,7 @@ const batchRows = (store: Store): RecordStore<BatchRecord> => ({
   insert: (r) => store.insertBatch(r),
   update: (r) => store.updateBatch(r),
   list: () => store.listBatches(),
+  purge: (id) => store.purgeBatch(id),
 });
 
 export class BatchManager {
@@ -60,15 +64,24 @@ export class BatchManager {
       revive: (rec) => new BatchRuntime(rec, d.config.batches.logLines),
       onEnter: (rt, to, reason) => this.onEnter(rt, to, reason),
       emit: (_rt, ev) => d.bus.emitBatch(ev),
+      onForget: (rt) => removeWorkDir(d.config.dataDir, this.workDir(rt.id)),
     });
   }
 
-  /** Batches still running when the server last stopped lost their watcher with it. */
+  /**
+   * Batches that were running when the server last stopped are followed again: their log, their
+   * end, a kill. One that ended meanwhile ends now, as its exit status says.
+   */
   recover(): void {
     for (const rt of this.reg.recover()) {
       if (!this.reg.is(rt, 'active')) continue;
-      if (rt.record.pid !== null) this.d.launcher.reap(rt.record.pid, this.workDir(rt.id));
-      this.reg.transition(rt, 'dead', 'server restarted');
+      const proc = this.d.launcher.adopt(rt.id, this.workDir(rt.id));
+      if (!proc) {
+        this.reg.transition(rt, 'dead', UNWATCHED);
+        continue;
+      }
+      rt.adopted = true;
+      this.follow(rt, proc, 'spark-submit still running after a server restart');
     }
   }
 
@@ -78,11 +91,10 @@ export class BatchManager {
     this.reg.checkNameFree(spec.name);
     const active = this.reg.count('active');
     if (active >= config.batches.max) {
-      throw new DomainError(
-        'TOO_MANY_BATCHES',
-        `Rejected, too many batches: ${active} of ${config.batches.max} are running. Wait for one to end, delete one, or raise batches.max`,
-        30,
-      );
+      throw limitReached({
+        code: 'TOO_MANY_BATCHES', what: 'batches', count: active, limit: config.batches.max, state: 'are running',
+        setting: 'batches.max', remedy: 'Wait for one to end or delete one', retryAfterSeconds: 30,
+      });
     }
     const now = clock.now();
     const rec: BatchRecord = {
@@ -185,20 +197,28 @@ export class BatchManager {
       this.transition(rt, 'dead', `spark-submit could not be launched: ${(e as Error).message}`);
       return;
     }
+    // Client mode: the application runs as soon as spark-submit does.
+    this.follow(rt, proc, 'spark-submit started');
+  }
+
+  /** Its output, what it says of the application, then its end; `running` meanwhile. */
+  private follow(rt: BatchRuntime, proc: BatchProcess, why: string): void {
     rt.proc = proc;
     rt.record.pid = proc.pid ?? null;
     proc.onOutput((_stream, line) => {
       rt.log.push('stdout', line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}… [${line.length - MAX_LINE_CHARS} more characters]` : line);
-      // Stored now and then while it runs, so a server crash doesn't take the whole log along.
+      // Stored now and then while it runs, so a server crash doesn't take the whole log along;
+      // the launcher then knows where a later server's reading should start.
       rt.logFlush ??= this.d.clock.setTimeout(() => {
         rt.logFlush = undefined;
         rt.record.logTail = rt.log.lines();
         this.reg.persist(rt);
+        proc.logStored?.();
       }, LOG_FLUSH_MS);
     });
     proc.onAppInfo((info) => this.onAppInfo(rt, info));
-    // Client mode: the application runs as soon as spark-submit does.
-    this.transition(rt, 'running', 'spark-submit started');
+    if (rt.record.state === 'running') this.reg.persist(rt);
+    else this.transition(rt, 'running', why);
     proc.onExit((code, signal) => this.onExit(rt, code, signal));
   }
 
@@ -221,6 +241,7 @@ export class BatchManager {
     rt.record.exitCode = code;
     if (rt.killedAs) return this.transition(rt, rt.killedAs.state, rt.killedAs.reason);
     if (code === 0) return this.transition(rt, 'success', 'spark-submit exited with code 0');
+    if (code === null && signal === null) return this.transition(rt, 'dead', rt.adopted ? UNWATCHED : 'spark-submit ended, and how is not known');
     this.transition(rt, 'dead', signal ? `spark-submit was killed by ${signal}` : `spark-submit exited with code ${code}`);
   }
 

@@ -16,6 +16,8 @@ export class BatchRuntime implements Tracked<BatchRecord> {
   /** Set when we kill the process: its exit then means this state, not success or failure. */
   killedAs?: { state: BatchState; reason: string };
   stopping?: Promise<void>;
+  /** Taken on after a server restart: its process was started by an earlier server. */
+  adopted?: boolean;
   /** Pending write of the log to the store (output since the last one is not stored yet). */
   logFlush?: Timer;
   /**

@@ -1,15 +1,20 @@
 /**
  * One session's driver process, from start slot to exit, as the table driverProcessMachine
  * describes it: launching (waiting for a slot, then spawning) → connecting (hello and ready
- * awaited) → ready → stopping → gone. Every timer runs on the injected clock. It knows nothing
- * of statements or of the session's Livy state: it tells the session manager when the driver is
- * ready and when it is gone, and stops it when asked.
+ * awaited) → ready ⇄ reconnecting → stopping → gone. Every timer runs on the injected clock. It
+ * knows nothing of statements or of the session's Livy state: it tells the session manager when
+ * the driver is ready, when it is back after a dropped connection or a server restart, and when
+ * it is gone, and stops it when asked.
+ *
+ * A dropped connection is not the end (PROTOCOL.md §3a): the driver has the grace period to call
+ * back. A driver whose control thread stops answering pings, though, is gone even while its
+ * process and socket live: it would never answer anything again.
  */
-import { driverProcessMachine, type DriverProcessState } from '@sparkport/protocol';
+import { driverProcessMachine, type DriverProcessState, type ResumedMsg } from '@sparkport/protocol';
 import type { Clock, Timer } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { LogBuffer } from './log-buffer.ts';
-import type { DriverChannel, DriverLink } from './ports/driver-link.ts';
+import type { DriverCallError, DriverChannel, DriverLink } from './ports/driver-link.ts';
 import type { DriverProcess, SessionLauncher } from './ports/launcher.ts';
 import type { SessionRecord } from './records.ts';
 import type { StartQueue, StartTicket } from './start-queue.ts';
@@ -41,6 +46,12 @@ export interface DriverEvents {
   launched(pid: number | null): void;
   /** Requests may go to the driver over `link` from now on. */
   ready(app: DriverApp, link: DriverLink): void;
+  /** The driver is back after a dropped connection or a server restart, and says what it runs. */
+  resumed(app: DriverApp, link: DriverLink, running: ResumedMsg['running']): void;
+  /** The connection dropped; the driver has the grace period to come back. */
+  disconnected(graceMs: number): void;
+  /** The driver is back on `link`, before its replay is read: what must hear the replay listens now. */
+  returned(link: DriverLink): void;
   /** Exit, dropped connection, failed launch or start deadline, whichever came first; told once. */
   gone(loss: DriverLoss): void;
 }
@@ -59,6 +70,11 @@ export class DriverSupervisor {
   private revoke?: () => void;
   private fatal?: string;
   private stopping?: Promise<void>;
+  private grace?: Timer;
+  private ping?: Timer;
+  private unlisten?: () => void;
+  /** Links whose events are already wired (a link comes back after each reconnect). */
+  private readonly wired = new WeakSet<DriverLink>();
 
   constructor(
     private readonly d: DriverSupervisorDeps,
@@ -80,6 +96,17 @@ export class DriverSupervisor {
       this.ticket = ticket;
       this.launch();
     });
+  }
+
+  /**
+   * After a server restart: waits for the driver an earlier server started to call back, with
+   * `proc` its process if it still runs (null: it is gone).
+   */
+  reattach(proc: DriverProcess | null): void {
+    this.move('reconnecting');
+    if (!proc) return this.lost('the driver process ended while no server was running');
+    this.watch(proc);
+    this.awaitReturn('the server restarted');
   }
 
   /** Asks the driver to exit, then signals it; resolves once the process is gone. */
@@ -105,9 +132,13 @@ export class DriverSupervisor {
     } catch (e) {
       return this.lost(`the driver could not be launched: ${(e as Error).message}`);
     }
-    this.proc = proc;
     this.move('connecting');
+    this.watch(proc);
     this.events.launched(proc.pid ?? null);
+  }
+
+  private watch(proc: DriverProcess): void {
+    this.proc = proc;
     proc.onOutput((stream, line) => this.log.push(stream, line));
     proc.onExit((code, signal) => {
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
@@ -121,18 +152,82 @@ export class DriverSupervisor {
       return;
     }
     this.conn = link;
+    this.wire(link);
+    this.startPings(link);
+  }
+
+  private wire(link: DriverLink): void {
+    if (this.wired.has(link)) return;
+    this.wired.add(link);
     link.on('ready', (m) => {
       if (this.current !== 'connecting') return;
       this.endStart();
       this.move('ready');
       this.events.ready({ appId: m.app_id, sparkUiUrl: m.spark_ui_url }, link);
     });
+    link.on('resumed', (m) => this.onResumed(link, m));
     link.on('fatal', (m) => {
       this.fatal = m.message;
       for (const line of [m.message, ...(m.traceback ?? [])].join('').split('\n')) if (line) this.log.push('stderr', line);
     });
     link.on('protocolError', (msg) => this.log.push('stderr', `driver protocol error: ${msg}`));
+    link.on('disconnect', () => this.onDisconnect());
     link.on('close', () => this.lost('the driver connection dropped'));
+  }
+
+  /** The socket dropped: the driver may come back within the grace period (not during its start). */
+  private onDisconnect(): void {
+    // A driver that said it is dying (fatal) is not coming back.
+    if (this.current !== 'ready' || this.fatal !== undefined || this.d.config.sessions.reconnectGraceMs <= 0) return this.lost('the driver connection dropped');
+    this.move('reconnecting');
+    this.awaitReturn('the driver connection dropped');
+  }
+
+  private awaitReturn(why: string): void {
+    const ms = this.d.config.sessions.reconnectGraceMs;
+    this.ping?.cancel();
+    this.log.push('stderr', `${why}; waiting up to ${Math.round(ms / 1000)} s for the driver to reconnect`);
+    this.events.disconnected(ms);
+    this.grace = this.d.clock.setTimeout(() => this.lost(`${why} and the driver did not reconnect within ${Math.round(ms / 1000)} s`), ms);
+    this.unlisten = this.d.channel.expectReturn(this.session.id, this.conn, (link) => {
+      if (this.current !== 'reconnecting') return;
+      this.conn = link;
+      this.wire(link);
+      this.events.returned(link);
+    }).revoke;
+  }
+
+  private onResumed(link: DriverLink, m: ResumedMsg): void {
+    if (this.current !== 'reconnecting' || this.conn !== link) return;
+    this.grace?.cancel();
+    this.unlisten?.();
+    this.log.push('stderr', 'the driver reconnected');
+    this.startPings(link);
+    if (!m.app) {
+      // Spark was still starting when the connection dropped: its `ready` is still to come.
+      this.move('connecting');
+      const ms = this.d.config.sessions.startTimeoutMs;
+      this.deadline = this.d.clock.setTimeout(() => this.lost(`the driver did not become ready within ${ms} ms`), ms);
+      return;
+    }
+    this.move('ready');
+    this.events.resumed({ appId: m.app.app_id, sparkUiUrl: m.app.spark_ui_url }, link, m.running);
+  }
+
+  /** A control thread that stops answering makes every later request hang: better dead. */
+  private startPings(link: DriverLink): void {
+    const { pingIntervalMs: every, pingTimeoutMs: within } = this.d.config.sessions;
+    if (every <= 0) return;
+    this.ping?.cancel();
+    const next = () => {
+      this.ping = this.d.clock.setTimeout(() => {
+        if (!driverProcessMachine.is(this.current, 'alive') || this.current === 'stopping' || this.current === 'reconnecting' || !link.isOpen) return;
+        link.request({ type: 'ping' }, { timeoutMs: within }).then(next, (e: DriverCallError) => {
+          if (e.code === 'TIMEOUT') this.lost(`the driver's control thread did not answer a ping within ${within} ms`);
+        });
+      }, every);
+    };
+    next();
   }
 
   /** The start is over, one way or the other: its slot and deadline go, the token is void. */
@@ -140,6 +235,7 @@ export class DriverSupervisor {
     this.revoke?.();
     this.deadline?.cancel();
     this.ticket?.release();
+    this.ticket = undefined;
   }
 
   private lost(why: string, killed = false): void {
@@ -147,6 +243,9 @@ export class DriverSupervisor {
     if (this.current === 'gone' || this.current === 'stopping') return;
     this.move('gone');
     this.endStart();
+    this.grace?.cancel();
+    this.ping?.cancel();
+    this.unlisten?.();
     const detail = this.fatal ?? this.log.stderrTail(15).join('\n');
     this.conn?.close();
     const proc = this.proc;
@@ -161,6 +260,9 @@ export class DriverSupervisor {
   private async shutDown(): Promise<void> {
     if (this.current === 'gone') return;
     this.endStart();
+    this.grace?.cancel();
+    this.ping?.cancel();
+    this.unlisten?.();
     this.move('stopping');
     const budget = this.d.config.sessions.shutdownTimeoutMs;
     const asked = this.conn?.isOpen ? await this.askToExit(Math.min(KILL_GRACE_MS, budget)) : false;

@@ -10,6 +10,12 @@ export class LogBuffer {
     this.err = initial.filter((l) => l !== 'stdout: ' && l !== '\nstderr: ');
   }
 
+  /** Forgets every line: a driver found again after a restart replays its log files. */
+  clear(): void {
+    this.out = [];
+    this.err = [];
+  }
+
   push(stream: 'stdout' | 'stderr', line: string): void {
     const ring = stream === 'stdout' ? this.out : this.err;
     ring.push(line);

@@ -1,7 +1,8 @@
 /**
  * Background upkeep as one pass over all sessions and batches, run on the injected clock: idle
- * timeout, time-to-live, heartbeat expiry, and forgetting finished things after the retention
- * period. Tests call `tick()` after moving a fake clock.
+ * timeout, time-to-live, heartbeat expiry, forgetting finished things after the retention
+ * period (their stored history and work directories with them), and writing what a failing
+ * store could not take. Tests call `tick()` after moving a fake clock.
  */
 import { sessionMachine } from '@sparkport/protocol';
 import type { Clock, Timer } from '../clock.ts';
@@ -24,6 +25,8 @@ export interface BatchUpkeep {
 export interface ReconcilerDeps {
   sessions: SessionUpkeep;
   batches: BatchUpkeep;
+  /** Writes the changes a failing store could not take (store-guard.ts); none in some tests. */
+  store?: { flush(): boolean };
   clock: Clock;
   config: Config;
   log?: (msg: string) => void;
@@ -61,6 +64,8 @@ export class Reconciler {
     if (this.running) return [];
     this.running = true;
     try {
+      // The store's own retry waits for the next store call: with no traffic, this is it.
+      this.d.store?.flush();
       const doomed = this.sessionsDue();
       await Promise.all(doomed.map((x) => this.d.sessions.delete(x.id, x.reason).catch(() => undefined)));
       // Finished sessions and batches are kept for the retention period, then forgotten.

@@ -8,17 +8,17 @@
  *
  *   const reg = new Registry<BatchRecord, BatchRuntime, FlagOf<typeof batchMachine>>({
  *     noun: 'batch', notFoundCode: 'BATCH_NOT_FOUND', machine: batchMachine, finishedFlag: 'finished',
- *     clock, store: { nextId: () => store.nextBatchId(), insert: …, update: …, list: () => store.listBatches() },
+ *     clock, store: { nextId: () => store.nextBatchId(), insert: …, update: …, list: () => store.listBatches(), purge: … },
  *     revive: (rec) => new BatchRuntime(rec, …),        // a stored record → its runtime (recover)
  *     onEnter: (rt, to, reason) => { … },               // optional: stamp more before persisting
- *     onForget: (rt) => { … },                          // optional: drop the manager's own bookkeeping
+ *     onForget: (rt) => { … },                          // optional: its own bookkeeping, its work directory
  *     emit: (rt, ev) => bus.emitBatch(ev),              // once per transition, after persisting
  *   });
  *   create:   reg.checkNameFree(spec.name); if (reg.count('active') >= max) throw …;
  *             const rt = reg.insert(new BatchRuntime({ …spec, id: reg.nextId(), … }));
  *   routes:   reg.resolve(idOrName), reg.list()
  *   changes:  reg.transition(rt, 'running', 'spark-submit started');  other edits: reg.persist(rt)
- *   delete:   stop it, then reg.forget(rt)          (404 from then on; the row is kept, marked deleted)
+ *   delete:   stop it, then reg.forget(rt)          (404 from then on; its row and history are purged)
  *   upkeep:   reg.sweep(config.sessions.stateRetainMs)   forgets finished things past retention
  *   restart:  for (const rt of reg.recover()) if (reg.is(rt, 'live')) …mark it lost…
  *
@@ -38,7 +38,7 @@ export interface TrackedRecord<S extends string = string> {
   state: S;
   stateReason: string | null;
   stateChangedAt: number;
-  /** Set when it was forgotten: it is gone from the API, but its row stays in the store. */
+  /** Set when it was forgotten: it is gone from the API and from the store. */
   deleted: boolean;
   logTail: string[];
 }
@@ -57,6 +57,8 @@ export interface RecordStore<R> {
   update(rec: R): void;
   /** Stored records not deleted, ascending id. */
   list(): R[];
+  /** Removes the record and everything stored with it (a session's statements), all or nothing. */
+  purge(id: number): void;
 }
 
 export interface StateChange<S extends string = string> { id: number; state: S; reason: string; at: number }
@@ -77,7 +79,7 @@ export interface RegistryOptions<R extends TrackedRecord, T extends Tracked<R>, 
   revive(rec: R): T;
   /** Runs with the new state stamped, before persisting: the place for a final log tail. */
   onEnter?(t: T, to: R['state'], reason: string): void;
-  /** Runs when a thing is forgotten (delete or sweep), for the manager's own bookkeeping. */
+  /** Runs when a thing is forgotten (delete or sweep): the manager's own bookkeeping, its work directory. */
   onForget?(t: T): void;
   /** Announces a transition; called once each, after it is persisted. */
   emit(t: T, ev: StateChange<R['state']>): void;
@@ -148,10 +150,13 @@ export class Registry<R extends TrackedRecord, T extends Tracked<R>, F extends s
 
   persist(t: T): void { this.o.store.update(t.record); }
 
-  /** It is 404 from now on. The caller stops whatever runs first. */
+  /**
+   * It is 404 from now on, and its stored history is gone (Livy, too, forgets a deleted session
+   * at once). The caller stops whatever runs first.
+   */
   forget(t: T): void {
     // Stored first: if the store refuses, it stays as it was rather than 404 now and back after a restart.
-    this.o.store.update({ ...t.record, deleted: true });
+    this.o.store.purge(t.id);
     t.record.deleted = true;
     this.items.delete(t.id);
     this.o.onForget?.(t);

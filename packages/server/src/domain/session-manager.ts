@@ -13,18 +13,22 @@ import { driverProcessMachine, sessionMachine, statementMachine, type CreateSess
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { DriverSupervisor, type DriverApp, type DriverLoss, type DriverSupervisorDeps } from './driver-supervisor.ts';
-import { DomainError, conflict, invalid, notFound } from './errors.ts';
+import { conflict, invalid, notFound } from './errors.ts';
+import { limitReached } from './limits.ts';
 import type { EventBus } from './event-bus.ts';
-import { checkDataPath } from './paths.ts';
+import { preloadShared } from './preload.ts';
 import { restError } from './driver-errors.ts';
 import { DriverCallError, type DriverChannel, type DriverLink } from './ports/driver-link.ts';
 import type { SessionLauncher } from './ports/launcher.ts';
+import { noMetrics, type DomainMetrics } from './ports/metrics.ts';
 import type { Store } from './ports/store.ts';
 import type { SessionRecord, StatementRecord } from './records.ts';
 import { Registry, type FlagOf } from './registry.ts';
 import { SessionRuntime } from './session-runtime.ts';
+import { removeWorkDir } from './work-dirs.ts';
 import { StartQueue } from './start-queue.ts';
 import { StatementDispatcher, type StreamedLine } from './statement-dispatcher.ts';
+import { meteredStatementWrites } from './statement-metrics.ts';
 import { resolveCodeKind, validateSessionRequest } from './validate-session.ts';
 
 export interface SessionManagerDeps {
@@ -38,15 +42,17 @@ export interface SessionManagerDeps {
   /** host:port drivers call back to. */
   driverAddress: string;
   log?: (msg: string) => void;
+  /** Driver starts, failures and reconnects, and finished statements, as they happen; none when absent. */
+  metrics?: DomainMetrics;
 }
 
 const COMPLETION_TIMEOUT_MS = 10_000;
-const PRELOAD_TIMEOUT_MS = 300_000;
 const LOG_TAIL_LINES = 50;
 
 export class SessionManager {
   private readonly reg: Registry<SessionRecord, SessionRuntime, FlagOf<typeof sessionMachine>>;
   private readonly drivers: DriverSupervisorDeps;
+  private get metrics(): DomainMetrics { return this.d.metrics ?? noMetrics; }
 
   constructor(private readonly d: SessionManagerDeps) {
     const { store } = d;
@@ -58,8 +64,9 @@ export class SessionManager {
       noun: 'session', notFoundCode: 'SESSION_NOT_FOUND', machine: sessionMachine, finishedFlag: 'finished', clock: d.clock,
       store: {
         nextId: () => store.nextSessionId(), insert: (r) => store.insertSession(r), update: (r) => store.updateSession(r),
-        list: () => store.listSessions(),
+        list: () => store.listSessions(), purge: (id) => store.purgeSession(id),
       },
+      onForget: (rt) => removeWorkDir(d.config.dataDir, this.workDir(rt)),
       revive: (rec) => this.runtime(rec, store.countStatements(rec.id)),
       // Once the driver is gone its last lines are all there will be: they stay with the record.
       onEnter: (rt) => {
@@ -69,17 +76,27 @@ export class SessionManager {
     });
   }
 
-  /** Sessions that were live when the server last stopped lost their drivers with it. */
+  /**
+   * After a restart, sessions that were live wait for their drivers to call back (PROTOCOL.md
+   * §3a), with their open statements; one whose driver process is gone, or that was shutting
+   * down, is over.
+   */
   recover(): void {
-    const why = 'server restarted; driver lost';
     for (const rt of this.reg.recover()) {
       const state = rt.record.state;
       if (sessionMachine.is(state, 'finished')) continue;
-      rt.log.push('stderr', 'session lost: the server restarted and the driver went with it');
       rt.statements.adopt(this.d.store.listStatements(rt.id));
-      rt.statements.failOpen('SessionError', 'The server restarted and this session\'s driver was lost');
-      if (sessionMachine.can(state, 'error')) this.transition(rt, 'error', why);
-      this.transition(rt, 'dead', why);
+      const workDir = this.workDir(rt);
+      const proc = this.d.launcher.adopt?.(rt.record, workDir, this.d.driverAddress) ?? null;
+      if (state === 'shutting_down' || !sessionMachine.is(state, 'live')) {
+        proc?.kill('SIGKILL');
+        rt.statements.failOpen('SessionError', 'The server restarted while this session was stopping');
+        this.transition(rt, 'dead', 'server restarted while the session was stopping');
+        continue;
+      }
+      // Its log files are replayed into the log, which must not hold them twice.
+      if (proc) rt.log.clear();
+      this.supervise(rt, workDir).reattach(proc);
     }
   }
 
@@ -91,8 +108,10 @@ export class SessionManager {
     this.reg.checkNameFree(spec.name);
     const live = this.reg.count('live');
     if (live >= config.sessions.max) {
-      const msg = `Rejected, too many sessions: ${live} of ${config.sessions.max} are live. Delete one or raise sessions.max`;
-      throw new DomainError('TOO_MANY_SESSIONS', msg, 30);
+      throw limitReached({
+        code: 'TOO_MANY_SESSIONS', what: 'sessions', count: live, limit: config.sessions.max, state: 'are live',
+        setting: 'sessions.max', remedy: 'Delete one', retryAfterSeconds: 30,
+      });
     }
     const now = this.d.clock.now();
     const rec: SessionRecord = {
@@ -154,7 +173,7 @@ export class SessionManager {
   private runtime(rec: SessionRecord, statementCount: number): SessionRuntime {
     const { store, clock, bus } = this.d;
     const rt: SessionRuntime = new SessionRuntime(rec, new StatementDispatcher({
-      sessionId: rec.id, store, clock, bus, nextId: statementCount,
+      sessionId: rec.id, store: meteredStatementWrites(store, this.metrics), clock, bus, nextId: statementCount,
       hooks: {
         busy: (s) => { if (rt.record.state === 'idle') this.transition(rt, 'busy', `running statement ${s.id}`); },
         idle: () => { if (rt.record.state === 'busy') this.transition(rt, 'idle', 'statements done'); },
@@ -164,51 +183,69 @@ export class SessionManager {
     return rt;
   }
 
+  private workDir(rt: SessionRuntime): string { return path.join(this.d.config.dataDir, 'sessions', String(rt.id)); }
+
   private launch(rt: SessionRuntime): void {
-    const workDir = path.join(this.d.config.dataDir, 'sessions', String(rt.id));
+    this.supervise(rt, this.workDir(rt)).start();
+  }
+
+  private supervise(rt: SessionRuntime, workDir: string): DriverSupervisor {
+    const orphans = new WeakSet<DriverLink>();
+    // A restarted server's statements come back as orphans of the link, matched by statement id.
+    const adoptOrphans = (link: DriverLink) => {
+      if (orphans.has(link)) return;
+      orphans.add(link);
+      link.on('orphan', (m) => rt.statements.onOrphan(m));
+    };
     rt.driver = new DriverSupervisor(this.drivers, rt.record, workDir, rt.log, {
       launched: (pid) => {
         rt.record.driverPid = pid;
+        this.metrics.driverStarted();
         this.persist(rt);
       },
-      ready: (app, link) => this.onReady(rt, app, link),
+      ready: (app, link) => { adoptOrphans(link); this.onReady(rt, app, link); },
+      returned: (link) => adoptOrphans(link),
+      resumed: (app, link, running) => {
+        this.metrics.driverReconnected();
+        rt.record.appId = app.appId ?? rt.record.appId;
+        rt.record.sparkUiUrl = app.sparkUiUrl ?? rt.record.sparkUiUrl;
+        this.persist(rt);
+        // Back from recovering: idle, and busy at once if it still runs a statement.
+        if (rt.record.state === 'recovering') this.transition(rt, 'idle', 'driver reconnected');
+        if (rt.record.state !== 'starting') return rt.statements.resume(link, running);
+        // Ready while no server was running: what onReady does is still to do.
+        void preloadShared(rt, link, this.d.config).then(() => {
+          if (rt.record.state !== 'starting') return;
+          this.transition(rt, 'idle', 'driver ready');
+          rt.statements.resume(link, running);
+        });
+      },
+      disconnected: () => {
+        rt.statements.detach();
+        if (rt.record.state === 'idle' || rt.record.state === 'busy') this.transition(rt, 'recovering', 'waiting for the driver to reconnect');
+      },
       gone: (loss) => this.onDriverLost(rt, loss),
     });
-    rt.driver.start();
+    return rt.driver;
   }
 
   private onReady(rt: SessionRuntime, app: DriverApp, link: DriverLink): void {
     rt.record.appId = app.appId;
     rt.record.sparkUiUrl = app.sparkUiUrl;
     this.touch(rt);
-    void this.preload(rt, link).then(() => {
+    void preloadShared(rt, link, this.d.config).then(() => {
       if (rt.record.state !== 'starting') return;
       this.transition(rt, 'idle', 'driver ready');
       rt.statements.attach(link);
     });
   }
 
-  /** Loads the shared data the session asked for, before any statement runs. */
-  private async preload(rt: SessionRuntime, link: DriverLink): Promise<void> {
-    for (const [name, p] of Object.entries(rt.record.preload ?? {})) {
-      try {
-        const path = checkDataPath(p.path, this.d.config.shared.allowedDirs, this.d.config.spark.allowedSchemes);
-        await link.request(
-          { type: 'shared_load', name, path, format: p.format ?? 'parquet', as: p.as ?? 'dataset' },
-          { timeoutMs: PRELOAD_TIMEOUT_MS },
-        );
-        rt.log.push('stderr', `preloaded shared '${name}' from ${p.path}`);
-      } catch (e) {
-        rt.log.push('stderr', `preload of shared '${name}' from ${p.path} failed: ${(e as Error).message}`);
-      }
-    }
-  }
-
   /** The driver went away on its own: whatever was open fails with the reason, and so does the session. */
   private onDriverLost(rt: SessionRuntime, loss: DriverLoss): void {
     if (!sessionMachine.is(rt.record.state, 'live')) return;
+    this.metrics.driverFailed(rt.record.state === 'starting' ? 'starting' : 'running');
     const starting = rt.record.state === 'starting';
-    rt.log.push('stderr', `session failed: ${loss.why}`);
+    rt.log.push('stderr', `session failed: ${loss.reason.split('\n')[0]}`);
     rt.statements.failOpen(
       starting ? 'SessionError' : 'Error',
       starting ? `Session ${rt.id} failed to start: ${loss.reason}` : `Interpreter died:\n${loss.reason}`,
@@ -233,6 +270,14 @@ export class SessionManager {
       );
     }
     this.touch(rt);
+    // sessions.maxQueuedStatements: a client in a loop once queued 7,786 statements in 8 s.
+    const max = this.d.config.sessions.maxQueuedStatements;
+    if (rt.statements.waiting >= max) {
+      throw limitReached({
+        code: 'TOO_MANY_STATEMENTS', what: `statements waiting in session ${rt.id}`, count: rt.statements.waiting, limit: max,
+        setting: 'sessions.maxQueuedStatements', remedy: 'Wait for some to run', retryAfterSeconds: 5,
+      });
+    }
     return rt.statements.submit(code, stmtKind);
   }
 

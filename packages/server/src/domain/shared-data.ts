@@ -4,7 +4,7 @@
  * a running statement.
  */
 import {
-  sessionMachine, type BulkGetResponse, type SharedItem, type SharedList, type SharedPage, type SharedReq,
+  SHARED_NAME_PATTERN, sessionMachine, type BulkGetResponse, type SharedItem, type SharedList, type SharedPage, type SharedReq,
 } from '@sparkport/protocol';
 import type { Config } from '../config.ts';
 import { DomainError, conflict, invalid, notFound } from './errors.ts';
@@ -13,7 +13,7 @@ import { restError } from './driver-errors.ts';
 import { DriverCallError } from './ports/driver-link.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const NAME = new RegExp(SHARED_NAME_PATTERN, 'u');
 const CALL_TIMEOUT_MS = 60_000;
 
 export class SharedData {

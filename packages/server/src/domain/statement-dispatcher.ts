@@ -8,7 +8,10 @@
  * request's event handler, so a completion or shared-data call in flight beside it can't take
  * them.
  */
-import { statementMachine, type ExecuteResult, type StatementOutput, type StatementState } from '@sparkport/protocol';
+import {
+  statementMachine, type ExecuteResult, type ProgressMsg, type ReplyMsg, type ResumedMsg, type StatementOutput, type StatementState,
+  type StreamMsg,
+} from '@sparkport/protocol';
 import type { Clock } from '../clock.ts';
 import type { EventBus } from './event-bus.ts';
 import { isDriverLost, type DriverLink, type RequestEvent } from './ports/driver-link.ts';
@@ -45,7 +48,8 @@ export type StreamedLine = { stream: 'stdout' | 'stderr'; text: string };
 
 interface Running {
   stmt: StatementRecord;
-  link: DriverLink;
+  /** Where it was sent; none yet for a restarted server's statement whose driver is replaying. */
+  link: DriverLink | undefined;
   requestId: number;
   /** Lines printed so far, replayed to SSE clients that connect late (bounded). */
   streamed: StreamedLine[];
@@ -78,24 +82,88 @@ export class StatementDispatcher {
     this.pump();
   }
 
+  /**
+   * The driver is back after a dropped connection or a server restart, its replay handled. The
+   * statement it still runs is awaited again (a cancel of it targets the request id it gives);
+   * any other statement that was on its way to it is lost, and fails saying so. Then the queue
+   * moves on.
+   */
+  resume(link: DriverLink, running: ResumedMsg['running']): void {
+    if (this.current && this.current.stmt.id !== running?.statement_id) this.abandon(this.current);
+    for (const s of [...this.open.values()]) {
+      if (s.state === 'waiting' || s.id === running?.statement_id || this.current?.stmt === s) continue;
+      this.finish(s, s.state === 'cancelling' ? 'cancelled' : 'available',
+        errorOutput(s.id, 'SessionError', 'The driver lost this statement while it was disconnected from the server'));
+    }
+    const s = running ? this.open.get(running.statement_id) : undefined;
+    // A restarted server's statement: its reply comes as an orphan, matched by statement id.
+    if (s && !this.current) this.current = { stmt: s, link, requestId: 0, streamed: [], streamedBytes: 0, progress: s.progress };
+    const cur = this.current;
+    if (cur) {
+      cur.link = link;
+      if (running) cur.requestId = running.request_id;
+      // A cancel asked for while the driver was away goes now.
+      if (cur.stmt.state === 'cancelling') void link.request({ type: 'cancel', target: cur.requestId }, { timeoutMs: CANCEL_TIMEOUT_MS }).catch(() => undefined);
+      this.d.hooks.busy(cur.stmt);
+    }
+    this.attach(link);
+  }
+
+  /** A reply or event of an execute a restarted server never sent, matched by its statement. */
+  onOrphan(msg: ReplyMsg | StreamMsg | ProgressMsg): void {
+    const id = msg.statement_id;
+    const s = id === undefined ? undefined : this.open.get(id);
+    if (!s || s.state === 'waiting') return;
+    let run = this.current;
+    if (run?.stmt !== s) {
+      if (run) return;
+      run = this.current = { stmt: s, link: this.link, requestId: msg.re, streamed: [], streamedBytes: 0, progress: s.progress };
+    }
+    if (msg.type !== 'reply') return this.onEvent(run, msg);
+    if (msg.ok) {
+      const r = (msg.result ?? {}) as Partial<ExecuteResult>;
+      if (r.output) return this.onExecuted(run, r.output);
+    }
+    this.onExecuted(run, errorOutput(s.id, 'Internal Error: DriverCallError', msg.error?.message ?? 'the driver could not run the statement'));
+  }
+
+  /** A running statement the driver no longer has: it fails, and the queue moves on. */
+  private abandon(run: Running): void {
+    this.current = undefined;
+    const s = run.stmt;
+    if (statementMachine.is(s.state, 'open')) {
+      this.finish(s, s.state === 'cancelling' ? 'cancelled' : 'available',
+        errorOutput(s.id, 'SessionError', 'The driver lost this statement while it was disconnected from the server'));
+    }
+  }
+
   /** No new statement goes to the driver; one already running still finishes. */
   detach(): void { this.link = undefined; }
+
+  /** Statements waiting for the driver, for the session's queue cap (sessions.maxQueuedStatements). */
+  get waiting(): number { return this.queue.length; }
 
   /** Stores a new statement and queues it; it runs at once if the driver is free. */
   submit(code: string, kind: string): StatementRecord {
     const s: StatementRecord = {
-      sessionId: this.d.sessionId, id: this.nextId++, code, kind, state: 'waiting', output: null, progress: 0, started: 0, completed: 0,
+      sessionId: this.d.sessionId, id: this.nextId, code, kind, state: 'waiting', output: null, progress: 0, started: 0, completed: 0,
     };
     this.d.store.insertStatement(s);
+    // Only once stored: a refused insert must not leave a gap, since a restart counts the rows for the next id.
+    this.nextId++;
     this.open.set(s.id, s);
     this.queue.push(s);
     this.pump();
     return s;
   }
 
-  /** Statements given back by the store after a restart, still open there. */
+  /** Statements given back by the store after a restart, still open there; the waiting ones queue again, in order. */
   adopt(stmts: StatementRecord[]): void {
-    for (const s of stmts) if (statementMachine.is(s.state, 'open')) this.open.set(s.id, s);
+    for (const s of [...stmts].sort((a, b) => a.id - b.id)) {
+      if (!statementMachine.is(s.state, 'open')) continue;
+      this.open.set(s.id, s);
+      if (s.state === 'waiting') this.queue.push(s);
+    }
   }
 
   /** The record of an open statement; undefined once it is finished (ask the store). */
@@ -120,10 +188,18 @@ export class StatementDispatcher {
       return;
     }
     const run = this.current;
-    if (s.state !== 'running' || run?.stmt !== s) return;
+    if (s.state !== 'running') return;
+    if (run?.stmt !== s) {
+      // A restarted server's running statement, its driver not back yet: the cancel goes on resume.
+      if (!run) this.move(s, 'cancelling');
+      return;
+    }
     this.move(s, 'cancelling');
+    const link = this.link ?? run.link;
+    // While the driver is away the cancel goes when it is back (resume), by the statement's state.
+    if (!link?.isOpen) return;
     try {
-      await run.link.request({ type: 'cancel', target: run.requestId }, { timeoutMs: CANCEL_TIMEOUT_MS });
+      await link.request({ type: 'cancel', target: run.requestId }, { timeoutMs: CANCEL_TIMEOUT_MS });
     } catch {
       // The driver may have finished the statement meanwhile; its reply settles the state.
     }
@@ -160,11 +236,11 @@ export class StatementDispatcher {
     );
     run.requestId = call.id;
     call.then(
-      (r) => this.onExecuted(run, r.output, r.cancelled),
+      (r) => this.onExecuted(run, r.output),
       (e: Error) => {
         // A lost driver is the session's to handle: it fails every open statement at once.
         if (isDriverLost(e)) return;
-        this.onExecuted(run, errorOutput(s.id, 'Internal Error: DriverCallError', e.message), false);
+        this.onExecuted(run, errorOutput(s.id, 'Internal Error: DriverCallError', e.message));
       },
     );
   }
@@ -184,11 +260,13 @@ export class StatementDispatcher {
     }
   }
 
-  private onExecuted(run: Running, output: StatementOutput, cancelled: boolean): void {
+  private onExecuted(run: Running, output: StatementOutput): void {
     if (this.current !== run) return;
     this.current = undefined;
     const s = run.stmt;
-    if (statementMachine.is(s.state, 'open')) this.finish(s, cancelled || s.state === 'cancelling' ? 'cancelled' : 'available', output);
+    // Cancelled only if someone asked (the driver's own `cancelled` is not enough): a statement
+    // the driver cut short on its own, because its JVM died, failed, and its output says why.
+    if (statementMachine.is(s.state, 'open')) this.finish(s, s.state === 'cancelling' ? 'cancelled' : 'available', output);
     this.d.hooks.settled();
     this.pump();
   }

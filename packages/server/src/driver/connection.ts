@@ -1,11 +1,16 @@
 /**
- * One authenticated driver connection, the TCP side of the domain's DriverLink port: requests
- * with ids, each reply and each `re`-tagged event delivered to the request it belongs to, and
- * every pending request rejected when the connection drops (PROTOCOL.md §2).
+ * One driver's link, the TCP side of the domain's DriverLink port: requests with ids, each reply
+ * and each `re`-tagged event delivered to the request it belongs to (PROTOCOL.md §2).
+ *
+ * The link outlives its socket (§3a): when the socket drops, pending requests stay pending and a
+ * reconnecting driver's new socket is attached to the same link, where its replayed replies
+ * settle them. Messages are numbered by the driver; one at or below the highest handled is a
+ * replay's duplicate and dropped, and every handled reply is acknowledged so the driver can
+ * forget it. Only close() ends the link, rejecting what is still pending.
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import type { DriverToServer, ReplyMsg } from '@sparkport/protocol';
+import type { DriverToServer, ProgressMsg, ReplyMsg, StreamMsg } from '@sparkport/protocol';
 import {
   DriverCallError, type DriverCall, type DriverLink, type DriverLinkEvents, type DriverRequestBody, type RequestEvent,
   type RequestOptions,
@@ -20,29 +25,49 @@ interface Pending {
 }
 
 export class DriverConnection extends EventEmitter<DriverLinkEvents> implements DriverLink {
-  private nextId = 1;
+  private nextId: number;
   private pending = new Map<number, Pending>();
-  private closed = false;
+  private socket?: Socket;
+  private ended = false;
+  /** Highest `seq` handled, and the highest acknowledged to the driver. */
+  private lastSeq = 0;
+  private ackedSeq = 0;
+  private ackQueued = false;
 
-  constructor(private readonly socket: Socket, readonly pid: number, initial = '') {
+  constructor(socket: Socket, public pid: number, initial = '', lastRequest = 0) {
     super();
+    this.nextId = lastRequest + 1;
+    this.attach(socket, initial);
+  }
+
+  get isOpen(): boolean { return !this.ended && this.socket !== undefined; }
+
+  /** A reconnecting driver's new socket; requests are numbered on above what it has seen. */
+  attach(socket: Socket, initial = '', lastRequest = 0, pid = this.pid): void {
+    if (this.ended) {
+      socket.destroy();
+      return;
+    }
+    this.socket?.destroy();
+    this.socket = socket;
+    this.pid = pid;
+    this.nextId = Math.max(this.nextId, lastRequest + 1);
     socket.setNoDelay(true);
-    readLines(socket, (line) => this.onLine(line), () => {
+    readLines(socket, (line) => { if (this.socket === socket) this.onLine(line); }, () => {
       this.emit('protocolError', 'line over 64 MiB');
       socket.destroy();
     }, initial);
-    socket.on('close', () => this.onClose());
+    socket.on('close', () => this.onSocketClose(socket));
     socket.on('error', () => socket.destroy());
   }
-
-  get isOpen(): boolean { return !this.closed; }
 
   /** Sends a request; the returned promise settles with its reply's result. */
   request<T = Record<string, unknown>>(msg: DriverRequestBody, opts: RequestOptions = {}): DriverCall<T> {
     const id = this.nextId++;
     let call: Promise<T>;
-    if (this.closed) {
-      call = Promise.reject(new DriverCallError('DRIVER_LOST', 'driver connection is closed'));
+    const socket = this.socket;
+    if (this.ended || !socket) {
+      call = Promise.reject(new DriverCallError('DRIVER_LOST', 'the driver is not connected'));
     } else {
       call = new Promise<T>((resolve, reject) => {
         const p: Pending = { resolve: resolve as Pending['resolve'], reject, onEvent: opts.onEvent };
@@ -54,33 +79,63 @@ export class DriverConnection extends EventEmitter<DriverLinkEvents> implements 
           p.timer.unref();
         }
         this.pending.set(id, p);
-        writeMessage(this.socket, { ...msg, id });
+        writeMessage(socket, { ...msg, id });
       });
     }
     return Object.assign(call, { id });
   }
 
-  close(): void { this.socket.destroy(); }
+  /** Ends the link for good: the socket goes and every pending request fails with DRIVER_LOST. */
+  close(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.socket?.destroy();
+    this.socket = undefined;
+    const err = new DriverCallError('DRIVER_LOST', 'the driver connection dropped');
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+    this.emit('close');
+  }
+
+  private send(msg: object): void {
+    if (this.socket) writeMessage(this.socket, msg);
+  }
+
+  private onSocketClose(socket: Socket): void {
+    if (this.socket !== socket || this.ended) return;
+    this.socket = undefined;
+    this.emit('disconnect');
+  }
 
   private onLine(line: string): void {
     let msg: DriverToServer;
     try {
       msg = JSON.parse(line);
     } catch {
-      writeMessage(this.socket, { type: 'error', re: null, code: 'BAD_MESSAGE', message: 'line is not JSON' });
+      this.send({ type: 'error', re: null, code: 'BAD_MESSAGE', message: 'line is not JSON' });
       return;
     }
     if (!msg || typeof msg !== 'object' || typeof (msg as { type?: unknown }).type !== 'string') {
-      writeMessage(this.socket, { type: 'error', re: null, code: 'BAD_MESSAGE', message: 'message must be an object with a string type' });
+      this.send({ type: 'error', re: null, code: 'BAD_MESSAGE', message: 'message must be an object with a string type' });
       return;
     }
+    if ((msg.type === 'reply' || msg.type === 'stream' || msg.type === 'progress') && !this.fresh(msg)) return;
     switch (msg.type) {
       case 'reply': return this.onReply(msg);
       case 'ready': this.emit('ready', msg); return;
       case 'fatal': this.emit('fatal', msg); return;
-      // An event for no pending request (its reply came, or it timed out) has nobody to tell.
+      // After this line's replies have been dealt with (their promise callbacks run first).
+      case 'resumed': setImmediate(() => this.emit('resumed', msg)); return;
       case 'stream':
-      case 'progress': this.pending.get(msg.re)?.onEvent?.(msg); return;
+      case 'progress': {
+        const p = this.pending.get(msg.re);
+        if (p) p.onEvent?.(msg);
+        else this.orphan(msg);
+        return;
+      }
       case 'error': {
         // The driver refused something we sent: fail that request if we can tell which.
         const p = msg.re != null ? this.take(msg.re) : undefined;
@@ -89,11 +144,24 @@ export class DriverConnection extends EventEmitter<DriverLinkEvents> implements 
         return;
       }
       default:
-        writeMessage(this.socket, {
+        this.send({
           type: 'error', re: (msg as { id?: number }).id ?? null, code: 'UNKNOWN_TYPE',
           message: `unknown message type '${(msg as { type: string }).type}'`,
         });
     }
+  }
+
+  /** Whether a numbered message is new; a replayed one already handled is not. */
+  private fresh(msg: { seq?: number }): boolean {
+    if (typeof msg.seq !== 'number') return true;
+    if (msg.seq <= this.lastSeq) return false;
+    this.lastSeq = msg.seq;
+    return true;
+  }
+
+  /** A message for a request this link never sent: an execute's, if it says which statement. */
+  private orphan(msg: ReplyMsg | StreamMsg | ProgressMsg): void {
+    if (typeof msg.statement_id === 'number') this.emit('orphan', msg);
   }
 
   private take(id: number): Pending | undefined {
@@ -106,20 +174,25 @@ export class DriverConnection extends EventEmitter<DriverLinkEvents> implements 
 
   private onReply(msg: ReplyMsg): void {
     const p = this.take(msg.re);
-    if (!p) return;
-    if (msg.ok) p.resolve(msg.result ?? {});
+    if (!p) this.orphan(msg);
+    else if (msg.ok) p.resolve(msg.result ?? {});
     else p.reject(new DriverCallError(msg.error?.code ?? 'INTERNAL', msg.error?.message ?? 'driver error'));
+    this.queueAck();
   }
 
-  private onClose(): void {
-    if (this.closed) return;
-    this.closed = true;
-    const err = new DriverCallError('DRIVER_LOST', 'the driver connection dropped');
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(err);
-    }
-    this.pending.clear();
-    this.emit('close');
+  /**
+   * Acknowledges after the reply's promise callbacks have run: they write the statement to the
+   * store synchronously, so what is acknowledged is on disk.
+   */
+  private queueAck(): void {
+    if (this.ackQueued) return;
+    this.ackQueued = true;
+    setImmediate(() => {
+      this.ackQueued = false;
+      if (this.lastSeq > this.ackedSeq) {
+        this.ackedSeq = this.lastSeq;
+        this.send({ type: 'ack', seq: this.lastSeq });
+      }
+    });
   }
 }

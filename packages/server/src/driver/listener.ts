@@ -1,27 +1,62 @@
 /**
  * The TCP endpoint drivers call back to, the adapter of the domain's DriverChannel port. Each
  * launch registers a one-time token; a connection whose first line is a hello with a live token
- * becomes that session's DriverConnection.
+ * becomes that session's DriverConnection, and the welcome gives the driver its session token.
+ * A driver coming back (PROTOCOL.md §3a) presents that session token instead, and is attached
+ * to its session's link again if the session is waiting for it.
+ *
+ * Session tokens are an HMAC of the session id under a key the server keeps in its data
+ * directory: a restarted server checks them without having stored any.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { DRIVER_PROTOCOL_VERSION, type HelloMsg, type Limits } from '@sparkport/protocol';
-import type { DriverChannel } from '../domain/ports/driver-link.ts';
+import type { DriverChannel, DriverLink } from '../domain/ports/driver-link.ts';
 import { DriverConnection } from './connection.ts';
-import { MAX_LINE_BYTES, writeMessage } from './ndjson.ts';
+import { ensurePrivateDir } from '../private-files.ts';
+import { writeMessage } from './ndjson.ts';
 
 const HELLO_TIMEOUT_MS = 10_000;
+/** A hello is a few hundred bytes: a peer that sends more without a newline is not a driver. */
+const MAX_HELLO_BYTES = 64 * 1024;
+/** Connections at once, drivers and peers still to say hello: a flood must not take every file descriptor. */
+const MAX_CONNECTIONS = 1024;
 
 interface Expected {
   sessionId: number;
   resolve: (c: DriverConnection) => void;
 }
 
+interface Returning {
+  link: DriverConnection | undefined;
+  onReturn: (link: DriverLink) => void;
+}
+
+export interface ListenerOptions {
+  /** Key of the session tokens (32 bytes or more); a random one when absent (tokens then die with the process). */
+  sessionKey?: Buffer;
+  /** How long a driver keeps trying to come back, told in the welcome. */
+  reconnectGraceMs?: number;
+}
+
+const sameSecret = (a: string, b: string) => {
+  const x = Buffer.from(a), y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
 export class DriverListener implements DriverChannel {
   private server = net.createServer((s) => this.onSocket(s));
+  private socketServer?: net.Server;
   private expected = new Map<string, Expected>();
+  private returning = new Map<number, Returning>();
+  private readonly key: Buffer;
 
-  constructor(private readonly limits: Limits) {}
+  constructor(private readonly limits: Limits, private readonly opts: ListenerOptions = {}) {
+    this.key = opts.sessionKey ?? randomBytes(32);
+    this.server.maxConnections = MAX_CONNECTIONS;
+  }
 
   async listen(host: string, port: number): Promise<{ host: string; port: number }> {
     await new Promise<void>((resolve, reject) => {
@@ -32,6 +67,22 @@ export class DriverListener implements DriverChannel {
     return { host: addr.address, port: addr.port };
   }
 
+  /** Also listens on a Unix socket at `file` (driver-socket.ts), replacing a stale one. */
+  async listenSocket(file: string): Promise<void> {
+    ensurePrivateDir(path.dirname(file));
+    rmSync(file, { force: true });
+    const server = net.createServer((s) => this.onSocket(s));
+    server.maxConnections = MAX_CONNECTIONS;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(file, () => resolve());
+    });
+    this.socketServer = server;
+  }
+
+  /** Whether the listener accepts connections (the readiness probe). */
+  accepting(): boolean { return this.server.listening && (this.socketServer?.listening ?? true); }
+
   /** A fresh token, and a callback fired once when the driver holding it says hello. */
   expect(sessionId: number, onConnect: (c: DriverConnection) => void): { token: string; revoke: () => void } {
     const token = randomBytes(32).toString('hex');
@@ -39,53 +90,98 @@ export class DriverListener implements DriverChannel {
     return { token, revoke: () => this.expected.delete(token) };
   }
 
+  expectReturn(sessionId: number, link: DriverLink | undefined, onReturn: (link: DriverLink) => void): { revoke: () => void } {
+    const entry: Returning = { link: link instanceof DriverConnection ? link : undefined, onReturn };
+    this.returning.set(sessionId, entry);
+    return { revoke: () => { if (this.returning.get(sessionId) === entry) this.returning.delete(sessionId); } };
+  }
+
+  /** The secret a session's driver presents when it comes back. */
+  sessionToken(sessionId: number): string {
+    return createHmac('sha256', this.key).update(`sparkport-session:${sessionId}`).digest('hex');
+  }
+
   close(): Promise<void> {
     this.expected.clear();
-    return new Promise((r) => this.server.close(() => r()));
+    this.returning.clear();
+    const closing = [this.server, this.socketServer].filter((x) => x !== undefined).map((srv) => new Promise<void>((r) => srv.close(() => r())));
+    return Promise.all(closing).then(() => undefined);
   }
 
   private onSocket(socket: net.Socket): void {
     socket.setNoDelay(true);
-    let buf = '';
+    const chunks: Buffer[] = [];
+    let size = 0;
     const timer = setTimeout(() => socket.destroy(), HELLO_TIMEOUT_MS);
     timer.unref();
     const refuse = (code: string, message: string) => {
       clearTimeout(timer);
+      socket.off('data', onData);
       writeMessage(socket, { type: 'error', re: null, code, message });
       socket.end();
     };
     const onData = (chunk: Buffer) => {
-      buf += chunk.toString('utf8');
-      if (buf.length > MAX_LINE_BYTES) return refuse('BAD_MESSAGE', 'hello too long');
-      const nl = buf.indexOf('\n');
-      if (nl < 0) return;
+      // Only the new chunk is searched: a slow peer must not make each chunk rescan the rest.
+      const nlInChunk = chunk.indexOf(0x0a);
+      chunks.push(chunk);
+      size += chunk.length;
+      if (nlInChunk < 0) {
+        if (size > MAX_HELLO_BYTES) refuse('BAD_MESSAGE', `no hello line within ${MAX_HELLO_BYTES} bytes`);
+        return;
+      }
       socket.off('data', onData);
-      const rest = buf.slice(nl + 1);
-      let hello: HelloMsg;
-      try {
-        hello = JSON.parse(buf.slice(0, nl));
-      } catch {
-        return refuse('BAD_MESSAGE', 'first line must be a JSON hello');
-      }
-      if (hello?.type !== 'hello' || typeof hello.token !== 'string') return refuse('BAD_MESSAGE', 'first message must be hello');
-      const entry = this.take(hello.token);
-      if (!entry) return refuse('BAD_TOKEN', 'unknown, used or expired token');
-      if (hello.protocol !== DRIVER_PROTOCOL_VERSION) {
-        return refuse('BAD_PROTOCOL', `server speaks protocol ${DRIVER_PROTOCOL_VERSION}, driver sent ${hello.protocol}`);
-      }
       clearTimeout(timer);
-      writeMessage(socket, { type: 'welcome', session_id: entry.sessionId, limits: this.limits });
-      entry.resolve(new DriverConnection(socket, Number(hello.pid) || 0, rest));
+      const all = Buffer.concat(chunks);
+      const nl = size - chunk.length + nlInChunk;
+      if (nl > MAX_HELLO_BYTES) return refuse('BAD_MESSAGE', `hello longer than ${MAX_HELLO_BYTES} bytes`);
+      this.onHello(socket, all.subarray(0, nl).toString('utf8'), all.subarray(nl + 1).toString('utf8'), refuse);
     };
     socket.on('data', onData);
     socket.on('error', () => socket.destroy());
   }
 
+  private onHello(socket: net.Socket, line: string, rest: string, refuse: (code: string, message: string) => void): void {
+    let hello: HelloMsg;
+    try {
+      hello = JSON.parse(line);
+    } catch {
+      return refuse('BAD_MESSAGE', 'first line must be a JSON hello');
+    }
+    if (hello?.type !== 'hello' || typeof hello.token !== 'string') return refuse('BAD_MESSAGE', 'first message must be hello');
+    if (hello.protocol !== DRIVER_PROTOCOL_VERSION) {
+      return refuse('BAD_PROTOCOL', `server speaks protocol ${DRIVER_PROTOCOL_VERSION}, driver sent ${hello.protocol}`);
+    }
+    const pid = Number(hello.pid) || 0;
+    const grace = this.opts.reconnectGraceMs ?? 0;
+    if (hello.resume !== undefined) return this.onReturn(socket, hello, pid, rest, refuse);
+    const entry = this.take(hello.token);
+    if (!entry) return refuse('BAD_TOKEN', 'unknown, used or expired token');
+    writeMessage(socket, {
+      type: 'welcome', session_id: entry.sessionId, limits: this.limits,
+      session_token: this.sessionToken(entry.sessionId), reconnect_grace_ms: grace,
+    });
+    entry.resolve(new DriverConnection(socket, pid, rest));
+  }
+
+  private onReturn(socket: net.Socket, hello: HelloMsg, pid: number, rest: string, refuse: (code: string, message: string) => void): void {
+    const id = hello.session_id;
+    const lastRequest = hello.resume?.last_request;
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || typeof lastRequest !== 'number' || !Number.isInteger(lastRequest) || lastRequest < 0) {
+      return refuse('BAD_MESSAGE', 'a returning hello needs an integer session_id and resume.last_request');
+    }
+    const entry = this.returning.get(id);
+    // The same answer whether the token is wrong or nobody waits: a guesser learns nothing.
+    if (!sameSecret(hello.token, this.sessionToken(id)) || !entry) return refuse('BAD_TOKEN', 'unknown session token, or the session no longer waits for its driver');
+    writeMessage(socket, { type: 'welcome', session_id: id, limits: this.limits, reconnect_grace_ms: this.opts.reconnectGraceMs ?? 0 });
+    let link = entry.link;
+    if (link) link.attach(socket, rest, lastRequest, pid);
+    else entry.link = link = new DriverConnection(socket, pid, rest, lastRequest);
+    entry.onReturn(link);
+  }
+
   private take(token: string): Expected | undefined {
-    const given = Buffer.from(token);
     for (const [t, e] of this.expected) {
-      const want = Buffer.from(t);
-      if (want.length === given.length && timingSafeEqual(want, given)) {
+      if (sameSecret(t, token)) {
         this.expected.delete(t);
         return e;
       }

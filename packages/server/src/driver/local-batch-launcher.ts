@@ -2,20 +2,33 @@
  * Runs a batch as `spark-submit … <file> <args>` in client mode, from the configured Spark home
  * (by default the venv's pyspark, whose bin/spark-submit is the real script). The command line
  * is built here from the batch's request, so another adapter is free to submit differently. spark-submit
- * exec()s into the JVM, which starts the Python process for .py files; the child gets its own
- * process group so a kill reaches both.
+ * exec()s into the JVM, which starts the Python process for .py files; all of them share the
+ * process group of the launch wrapper, so a kill reaches every one.
+ *
+ * The batch outlives the server (detached-process.ts): stdout and stderr go, in the order
+ * written, to output.log in the batch's directory, where Livy's batch log shows them as one, and
+ * a restarted server adopts the batch, reading its output on from where the log was last stored.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Config } from '../config.ts';
 import type { AppInfoUpdate, BatchLaunchSpec, BatchLauncher, BatchProcess } from '../domain/ports/batch-launcher.ts';
 import { lookupAppId, parseAppLine, uiUrl } from './app-info.ts';
 import { ensurePrivateDir } from '../private-files.ts';
 import { buildBatchSubmitArgs } from './batch-submit-args.ts';
 import { cleanEnv } from './clean-env.ts';
-import { ExitLatch } from './exit-latch.ts';
+import { adoptDetached, spawnDetached, type DetachedProcess } from './detached-process.ts';
+import { RunFiles } from './run-files.ts';
+
+/** Where a batch's spark-submit is recorded, in the server's run directory. */
+export function batchRunFiles(cfg: Config, batchId: number): RunFiles {
+  return RunFiles.of(cfg.dataDir, `batch-${batchId}`);
+}
+
+/** spark-submit's stdout and stderr together, as written. */
+export function batchLogFile(workDir: string): string {
+  return path.join(workDir, 'output.log');
+}
 
 /** The pyspark package directory of a venv's python: it is a complete SPARK_HOME. */
 export function venvSparkHome(python: string): string | null {
@@ -28,18 +41,41 @@ export function venvSparkHome(python: string): string | null {
   return null;
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    try {
-      process.kill(pid, signal);
-      return true;
-    } catch {
-      return false;
+/** spark-submit's output, watched for what it says about the application. */
+function withAppInfo(proc: DetachedProcess): BatchProcess {
+  const infoCbs: ((info: AppInfoUpdate) => void)[] = [];
+  const info = (update: AppInfoUpdate) => infoCbs.forEach((cb) => cb(update));
+  let uiHost: string | undefined;
+  let appId: string | undefined;
+  proc.onOutput((_stream, line) => {
+    const p = parseAppLine(line);
+    if (p.uiHost) uiHost = p.uiHost;
+    if (p.appId && !appId) {
+      appId = p.appId;
+      info({ appId });
     }
-  }
+    const ui = p.sparkUiUrl ?? (p.uiPort ? uiUrl(uiHost, p.uiPort) : undefined);
+    if (ui) {
+      info({ sparkUiUrl: ui });
+      if (!appId) {
+        void lookupAppId(ui).then((id) => {
+          if (id && !appId && !proc.exited) {
+            appId = id;
+            info({ appId });
+          }
+        });
+      }
+    }
+  });
+  return {
+    get pid() { return proc.pid; },
+    get exited() { return proc.exited; },
+    onOutput: (cb) => proc.onOutput(cb),
+    onExit: (cb) => proc.onExit(cb),
+    onAppInfo: (cb) => infoCbs.push(cb),
+    kill: (signal) => proc.kill(signal),
+    logStored: () => proc.logStored(),
+  };
 }
 
 export class LocalBatchLauncher implements BatchLauncher {
@@ -70,82 +106,28 @@ export class LocalBatchLauncher implements BatchLauncher {
       PYTHONUNBUFFERED: '1',
       SPARK_LOCAL_IP: process.env.SPARK_LOCAL_IP ?? '127.0.0.1',
     };
-    const submitArgs = buildBatchSubmitArgs(spec.batch, spec.batchId, this.config, spec.workDir);
-    const child = spawn(sparkSubmit, submitArgs, {
+    return withAppInfo(spawnDetached({
+      name: 'spark-submit',
+      command: sparkSubmit,
+      args: buildBatchSubmitArgs(spec.batch, spec.batchId, this.config, spec.workDir),
       cwd: spec.workDir,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-
-    const exit = new ExitLatch();
-    const outputCbs: ((stream: 'stdout' | 'stderr', line: string) => void)[] = [];
-    const infoCbs: ((info: AppInfoUpdate) => void)[] = [];
-    const onExit = exit.fire;
-    // 'close' waits for the pipes to drain, so the last lines are in the log before the exit;
-    // but a leftover grandchild could hold them open, so the exit counts after a short wait.
-    child.on('close', onExit);
-    child.on('exit', (code, signal) => { setTimeout(() => onExit(code, signal), 2000).unref(); });
-    child.on('error', (e) => {
-      outputCbs.forEach((cb) => cb('stderr', `failed to start spark-submit: ${e.message}`));
-      onExit(127, null);
-    });
-
-    let uiHost: string | undefined;
-    let appId: string | undefined;
-    const info = (update: AppInfoUpdate) => infoCbs.forEach((cb) => cb(update));
-    const watch = (line: string) => {
-      const p = parseAppLine(line);
-      if (p.uiHost) uiHost = p.uiHost;
-      if (p.appId && !appId) {
-        appId = p.appId;
-        info({ appId });
-      }
-      const ui = p.sparkUiUrl ?? (p.uiPort ? uiUrl(uiHost, p.uiPort) : undefined);
-      if (ui) {
-        info({ sparkUiUrl: ui });
-        if (!appId) {
-          void lookupAppId(ui).then((id) => {
-            if (id && !appId && !exit.exited) {
-              appId = id;
-              info({ appId });
-            }
-          });
-        }
-      }
-    };
-    for (const name of ['stdout', 'stderr'] as const) {
-      createInterface({ input: child[name]! }).on('line', (line) => {
-        outputCbs.forEach((cb) => cb(name, line));
-        watch(line);
-      });
-    }
-
-    return {
-      get pid() { return child.pid; },
-      get exited() { return exit.exited; },
-      onOutput: (cb) => outputCbs.push(cb),
-      onExit: (cb) => exit.on(cb),
-      onAppInfo: (cb) => infoCbs.push(cb),
-      kill: (signal) => {
-        if (!exit.exited && child.pid) killGroup(child.pid, signal);
-      },
-    };
+      run: batchRunFiles(this.config, spec.batchId),
+      stdout: batchLogFile(spec.workDir),
+      maxLogBytes: this.config.logs.maxBytes,
+    }));
   }
 
-  reap(pid: number, workDir: string): void {
-    let cwd: string;
-    try {
-      cwd = readlinkSync(`/proc/${pid}/cwd`);
-    } catch {
-      return; // Gone already (or no /proc to tell): nothing to do.
-    }
-    let dir = workDir;
-    try { dir = realpathSync(workDir); } catch { /* keep as given */ }
-    // A pid seen before a restart may now be someone else's: only a process still working in
-    // this batch's directory is ours.
-    if (cwd !== dir && cwd !== workDir) return;
-    killGroup(pid, 'SIGTERM');
-    setTimeout(() => killGroup(pid, 'SIGKILL'), 10_000).unref();
+  /**
+   * Found by the batch's id in the run directory, whose record names the log file (in the batch's
+   * directory, as launched): running or ended since, or null if nothing was recorded.
+   */
+  adopt(batchId: number, _workDir: string): BatchProcess | null {
+    const proc = adoptDetached(batchRunFiles(this.config, batchId), {
+      name: 'spark-submit',
+      maxLogBytes: this.config.logs.maxBytes,
+      replayLines: this.config.batches.logLines,
+    });
+    return proc && withAppInfo(proc);
   }
 }

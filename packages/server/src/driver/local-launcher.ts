@@ -8,27 +8,49 @@
  * server's user can read. Its one-time token is in a file there (mode 600), which the driver
  * reads and deletes before anything else runs: an environment variable would stay readable in
  * /proc/<pid>/environ for the process's whole life, to session code included.
+ *
+ * The driver outlives the server (detached-process.ts): its output goes to stdout.log and
+ * stderr.log in the work directory, and a restarted server adopts it (adopt) and writes its new
+ * address to driver.connect (connect-file.ts), where the driver looks when it calls again.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Config } from '../config.ts';
 import type { DriverProcess, SessionLaunch, SessionLauncher } from '../domain/ports/launcher.ts';
+import type { SessionRecord } from '../domain/records.ts';
 import { ensurePrivateDir, writePrivateFile } from '../private-files.ts';
 import { cleanEnv } from './clean-env.ts';
-import { ExitLatch } from './exit-latch.ts';
+import { connectFile, writeConnectFile } from './connect-file.ts';
+import { adoptDetached, recordedRunning, spawnDetached } from './detached-process.ts';
+import { RunFiles } from './run-files.ts';
 import { sandboxOn, sandboxed } from './sandbox.ts';
 import { replClassDir, withScalaSupport } from './scala-support.ts';
 import { buildSubmitArgs, isLocalMaster } from './submit-args.ts';
+
+export { writeConnectFile } from './connect-file.ts';
 
 export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./[\]*-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-/** spark-submit's arguments for a session's driver: its spec, then what Scala needs. */
+/**
+ * A driver JVM out of heap exits (and its session ends dead, saying so) rather than living on
+ * with a broken Python bridge that fails every later statement.
+ */
+const DRIVER_JVM_OPTIONS = '-XX:+ExitOnOutOfMemoryError';
+
+function withDriverJvmOptions(args: string[]): string[] {
+  const out = [...args];
+  const key = 'spark.driver.extraJavaOptions=';
+  const i = out.findIndex((a, j) => out[j - 1] === '--conf' && a.startsWith(key));
+  if (i >= 0) out[i] = `${out[i]} ${DRIVER_JVM_OPTIONS}`;
+  else out.push('--conf', `${key}${DRIVER_JVM_OPTIONS}`);
+  return out;
+}
+
+/** spark-submit's arguments for a session's driver: its spec, then what Scala and a heap limit need. */
 export function sessionSubmitArgs(spec: SessionLaunch, cfg: Config): string[] {
-  return withScalaSupport(buildSubmitArgs(spec.session, spec.session.id, cfg, spec.workDir), cfg, spec.workDir);
+  return withDriverJvmOptions(withScalaSupport(buildSubmitArgs(spec.session, spec.session.id, cfg, spec.workDir), cfg, spec.workDir));
 }
 
 /** Where a launch's token waits for its driver. */
@@ -36,10 +58,20 @@ export function tokenFile(workDir: string): string {
   return path.join(workDir, 'driver.token');
 }
 
+/** Where a session's driver process is recorded, in the server's run directory. */
+export function sessionRunFiles(cfg: Config, sessionId: number): RunFiles {
+  return RunFiles.of(cfg.dataDir, `session-${sessionId}`);
+}
+
+/** The driver's output, in its work directory. */
+export function sessionLogFiles(workDir: string): { stdout: string; stderr: string } {
+  return { stdout: path.join(workDir, 'stdout.log'), stderr: path.join(workDir, 'stderr.log') };
+}
+
 /**
  * The driver's environment: the allowed part of the server's, then the connection it calls back
- * on, where its token is, and for a local master a loopback address, so Spark never goes looking
- * for a network interface.
+ * on (and the file with the address of a later server), where its token is, and for a local
+ * master a loopback address, so Spark never goes looking for a network interface.
  */
 export function sessionEnv(spec: SessionLaunch, cfg: Config, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return {
@@ -51,6 +83,7 @@ export function sessionEnv(spec: SessionLaunch, cfg: Config, base: NodeJS.Proces
     PYSPARK_SUBMIT_ARGS: [...sessionSubmitArgs(spec, cfg), 'pyspark-shell'].map(shellQuote).join(' '),
     MPLBACKEND: 'Agg',
     SPARKPORT_CONNECT: spec.connect,
+    SPARKPORT_CONNECT_FILE: connectFile(spec.workDir),
     SPARKPORT_TOKEN_FILE: tokenFile(spec.workDir),
     SPARKPORT_SESSION_ID: String(spec.session.id),
   };
@@ -64,37 +97,36 @@ export class LocalLauncher implements SessionLauncher {
     mkdirSync(replClassDir(spec.workDir), { recursive: true, mode: 0o700 });
     const token = tokenFile(spec.workDir);
     writePrivateFile(token, spec.token);
+    writeConnectFile(spec.workDir, spec.connect);
     const run = sandboxOn(this.cfg)
       ? sandboxed(this.cfg, spec.workDir, this.cfg.spark.python, ['-m', 'sparkport_driver'])
       : { command: this.cfg.spark.python, args: ['-m', 'sparkport_driver'] };
-    const child = spawn(run.command, run.args, {
+    const proc = spawnDetached({
+      name: 'driver',
+      command: run.command,
+      args: run.args,
       cwd: spec.workDir,
       env: sessionEnv(spec, this.cfg),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group: a Ctrl-C meant for the server must not interrupt user code. The
-      // driver still exits when the server goes, because its connection drops.
-      detached: true,
+      run: sessionRunFiles(this.cfg, spec.session.id),
+      ...sessionLogFiles(spec.workDir),
+      maxLogBytes: this.cfg.logs.maxBytes,
     });
-    const exit = new ExitLatch();
-    const outputCbs: ((stream: 'stdout' | 'stderr', line: string) => void)[] = [];
     // A driver that died before reading its token leaves the file: it goes with the process.
-    exit.on(() => rmSync(token, { force: true }));
-    child.on('exit', exit.fire);
-    child.on('error', (e) => {
-      outputCbs.forEach((cb) => cb('stderr', `failed to start driver: ${e.message}`));
-      exit.fire(127, null);
-    });
-    for (const name of ['stdout', 'stderr'] as const) {
-      createInterface({ input: child[name]! }).on('line', (line) => outputCbs.forEach((cb) => cb(name, line)));
-    }
-    return {
-      get pid() { return child.pid; },
-      get exited() { return exit.exited; },
-      onOutput: (cb) => outputCbs.push(cb),
-      onExit: (cb) => exit.on(cb),
-      kill: (signal) => {
-        if (!exit.exited) child.kill(signal);
-      },
-    };
+    proc.onExit(() => rmSync(token, { force: true }));
+    return proc;
+  }
+
+  /**
+   * The driver an earlier server started for this session, if that very process still runs
+   * (pid and start time as recorded); null otherwise. Its last lines are delivered again, then
+   * what it writes from now on; `connect` goes to its connect file.
+   */
+  adopt(session: SessionRecord, workDir: string, connect?: string): DriverProcess | null {
+    const run = sessionRunFiles(this.cfg, session.id);
+    if (!recordedRunning(run)) return null;
+    if (connect !== undefined) writeConnectFile(workDir, connect);
+    const proc = adoptDetached(run, { name: 'driver', maxLogBytes: this.cfg.logs.maxBytes, replayLines: this.cfg.limits.logLines });
+    proc?.onExit(() => rmSync(tokenFile(workDir), { force: true }));
+    return proc;
   }
 }

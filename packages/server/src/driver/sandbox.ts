@@ -3,8 +3,8 @@
  * bubblewrap: the same file system and network, but a pid namespace of its own (the server's
  * /proc/<pid>/environ and other sessions' processes are out of sight) and the data directory
  * replaced by an empty one, into which only the launch's own work directory and the shared and
- * allowed directories are mounted back (the store, the audit log and other sessions' pending
- * tokens are out of reach). Files the settings name as secrets (htpasswd, token and JWKS files,
+ * allowed directories are mounted back (the store, the audit log, other sessions' pending
+ * tokens and the run directory, which names the processes the server adopts, are out of reach). Files the settings name as secrets (htpasswd, token and JWKS files,
  * the keytab, the TLS key) read as empty. Session code still runs as the server's OS user; this
  * takes away what that user's files and processes would otherwise give it.
  */
@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { ensurePrivateDir } from '../private-files.ts';
+import { driverSocketDir } from './driver-socket.ts';
 
 const BWRAP = '/usr/bin/bwrap';
 let works: boolean | undefined;
@@ -45,10 +46,17 @@ export function sandboxed(cfg: Config, workDir: string, command: string, args: s
     mounts.push('--bind', d, d);
   }
   for (const d of [...cfg.sessions.allowedDirs, ...cfg.batches.allowedDirs]) if (inside(d, data) && existsSync(d)) mounts.push('--ro-bind', d, d);
+  // The driver calls back through the server's socket; read-only, so nothing in here can take its place.
+  const sockets = driverSocketDir(cfg);
+  if (existsSync(sockets)) mounts.push('--ro-bind', sockets, sockets);
   const secrets = [
     cfg.auth.basic.htpasswdFile, cfg.auth.tokens.file, cfg.auth.jwt.jwksFile, cfg.auth.negotiate.keytab, cfg.http.tls.keyFile, cfg.audit.file,
   ];
   for (const f of secrets) if (f && !inside(path.resolve(f), data) && existsSync(f)) mounts.push('--ro-bind', '/dev/null', path.resolve(f));
-  // The whole sandbox goes when the process the server started goes: no orphaned JVM.
+  // bwrap's parent is the launch wrapper (launch-wrapper.ts), not the server, so the sandbox
+  // outlives a server restart; the flag kills it when bwrap itself dies (a SIGTERM to the group
+  // ends bwrap at once), where the driver would otherwise run on unseen after its end was
+  // recorded. Orphans across restarts are the driver's reconnect grace period's business, and
+  // the restarted server's, which adopts or stops what it finds in its run directory.
   return { command: BWRAP, args: [...mounts, '--die-with-parent', '--chdir', workDir, '--', command, ...args] };
 }

@@ -5,9 +5,12 @@
 import { ERROR_CODES, type ErrorCode } from '@sparkport/protocol';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
+import { allowedMethods } from './allowed-methods.ts';
 
 interface AjvError {
   instancePath?: string; message?: string; keyword?: string; params?: Record<string, unknown>;
+  /** Set when the error is about a key of the object at instancePath, not a value. */
+  propertyName?: string;
   /** Present for parameters (see validation.ts): the value sent and the schema it broke. */
   data?: unknown; parentSchema?: { type?: string; minimum?: number; enum?: unknown[] };
 }
@@ -32,8 +35,11 @@ function describeParams(errors: AjvError[], context: string): string {
 
 function describeValidation(errors: AjvError[], context: string | undefined): string {
   if (context === 'querystring' || context === 'params') return describeParams(errors, context);
-  const parts = errors.slice(0, 3).map((e) => {
+  // A key's own error says it all; the object's "property name must be valid" that follows adds nothing.
+  const keyErrors = errors.filter((e) => e.keyword !== 'propertyNames');
+  const parts = keyErrors.slice(0, 3).map((e) => {
     const field = (e.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+    if (e.propertyName !== undefined) return `field '${field}' has an invalid key ${JSON.stringify(e.propertyName)}: it ${e.message}`;
     if (e.keyword === 'additionalProperties') return `unknown field '${String(e.params?.additionalProperty)}'`;
     if (e.keyword === 'required') return `missing required field '${String(e.params?.missingProperty)}'`;
     if (e.keyword === 'type' && !field) return `the body must be a JSON ${String(e.params?.type)}`;
@@ -72,6 +78,13 @@ export function installErrorHandler(app: FastifyInstance, log: (msg: string) => 
   });
 
   app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ msg: `No such endpoint: ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND' });
+    const path = req.url.split('?')[0]!;
+    const allowed = allowedMethods(path);
+    if (allowed.length && !allowed.includes(req.method)) {
+      reply.status(405).header('Allow', allowed.join(', '));
+      reply.send({ msg: `${req.method} is not allowed on ${path.slice(0, 200)}: it answers ${allowed.join(', ')}`, code: 'METHOD_NOT_ALLOWED' });
+      return;
+    }
+    reply.status(404).send({ msg: `No such endpoint: ${req.method} ${path}`, code: 'NOT_FOUND' });
   });
 }

@@ -13,6 +13,7 @@ export class MemoryStore implements Store {
   private statements = new Map<number, StatementRecord[]>();
   private nextBatch = 0;
   private batches = new Map<number, BatchRecord>();
+  private closed = false;
 
   nextSessionId(): number { return this.nextId++; }
   insertSession(s: SessionRecord): void {
@@ -26,6 +27,10 @@ export class MemoryStore implements Store {
   }
   listSessions(): SessionRecord[] {
     return [...this.sessions.values()].filter((s) => !s.deleted).sort((a, b) => a.id - b.id).map(clone);
+  }
+  purgeSession(id: number): void {
+    this.sessions.delete(id);
+    this.statements.delete(id);
   }
   insertStatement(s: StatementRecord): void {
     const list = this.statements.get(s.sessionId) ?? [];
@@ -45,6 +50,9 @@ export class MemoryStore implements Store {
     return [...(this.statements.get(sessionId) ?? [])].sort((a, b) => a.id - b.id).map(clone);
   }
   countStatements(sessionId: number): number { return this.statements.get(sessionId)?.length ?? 0; }
+  statementSizes(sessionId: number): { id: number; bytes: number }[] {
+    return this.listStatements(sessionId).map((s) => ({ id: s.id, bytes: Buffer.byteLength(JSON.stringify(s)) }));
+  }
   nextBatchId(): number { return this.nextBatch++; }
   insertBatch(b: BatchRecord): void {
     if (this.batches.has(b.id)) throw new Error(`batch ${b.id} exists`);
@@ -58,5 +66,9 @@ export class MemoryStore implements Store {
   listBatches(): BatchRecord[] {
     return [...this.batches.values()].filter((b) => !b.deleted).sort((a, b) => a.id - b.id).map(clone);
   }
-  close(): void {}
+  purgeBatch(id: number): void { this.batches.delete(id); }
+  checkWritable(): void {
+    if (this.closed) throw new Error('the store is closed');
+  }
+  close(): void { this.closed = true; }
 }

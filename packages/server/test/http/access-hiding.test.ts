@@ -20,9 +20,9 @@ describe('what a user may not view is not there for them', () => {
   const alice = as('alice');
   const bob = as('bob');
   const vera = as('vera');
-  /** An answer as a client sees it: status, body and every header but the date. */
+  /** An answer as a client sees it: status, body and every header but the date and the request id (each answer's own). */
   const seen = (r: Awaited<ReturnType<Harness['json']>>) => {
-    const { date: _date, ...headers } = r.headers;
+    const { date: _date, 'x-request-id': _id, ...headers } = r.headers;
     return { status: r.status, body: r.body as unknown, headers };
   };
   const audit = () => readFileSync(auditFile(h.config), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -241,10 +241,10 @@ describe('reconciler', () => {
   test('a store that refuses to write does not break upkeep: the session stays, and goes on the next pass', async () => {
     const store = new MemoryStore();
     let refuse = false;
-    const update = store.updateSession.bind(store);
-    store.updateSession = (rec) => {
+    const purge = store.purgeSession.bind(store);
+    store.purgeSession = (id) => {
       if (refuse) throw new Error('disk full');
-      update(rec);
+      purge(id);
     };
     h = await makeHarness((c) => { c.sessions.stateRetainMs = MINUTE; }, store);
     const hh = h;
@@ -256,7 +256,7 @@ describe('reconciler', () => {
 
     refuse = true;
     assert.deepEqual(await hh.reconciler.tick(), [], 'nothing was forgotten, and the pass did not throw');
-    assert.ok(await exists(hh, id), 'still listed: it was not stored as deleted');
+    assert.ok(await exists(hh, id), 'still listed: it was not purged from the store');
     assert.ok(hh.logs.some((l) => /could not forget session .*disk full/.test(l)), hh.logs.join('\n'));
 
     refuse = false;

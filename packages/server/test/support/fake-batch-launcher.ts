@@ -1,7 +1,9 @@
 /**
  * A batch launcher whose "spark-submit" is a script the test drives: print lines, report the
  * application, exit with a code, or shrug off SIGTERM the way a stuck JVM does. Each launch
- * records the command line the local launcher would have run, so tests can read it.
+ * records the command line the local launcher would have run, so tests can read it. Processes
+ * that outlive their server are put in FakeBatchLauncher.survivors, by work directory, for the
+ * next server's launcher to adopt.
  */
 import type { Config } from '../../src/config.ts';
 import type { AppInfoUpdate, BatchLaunchSpec, BatchLauncher, BatchProcess } from '../../src/domain/ports/batch-launcher.ts';
@@ -15,6 +17,7 @@ export class FakeBatchProcess implements BatchProcess {
   readonly pid = nextPid++;
   exited = false;
   exitCode: number | null = null;
+  exitSignal: string | null = null;
   signals: NodeJS.Signals[] = [];
   /** When true, SIGTERM is ignored and only SIGKILL ends the process. */
   ignoreTerm = false;
@@ -24,11 +27,16 @@ export class FakeBatchProcess implements BatchProcess {
   private exitCbs: ((c: number | null, s: string | null) => void)[] = [];
   private infoCbs: ((i: AppInfoUpdate) => void)[] = [];
 
+  /** Told where the owner's stored log ends. */
+  logStoredCalls = 0;
+
   constructor(readonly spec: FakeLaunch) {}
+
+  logStored(): void { this.logStoredCalls++; }
 
   onOutput(cb: (s: 'stdout' | 'stderr', l: string) => void): void { this.outCbs.push(cb); }
   onExit(cb: (c: number | null, s: string | null) => void): void {
-    if (this.exited) cb(this.exitCode, null);
+    if (this.exited) cb(this.exitCode, this.exitSignal);
     else this.exitCbs.push(cb);
   }
   onAppInfo(cb: (i: AppInfoUpdate) => void): void { this.infoCbs.push(cb); }
@@ -47,6 +55,7 @@ export class FakeBatchProcess implements BatchProcess {
     if (this.exited) return;
     this.exited = true;
     this.exitCode = code;
+    this.exitSignal = signal;
     this.exitCbs.forEach((cb) => cb(code, signal));
   }
 }
@@ -54,7 +63,9 @@ export class FakeBatchProcess implements BatchProcess {
 export class FakeBatchLauncher implements BatchLauncher {
   launched: FakeLaunch[] = [];
   procs: FakeBatchProcess[] = [];
-  reaped: { pid: number; workDir: string }[] = [];
+  adopted: { batchId: number; workDir: string }[] = [];
+  /** Processes still there for the next server, by work directory: a test puts one for each survivor. */
+  static survivors = new Map<string, FakeBatchProcess>();
   /** Set to make the next launches throw, as a missing spark-submit does. */
   failWith?: string;
 
@@ -69,7 +80,13 @@ export class FakeBatchLauncher implements BatchLauncher {
     return p;
   }
 
-  reap(pid: number, workDir: string): void { this.reaped.push({ pid, workDir }); }
+  adopt(batchId: number, workDir: string): BatchProcess | null {
+    this.adopted.push({ batchId, workDir });
+    const p = FakeBatchLauncher.survivors.get(workDir) ?? null;
+    FakeBatchLauncher.survivors.delete(workDir);
+    if (p) this.procs.push(p);
+    return p;
+  }
 
   last(): FakeBatchProcess {
     const p = this.procs.at(-1);

@@ -62,7 +62,7 @@ class FakeProcess implements DriverProcess {
     if (this.behaviour === 'hang') return;
     const [host, port] = this.spec.connect.split(':');
     this.sock = net.connect(Number(port), host!, () => {
-      this.send({ type: 'hello', token: this.behaviour === 'bad-token' ? 'nope' : this.spec.token, pid: this.pid, protocol: 1 });
+      this.send({ type: 'hello', token: this.behaviour === 'bad-token' ? 'nope' : this.spec.token, pid: this.pid, protocol: 2 });
     });
     let buf = '';
     this.sock.setEncoding('utf8');

@@ -60,6 +60,19 @@ export class ScriptedChannel implements DriverChannel {
     this.expected.push(e);
     return { token: e.token, revoke: () => { e.revoked = true; } };
   }
+  returning = new Map<number, { link: DriverLink | undefined; onReturn: (link: DriverLink) => void }>();
+  expectReturn(sessionId: number, link: DriverLink | undefined, onReturn: (link: DriverLink) => void) {
+    const e = { link, onReturn };
+    this.returning.set(sessionId, e);
+    return { revoke: () => { if (this.returning.get(sessionId) === e) this.returning.delete(sessionId); } };
+  }
+  /** The session's driver comes back, on its old link or a new one; false if nobody waits for it. */
+  comeBack(sessionId: number, link?: DriverLink): boolean {
+    const e = this.returning.get(sessionId);
+    if (!e) return false;
+    e.onReturn(link ?? e.link!);
+    return true;
+  }
   /** The driver holding the latest token says hello; false if that token is void. */
   connect(link: DriverLink, i = this.expected.length - 1): boolean {
     const e = this.expected[i];
@@ -77,7 +90,7 @@ export interface ScriptedRequest {
   done: boolean;
   reply(result?: Record<string, unknown>): void;
   fail(code: string, message?: string): void;
-  event(ev: RequestEvent extends infer E ? (E extends unknown ? Omit<E, 're'> : never) : never): void;
+  event(ev: RequestEvent extends infer E ? (E extends unknown ? Omit<E, 're' | 'seq'> : never) : never): void;
 }
 
 export class ScriptedLink implements DriverLink {
@@ -85,6 +98,7 @@ export class ScriptedLink implements DriverLink {
   requests: ScriptedRequest[] = [];
   private handlers: { [E in keyof DriverLinkEvents]?: ((...args: DriverLinkEvents[E]) => void)[] } = {};
   private nextId = 1;
+  private seq = 0;
 
   request<T = Record<string, unknown>>(msg: DriverRequestBody, opts: RequestOptions = {}): DriverCall<T> {
     const id = this.nextId++;
@@ -94,7 +108,7 @@ export class ScriptedLink implements DriverLink {
       id, msg, opts, done: false,
       reply: (result = {}) => { if (!r.done) { r.done = true; settle.resolve(result as T); } },
       fail: (code, message = code) => { if (!r.done) { r.done = true; settle.reject(new DriverCallError(code, message)); } },
-      event: (ev) => { if (!r.done) opts.onEvent?.({ ...ev, re: id } as RequestEvent); },
+      event: (ev) => { if (!r.done) opts.onEvent?.({ ...ev, re: id, seq: ++this.seq } as RequestEvent); },
     };
     if (this.isOpen) this.requests.push(r);
     else r.fail('DRIVER_LOST', 'driver connection is closed');
@@ -117,8 +131,22 @@ export class ScriptedLink implements DriverLink {
   /** The requests of one type not answered yet. */
   open(type?: string): ScriptedRequest[] { return this.requests.filter((r) => !r.done && (!type || r.msg.type === type)); }
 
+  /** The socket drops, the driver may come back: pending requests wait. */
+  drop(): void {
+    this.isOpen = false;
+    this.emit('disconnect');
+  }
+
+  /** The driver is back on this link: its replay, then where it stands. */
+  resume(running: { statement_id: number; request_id: number } | null = null, app: Partial<ReadyMsg> | null = {}): void {
+    this.isOpen = true;
+    this.emit('resumed', { type: 'resumed', app: app && { app_id: 'local-1', spark_ui_url: 'http://127.0.0.1:4040', ...app }, running });
+  }
+
+  private closed = false;
   close(): void {
-    if (!this.isOpen) return;
+    if (this.closed) return;
+    this.closed = true;
     this.isOpen = false;
     for (const r of this.requests) r.fail('DRIVER_LOST', 'the driver connection dropped');
     this.emit('close');

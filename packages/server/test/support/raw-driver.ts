@@ -101,7 +101,7 @@ export function driverListenerFixture() {
     const conn = new Promise<DriverConnection>((r) => { resolveConn = r; });
     const { token } = listener.expect(sessionId, (c) => { conns.push(c); resolveConn(c); });
     const d = await driver();
-    d.send({ type: 'hello', token, pid: 4321, protocol: 1, python: '3.11.7' });
+    d.send({ type: 'hello', token, pid: 4321, protocol: 2, python: '3.11.7' });
     const welcome = await d.next('welcome');
     assert.equal(welcome.type, 'welcome');
     return { d, conn: await within(conn, 'for onConnect') };

@@ -17,8 +17,11 @@ describe('driver protocol over TCP', () => {
       const seen: DriverConnection[] = [];
       const { token } = listener.expect(17, (c) => { conns.push(c); seen.push(c); });
       const d = await driver();
-      d.send({ type: 'hello', token, pid: 999, protocol: 1 });
-      assert.deepEqual(await d.next(), { type: 'welcome', session_id: 17, limits: LIMITS });
+      d.send({ type: 'hello', token, pid: 999, protocol: 2 });
+      const welcome = await d.next();
+      assert.deepEqual({ ...welcome, session_token: undefined }, { type: 'welcome', session_id: 17, limits: LIMITS, reconnect_grace_ms: 0, session_token: undefined });
+      assert.equal(welcome.session_token, listener.sessionToken(17), 'the welcome hands the driver its session token');
+      assert.match(String(welcome.session_token), /^[0-9a-f]{64}$/);
       assert.equal(seen.length, 1);
       assert.equal(seen[0]!.pid, 999);
       assert.equal(seen[0]!.isOpen, true);
@@ -27,7 +30,7 @@ describe('driver protocol over TCP', () => {
     test('a wrong token is refused with BAD_TOKEN and the connection is closed', async () => {
       listener.expect(1, () => assert.fail('must not connect'));
       const d = await driver();
-      d.send({ type: 'hello', token: 'f'.repeat(64), pid: 1, protocol: 1 });
+      d.send({ type: 'hello', token: 'f'.repeat(64), pid: 1, protocol: 2 });
       const err = await d.next();
       assert.equal(err.type, 'error');
       assert.equal(err.code, 'BAD_TOKEN');
@@ -40,10 +43,10 @@ describe('driver protocol over TCP', () => {
       let connects = 0;
       const { token } = listener.expect(2, (c) => { conns.push(c); connects++; });
       const first = await driver();
-      first.send({ type: 'hello', token, pid: 1, protocol: 1 });
+      first.send({ type: 'hello', token, pid: 1, protocol: 2 });
       assert.equal((await first.next()).type, 'welcome');
       const second = await driver();
-      second.send({ type: 'hello', token, pid: 2, protocol: 1 });
+      second.send({ type: 'hello', token, pid: 2, protocol: 2 });
       const err = await second.next();
       assert.equal(err.code, 'BAD_TOKEN');
       await second.ended();
@@ -54,7 +57,7 @@ describe('driver protocol over TCP', () => {
       const { token, revoke } = listener.expect(4, () => assert.fail('must not connect'));
       revoke();
       const d = await driver();
-      d.send({ type: 'hello', token, pid: 1, protocol: 1 });
+      d.send({ type: 'hello', token, pid: 1, protocol: 2 });
       assert.equal((await d.next()).code, 'BAD_TOKEN');
       await d.ended();
     });
@@ -62,7 +65,7 @@ describe('driver protocol over TCP', () => {
     test('an unsupported protocol version is refused with BAD_PROTOCOL and closed', async () => {
       const { token } = listener.expect(5, () => assert.fail('must not connect'));
       const d = await driver();
-      d.send({ type: 'hello', token, pid: 1, protocol: 2 });
+      d.send({ type: 'hello', token, pid: 1, protocol: 1 });
       const err = await d.next();
       assert.equal(err.type, 'error');
       assert.equal(err.code, 'BAD_PROTOCOL');
@@ -87,7 +90,7 @@ describe('driver protocol over TCP', () => {
         c.on('ready', (m) => resolveReady(m as unknown as Msg));
       });
       const d = await driver();
-      const hello = JSON.stringify({ type: 'hello', token, pid: 7, protocol: 1 });
+      const hello = JSON.stringify({ type: 'hello', token, pid: 7, protocol: 2 });
       d.sock.write(hello.slice(0, 10));
       await new Promise((r) => setTimeout(r, 10));
       // The rest of the hello and the ready in one write: the ready must not be lost.

@@ -178,16 +178,25 @@ describe('driver protocol over TCP', () => {
       assert.deepEqual(await within(p, 'for pong'), { fine: true });
     });
 
-    test('when the socket drops, every pending request is rejected with DRIVER_LOST', async () => {
+    test('when the socket drops, pending requests wait for the driver; close() rejects them with DRIVER_LOST', async () => {
       const { d, conn } = await connected();
+      const dropped = new Promise<void>((r) => conn.once('disconnect', () => r()));
       const closed = new Promise<void>((r) => conn.once('close', () => r()));
       const pending = [
         conn.request({ type: 'execute', statement_id: 0, kind: 'sql', code: 'select 1' }),
         conn.request({ type: 'ping' }),
         conn.request({ type: 'complete', kind: 'pyspark', code: 'x', cursor: 1 }, { timeoutMs: 60_000 }),
       ];
+      let settled = false;
+      void Promise.allSettled(pending).then(() => { settled = true; });
       await d.next();
       d.destroy();
+      await within(dropped, 'for the disconnect');
+      assert.equal(conn.isOpen, false);
+      await rejectsWith(conn.request({ type: 'ping' }), 'DRIVER_LOST');
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(settled, false, 'nothing pending is given up while the driver may come back');
+      conn.close();
       await Promise.all(pending.map((p) => rejectsWith(p, 'DRIVER_LOST')));
       await within(closed, 'for close');
       assert.equal(conn.isOpen, false);

@@ -27,9 +27,9 @@ function world(maxStarting = 2) {
   const channel = new ScriptedChannel();
   const slots = new StartQueue(maxStarting);
   const driver = (id = 1) => {
-    const heard: { launched: (number | null)[]; ready: DriverApp[]; gone: DriverLoss[]; links: DriverLink[] } = {
-      launched: [], ready: [], gone: [], links: [],
-    };
+    const heard: {
+      launched: (number | null)[]; ready: DriverApp[]; gone: DriverLoss[]; links: DriverLink[]; resumed: DriverApp[]; disconnected: number;
+    } = { launched: [], ready: [], gone: [], links: [], resumed: [], disconnected: 0 };
     const log = new LogBuffer(100);
     const sup = new DriverSupervisor(
       { clock, config, launcher, channel, slots, connect: '127.0.0.1:7000' },
@@ -40,6 +40,9 @@ function world(maxStarting = 2) {
         launched: (pid) => heard.launched.push(pid),
         ready: (app, link) => { heard.ready.push(app); heard.links.push(link); },
         gone: (loss) => heard.gone.push(loss),
+        resumed: (app, link) => { heard.resumed.push(app); heard.links.push(link); },
+        disconnected: () => { heard.disconnected++; },
+        returned: () => undefined,
       },
     );
     // Every state it shows must be reachable from the one before through the table.
@@ -273,5 +276,120 @@ describe('DriverSupervisor', () => {
     hello(late);
     assert.equal(late.isOpen, false);
     assert.equal(d.sup.link, undefined);
+  });
+
+  test('a dropped connection: reconnecting for the grace period, then ready again on the same link, pings paused meanwhile', () => {
+    const w = world();
+    w.config.sessions.reconnectGraceMs = 10_000;
+    const d = readyDriver(w);
+    d.link.drop();
+    assert.equal(d.look(), 'reconnecting');
+    assert.equal(d.heard.disconnected, 1);
+    assert.equal(d.sup.link, undefined, 'nothing is sent to a driver that is away');
+    assert.match(d.log.lines().join('\n'), /waiting up to 10 s for the driver to reconnect/);
+    w.clock.advance(9_999);
+    assert.equal(d.look(), 'reconnecting');
+    assert.equal(d.link.open('ping').length, 0, 'no pings to a driver that is away');
+    assert.ok(w.channel.comeBack(1));
+    d.link.resume({ statement_id: 3, request_id: 9 });
+    assert.equal(d.look(), 'ready');
+    assert.deepEqual(d.heard.resumed, [{ appId: 'local-1', sparkUiUrl: 'http://127.0.0.1:4040' }]);
+    assert.equal(d.sup.link, d.link);
+    w.clock.advance(10_000);
+    assert.deepEqual(d.heard.gone, [], 'the grace timer is over once it is back');
+    assert.deepEqual(d.proc.signals, []);
+    assert.deepEqual(d.seen, ['launching', 'connecting', 'ready', 'reconnecting', 'ready']);
+  });
+
+  test('a driver that does not come back within the grace period is gone, and its process is stopped', () => {
+    const w = world();
+    w.config.sessions.reconnectGraceMs = 10_000;
+    const d = readyDriver(w);
+    d.link.drop();
+    w.clock.advance(10_000);
+    assert.equal(d.look(), 'gone');
+    assert.equal(d.heard.gone[0]!.why, 'the driver connection dropped and the driver did not reconnect within 10 s');
+    assert.deepEqual(d.proc.signals, ['SIGTERM']);
+    assert.equal(w.channel.comeBack(1), false, 'a driver that comes back late is refused');
+  });
+
+  test('with no grace period a dropped connection is the end at once', () => {
+    const w = world();
+    w.config.sessions.reconnectGraceMs = 0;
+    const d = readyDriver(w);
+    d.link.drop();
+    assert.equal(d.look(), 'gone');
+    assert.equal(d.heard.gone[0]!.why, 'the driver connection dropped');
+  });
+
+  test('a driver whose control thread stops answering pings is gone, while its process and socket live', async () => {
+    const w = world();
+    w.config.sessions.pingIntervalMs = 1000;
+    w.config.sessions.pingTimeoutMs = 3000;
+    const d = readyDriver(w);
+    w.clock.advance(1000);
+    const [ping] = d.link.open('ping');
+    assert.ok(ping, 'pinged on the interval');
+    assert.equal(ping.opts.timeoutMs, 3000);
+    ping.reply();
+    await settle();
+    w.clock.advance(1000);
+    const [second] = d.link.open('ping');
+    assert.ok(second, 'and again after an answer');
+    second.fail('TIMEOUT', 'no answer');
+    await settle();
+    assert.equal(d.look(), 'gone');
+    assert.equal(d.heard.gone[0]!.why, "the driver's control thread did not answer a ping within 3000 ms");
+    assert.deepEqual(d.proc.signals, ['SIGTERM']);
+  });
+
+  test('after a server restart: a driver process that still runs is waited for and resumes; one that is gone is lost at once', () => {
+    const w = world();
+    w.config.sessions.reconnectGraceMs = 5000;
+    const a = w.driver(1);
+    const adopted = new ScriptedLink();
+    const running = w.launcher.launch({ session: { id: 1 } as SessionRecord, workDir: '/w', connect: 'x', token: 't' });
+    a.sup.reattach(running);
+    assert.equal(a.look(), 'reconnecting');
+    assert.ok(w.channel.comeBack(1, adopted));
+    adopted.resume(null, { app_id: 'local-9' });
+    assert.equal(a.look(), 'ready');
+    assert.equal(a.heard.resumed[0]!.appId, 'local-9');
+    assert.equal(a.heard.links[0], adopted);
+
+    const b = w.driver(2);
+    b.sup.reattach(null);
+    assert.equal(b.look(), 'gone');
+    assert.equal(b.heard.gone[0]!.why, 'the driver process ended while no server was running');
+
+    const c = w.driver(3);
+    c.sup.reattach(w.launcher.launch({ session: { id: 3 } as SessionRecord, workDir: '/w', connect: 'x', token: 't' }));
+    w.launcher.procs.at(-1)!.exit(1);
+    assert.equal(c.look(), 'gone', 'an adopted process that exits while awaited is lost');
+    assert.match(c.heard.gone[0]!.why, /exited with code 1/);
+  });
+
+  test('a driver that comes back before Spark was ready goes on starting, under the start deadline', () => {
+    const w = world();
+    const d = w.driver(4);
+    const proc = w.launcher.launch({ session: { id: 4 } as SessionRecord, workDir: '/w', connect: 'x', token: 't' });
+    d.sup.reattach(proc);
+    const link = new ScriptedLink();
+    w.channel.comeBack(4, link);
+    link.resume(null, null);
+    assert.equal(d.look(), 'connecting');
+    link.ready({ app_id: 'local-4' });
+    assert.equal(d.look(), 'ready');
+    assert.equal(d.heard.ready[0]!.appId, 'local-4');
+  });
+
+  test('a driver that said it is dying (fatal) and drops its connection is gone at once, not waited for', () => {
+    const w = world();
+    w.config.sessions.reconnectGraceMs = 10_000;
+    const d = readyDriver(w);
+    d.link.emit('fatal', { type: 'fatal', message: 'the Spark driver JVM exited unexpectedly (exit code 3)' });
+    d.link.drop();
+    assert.equal(d.look(), 'gone');
+    assert.match(d.heard.gone[0]!.reason, /JVM exited unexpectedly/);
   });
 });

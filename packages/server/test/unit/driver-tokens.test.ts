@@ -17,7 +17,7 @@ describe('driver tokens', () => {
     const tokenB = listener.expect(11, (c) => { conns.push(c); b.push(c); }).token;
     assert.notEqual(tokenA, tokenB);
     const d = await driver();
-    d.send({ type: 'hello', token: tokenA, pid: 1, protocol: 1, session_id: 11 });
+    d.send({ type: 'hello', token: tokenA, pid: 1, protocol: 2, session_id: 11 });
     const welcome = await d.next();
     assert.equal(welcome.type, 'welcome');
     assert.equal(welcome.session_id, 10);
@@ -25,7 +25,7 @@ describe('driver tokens', () => {
     assert.equal(b.length, 0, "B's driver is still awaited");
     // B's own driver still gets in with B's token.
     const db = await driver();
-    db.send({ type: 'hello', token: tokenB, pid: 2, protocol: 1 });
+    db.send({ type: 'hello', token: tokenB, pid: 2, protocol: 2 });
     assert.equal((await db.next()).session_id, 11);
     assert.equal(b.length, 1);
   });
@@ -33,11 +33,11 @@ describe('driver tokens', () => {
   test('a used token is refused, to a second driver as to the first one reconnecting', async () => {
     const { token } = listener.expect(12, (c) => conns.push(c));
     const first = await driver();
-    first.send({ type: 'hello', token, pid: 1, protocol: 1 });
+    first.send({ type: 'hello', token, pid: 1, protocol: 2 });
     assert.equal((await first.next()).type, 'welcome');
     for (let i = 0; i < 2; i++) {
       const again = await driver();
-      again.send({ type: 'hello', token, pid: 1, protocol: 1 });
+      again.send({ type: 'hello', token, pid: 1, protocol: 2 });
       assert.equal((await again.next()).code, 'BAD_TOKEN');
       await again.ended();
     }
@@ -47,7 +47,7 @@ describe('driver tokens', () => {
     const { token } = listener.expect(13, () => assert.fail('must not connect'));
     for (const forged of [token.toUpperCase(), token.slice(0, -1), `${token}0`, '']) {
       const d = await driver();
-      d.send({ type: 'hello', token: forged, pid: 1, protocol: 1 });
+      d.send({ type: 'hello', token: forged, pid: 1, protocol: 2 });
       assert.equal((await d.next()).code, 'BAD_TOKEN', forged);
       await d.ended();
     }

@@ -1,11 +1,10 @@
 /**
  * The local batch launcher on a stand-in spark-submit (a shell script in a fake Spark home):
  * the command line it builds from the batch, working directory and environment, output lines, exit codes, killing the whole
- * process group, and reaping a leftover process after a restart. No Spark needed.
+ * process group, and adopting a batch's process after a restart. No Spark needed.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -13,7 +12,7 @@ import { defaultConfig } from '../../src/config.ts';
 import type { BatchProcess } from '../../src/domain/ports/batch-launcher.ts';
 import type { BatchSpec } from '../../src/domain/records.ts';
 import { buildBatchSubmitArgs } from '../../src/driver/batch-submit-args.ts';
-import { LocalBatchLauncher, venvSparkHome } from '../../src/driver/local-batch-launcher.ts';
+import { batchLogFile, batchRunFiles, LocalBatchLauncher, venvSparkHome } from '../../src/driver/local-batch-launcher.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sparkport-batch-launcher-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -56,6 +55,7 @@ const alive = (pid: number) => {
 };
 
 const config = defaultConfig();
+config.dataDir = path.join(tmp, 'data');
 config.spark.python = '/usr/bin/python3';
 config.batches.sparkHome = home;
 
@@ -118,18 +118,34 @@ describe('LocalBatchLauncher', () => {
     assert.throws(() => new LocalBatchLauncher(config, null).launch({ batchId: 4, batch: batch([]), workDir: path.join(tmp, 'b4') }), /batches\.sparkHome/);
   });
 
-  test('reap stops a leftover process only if it still works in the batch\'s directory', async () => {
-    const dir = path.join(tmp, 'batches', '9');
-    mkdirSync(dir, { recursive: true });
-    const start = () => spawn('sleep', ['300'], { cwd: dir, detached: true, stdio: 'ignore' });
-    const other = start();
-    launcher.reap(other.pid!, path.join(tmp, 'batches', '8'));
-    await new Promise((r) => setTimeout(r, 100));
-    assert.ok(alive(other.pid!), 'a process elsewhere is not ours');
-    const gone = new Promise((r) => other.on('exit', r));
-    launcher.reap(other.pid!, dir);
-    await gone;
-    launcher.reap(999_999_999, dir); // long gone: nothing happens
+  test('a batch\'s output is one file in its directory, in the order written; its record is in the run directory', async () => {
+    const workDir = path.join(tmp, 'batches', '5');
+    const { exit, lines } = collect(launcher.launch({ batchId: 5, batch: batch(['ok']), workDir }));
+    assert.ok(existsSync(batchRunFiles(config, 5).record), 'recorded while it runs');
+    await exit;
+    const file = readFileSync(batchLogFile(workDir), 'utf8').trimEnd().split('\n');
+    assert.deepEqual(lines, file, 'stdout and stderr lines, as written');
+    assert.ok(file.some((l) => l.startsWith('INFO')) && file.some((l) => l.startsWith('args:')));
+  });
+
+  test('adopt finds a batch\'s running process by its id: its application again, its output, a kill', async () => {
+    const workDir = path.join(tmp, 'batches', '6');
+    const first = launcher.launch({ batchId: 6, batch: batch(['hold']), workDir });
+    const { lines, exit: firstExit } = collect(first);
+    for (let i = 0; i < 200 && !lines.some((l) => l.startsWith('child ')); i++) await new Promise((r) => setTimeout(r, 10));
+    const child = Number(lines.find((l) => l.startsWith('child '))!.slice(6));
+    const again = launcher.adopt(6, workDir)!;
+    assert.equal(again.pid, first.pid);
+    const adopted = collect(again);
+    for (let i = 0; i < 200 && !adopted.infos.length; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(adopted.infos.find((x) => (x as { appId?: string }).appId), { appId: 'app-20240101000000-0001' }, 'read again from the last lines');
+    assert.ok(adopted.lines.includes(`child ${child}`));
+    again.kill('SIGTERM');
+    assert.deepEqual(await adopted.exit, [null, 'SIGTERM']);
+    assert.deepEqual(await firstExit, [null, 'SIGTERM']);
+    for (let i = 0; i < 100 && alive(child); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(!alive(child));
+    assert.equal(launcher.adopt(7, path.join(tmp, 'batches', '7')), null, 'never launched: nothing to adopt');
   });
 
   test('venvSparkHome finds pyspark in a venv, or nothing', () => {

@@ -33,6 +33,7 @@ function setup(store: Store = new MemoryStore()) {
       insert: (r) => store.insertBatch(r),
       update: (r) => store.updateBatch(r),
       list: () => store.listBatches(),
+      purge: (id) => store.purgeBatch(id),
     },
     revive: (rec) => new Thing(rec),
     onEnter: (t, to, reason) => { if (batchMachine.is(to, 'finished')) t.record.logTail = [`ended: ${reason}`]; },
@@ -77,7 +78,7 @@ describe('Registry', () => {
     assert.throws(() => reg.resolve('beta'), domainError('BATCH_NOT_FOUND', /^Batch 'beta' not found\.$/));
   });
 
-  test('a forgotten thing is 404 by id and name, gone from the list, stored as deleted, and its name is free', () => {
+  test('a forgotten thing is 404 by id and name, gone from the list and from the store, and its name is free', () => {
     const { reg, store, add, forgotten } = setup();
     const a = add('alpha');
     reg.transition(a, 'dead', 'failed');
@@ -85,7 +86,7 @@ describe('Registry', () => {
     assert.throws(() => reg.resolve(a.id), domainError('BATCH_NOT_FOUND'));
     assert.throws(() => reg.resolve('alpha'), domainError('BATCH_NOT_FOUND'));
     assert.deepEqual(reg.list(), []);
-    assert.equal(store.getBatch(a.id)!.deleted, true);
+    assert.equal(store.getBatch(a.id), undefined);
     assert.deepEqual(forgotten, [a.id]);
     assert.doesNotThrow(() => reg.checkNameFree('alpha'));
   });

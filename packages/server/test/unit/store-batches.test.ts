@@ -113,6 +113,17 @@ for (const adapter of adapters) {
       assert.equal(s.getBatch(1)!.deleted, true);
     }));
 
+    test('purging a batch removes it, and nothing else; its id is not handed out again', withStore((s) => {
+      for (const id of [s.nextBatchId(), s.nextBatchId()]) s.insertBatch(batchRecord(id));
+      s.purgeBatch(0);
+      assert.equal(s.getBatch(0), undefined);
+      assert.deepEqual(s.listBatches().map((b) => b.id), [1]);
+      assert.equal(s.nextBatchId(), 2);
+      s.updateBatch(batchRecord(0, { state: 'dead' }));
+      assert.equal(s.getBatch(0), undefined, 'an update after the purge does not bring it back');
+      assert.doesNotThrow(() => s.purgeBatch(0));
+    }));
+
     test('returned and passed-in records are copies', withStore((s) => {
       const rec = batchRecord(0);
       s.insertBatch(rec);

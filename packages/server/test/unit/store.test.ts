@@ -240,8 +240,53 @@ for (const adapter of adapters) {
       assert.equal(s.countStatements(0), 0);
     }));
 
+    test('purging a session removes its row and its whole history, and nothing of another session', withStore((s) => {
+      for (const id of [0, 1]) {
+        s.insertSession(sessionRecord(s.nextSessionId()));
+        for (const n of [0, 1, 2]) s.insertStatement(statementRecord(id, n));
+      }
+      s.purgeSession(0);
+      assert.equal(s.getSession(0), undefined);
+      assert.deepEqual(s.listStatements(0), []);
+      assert.equal(s.countStatements(0), 0);
+      assert.deepEqual(s.statementSizes(0), []);
+      assert.equal(s.getStatement(0, 1), undefined);
+      assert.deepEqual(s.listSessions().map((r) => r.id), [1]);
+      assert.deepEqual(s.listStatements(1).map((x) => x.id), [0, 1, 2]);
+      assert.equal(s.nextSessionId(), 2, 'a purged id is not handed out again');
+      assert.doesNotThrow(() => s.purgeSession(0), 'purging twice is nothing');
+      assert.doesNotThrow(() => s.purgeSession(42), 'so is purging what never was');
+    }));
+
+    test('a purged session stays purged when its rows were updated before', withStore((s) => {
+      s.insertSession(sessionRecord(0));
+      s.insertStatement(statementRecord(0, 0));
+      s.updateSession({ ...sessionRecord(0), state: 'dead', deleted: true });
+      s.updateStatement(statementRecord(0, 0, { state: 'available' }));
+      s.purgeSession(0);
+      s.updateStatement(statementRecord(0, 0, { state: 'cancelled' }));
+      assert.equal(s.getSession(0), undefined);
+      assert.equal(s.getStatement(0, 0), undefined, 'an update after the purge does not bring it back');
+    }));
+
     if (adapter.reopen) {
       const reopen = adapter.reopen;
+      test('a purge survives close and reopen', () => {
+        const s1 = adapter.open();
+        s1.insertSession(sessionRecord(s1.nextSessionId()));
+        s1.insertStatement(statementRecord(0, 0));
+        s1.purgeSession(0);
+        s1.close();
+        const s2 = reopen();
+        try {
+          assert.equal(s2.getSession(0), undefined);
+          assert.equal(s2.countStatements(0), 0);
+          assert.equal(s2.nextSessionId(), 1);
+        } finally {
+          s2.close();
+        }
+      });
+
       test('ids never repeat across close and reopen, and records survive it', () => {
         const s1 = adapter.open();
         const first = [s1.nextSessionId(), s1.nextSessionId(), s1.nextSessionId()];

@@ -160,13 +160,14 @@ describe('the local launcher builds the driver\'s command line from the session'
     assert.equal(conf['spark.local.dir'], path.join(WORK, 'tmp'));
   });
 
-  test('environment: the call-back address and token file, the submit args, loopback for a local master only', () => {
+  test('environment: the call-back address, its file and the token file, the submit args, loopback for a local master only', () => {
     const cfg = defaultConfig();
     cfg.spark.scalaHelperJar = '';
     const base = { PATH: '/usr/bin', SPARKPORT_ADMIN_SECRET: 'x', SPARK_LOCAL_IP: '10.0.0.9' };
     const env = sessionEnv(launch({ conf: { 'spark.custom': 'a b' } }, cfg, 3), cfg, base);
     assert.equal(env.SPARKPORT_CONNECT, '127.0.0.1:9999');
     assert.equal(env.SPARKPORT_TOKEN_FILE, path.join(WORK, 'driver.token'));
+    assert.equal(env.SPARKPORT_CONNECT_FILE, path.join(WORK, 'driver.connect'), 'where a restarted server writes its address');
     assert.ok(!Object.values(env).includes('secret-token'), 'the token itself is in no variable');
     assert.equal(env.SPARKPORT_SESSION_ID, '3');
     assert.equal(env.SPARKPORT_ADMIN_SECRET, undefined, "the server's own settings stay with the server");
@@ -177,5 +178,23 @@ describe('the local launcher builds the driver\'s command line from the session'
     assert.match(env.PYSPARK_SUBMIT_ARGS!, / pyspark-shell$/);
     cfg.spark.master = 'yarn';
     assert.equal(sessionEnv(launch({}, cfg), cfg, base).SPARK_LOCAL_IP, '10.0.0.9', 'on a cluster the host\'s own setting stands');
+  });
+});
+
+describe('sessionSubmitArgs', () => {
+  const launch = (tweak: (c: Config) => void = () => undefined) => {
+    const cfg = defaultConfig();
+    tweak(cfg);
+    const session = { ...validateSessionRequest({ kind: 'pyspark' }, cfg), id: 7 } as SessionRecord;
+    return parse(sessionSubmitArgs({ session, workDir: WORK, connect: '127.0.0.1:1', token: 't' } as SessionLaunch, cfg));
+  };
+
+  test('a driver JVM out of heap exits, so its session ends dead instead of failing every later statement', () => {
+    assert.equal(launch().conf['spark.driver.extraJavaOptions'], '-XX:+ExitOnOutOfMemoryError');
+  });
+
+  test("the operator's driver JVM options are kept, the heap rule added to them", () => {
+    const { conf } = launch((c) => { c.spark.defaultConf['spark.driver.extraJavaOptions'] = '-Dfoo=1'; });
+    assert.equal(conf['spark.driver.extraJavaOptions'], '-Dfoo=1 -XX:+ExitOnOutOfMemoryError');
   });
 });

@@ -3,7 +3,7 @@
  * The TCP adapters (driver/listener.ts, driver/connection.ts) implement it; the domain sees
  * nothing of sockets or framing. Messages and codes are the protocol's (PROTOCOL.md).
  */
-import type { DriverRequest, FatalMsg, ProgressMsg, ReadyMsg, StreamMsg } from '@sparkport/protocol';
+import type { DriverRequest, FatalMsg, ProgressMsg, ReadyMsg, ReplyMsg, ResumedMsg, StreamMsg } from '@sparkport/protocol';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -42,7 +42,16 @@ export interface DriverLinkEvents {
   fatal: [FatalMsg];
   /** Something the driver sent that the link could not use; worth a line in the session's log. */
   protocolError: [string];
-  /** The connection is gone; every pending request has been rejected with DRIVER_LOST. */
+  /**
+   * The connection dropped while the driver may still come back (PROTOCOL.md §3a): pending
+   * requests wait for the reconnect, or for close().
+   */
+  disconnect: [];
+  /** A reconnect's replay is over: where the driver stands. */
+  resumed: [ResumedMsg];
+  /** A reply or event of an execute this link never sent (a restarted server's statement). */
+  orphan: [ReplyMsg | StreamMsg | ProgressMsg];
+  /** The link is finished for good; every pending request has been rejected with DRIVER_LOST. */
   close: [];
 }
 
@@ -57,4 +66,10 @@ export interface DriverLink {
 export interface DriverChannel {
   /** `onConnect` fires once, when a driver presents the token; `revoke` makes it worthless. */
   expect(sessionId: number, onConnect: (link: DriverLink) => void): { token: string; revoke: () => void };
+  /**
+   * Accepts the session's driver coming back with its session token, until revoked: `link` is
+   * the one it had (its pending requests carry over), or undefined after a server restart.
+   * `onReturn` gets the link the driver now speaks on.
+   */
+  expectReturn(sessionId: number, link: DriverLink | undefined, onReturn: (link: DriverLink) => void): { revoke: () => void };
 }

@@ -28,4 +28,9 @@ export interface DriverProcess {
 
 export interface SessionLauncher {
   launch(spec: SessionLaunch): DriverProcess;
+  /**
+   * The driver an earlier server started for this session, if it still runs, told where the
+   * server now listens (`connect`, host:port); null when it is gone.
+   */
+  adopt?(session: SessionRecord, workDir: string, connect: string): DriverProcess | null;
 }

@@ -3,12 +3,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EventBus } from '../../domain/event-bus.ts';
 import type { SessionManager } from '../../domain/session-manager.ts';
 import { noteAudit } from '../audit.ts';
+import type { HeldRequests } from '../held-requests.ts';
 import { toLivySession } from '../livy-view.ts';
 import { logWindow, page } from '../paging.ts';
 import { route } from '../route.ts';
-import { openSse } from '../sse.ts';
 
-export function sessionRoutes(app: FastifyInstance, sessions: SessionManager, bus: EventBus): void {
+export function sessionRoutes(app: FastifyInstance, sessions: SessionManager, bus: EventBus, held: HeldRequests): void {
   /** The session the URL names. Only a request by one who may modify it is its heartbeat: others' polling does not keep it alive. */
   const session = (req: Pick<FastifyRequest, 'mayModify'>, id: string) => {
     const rt = sessions.resolve(id);
@@ -67,7 +67,7 @@ export function sessionRoutes(app: FastifyInstance, sessions: SessionManager, bu
 
   route(app, Endpoints.sessionEvents, async (req, reply) => {
     const rt = sessions.resolve(req.params.id);
-    const sse = openSse(req, reply);
+    const sse = held.openStream(req, reply, 'session');
     const terminal = () => sessionMachine.is(rt.record.state, 'finished');
     const off = bus.onSession(rt.id, (ev) => {
       sse.send(ev.event, ev.data);

@@ -5,13 +5,16 @@ import type { EventBus } from '../../domain/event-bus.ts';
 import type { StatementRecord } from '../../domain/records.ts';
 import type { SessionManager } from '../../domain/session-manager.ts';
 import type { SessionRuntime } from '../../domain/session-runtime.ts';
+import type { StatementPage, StatementPageQuery } from '../../domain/statement-pages.ts';
 import { noteAudit } from '../audit.ts';
+import type { HeldRequests } from '../held-requests.ts';
 import { toLivyStatement } from '../livy-view.ts';
-import { page } from '../paging.ts';
 import { route } from '../route.ts';
-import { openSse } from '../sse.ts';
 
-export function statementRoutes(app: FastifyInstance, sessions: SessionManager, bus: EventBus, cfg: Config): void {
+export function statementRoutes(
+  app: FastifyInstance, sessions: SessionManager, bus: EventBus, cfg: Config, held: HeldRequests,
+  pages: (sessionId: number, q: StatementPageQuery) => StatementPage,
+): void {
   const view = (rt: SessionRuntime, s: StatementRecord) => toLivyStatement(s, sessions.progressOf(rt, s));
   /** The session the URL names. Only a request by one who may modify it is its heartbeat: others' polling does not keep it alive. */
   const session = (req: Pick<FastifyRequest, 'mayModify'>, id: string) => {
@@ -24,30 +27,40 @@ export function statementRoutes(app: FastifyInstance, sessions: SessionManager, 
 
   route(app, Endpoints.listStatements, async (req) => {
     const rt = session(req, req.params.id);
-    const { from, size, order } = req.query;
-    let all = sessions.listStatements(rt);
-    if (order === 'desc') all = all.reverse();
-    return { total_statements: all.length, statements: page(all, from, size).map((s) => view(rt, s)) };
+    const p = pages(rt.id, req.query);
+    return { total_statements: p.total, statements: p.statements.map((s) => view(rt, s)), ...(p.next !== undefined ? { next: p.next } : {}) };
   });
 
   route(app, Endpoints.createStatement, async (req, reply) => {
     const rt = session(req, req.params.id);
     const wait = waitMs(req.query.wait);
-    let s = sessions.submit(rt, req.body.code, req.body.kind);
-    reply.status(201).header('Location', `/sessions/${rt.id}/statements/${s.id}`);
-    // On record once accepted, before any wait; the code's length, not the code (http/audit.ts).
-    noteAudit(req, { statement: s.id, kind: s.kind, codeLength: req.body.code.length });
-    reply.auditNow();
-    if (wait > 0) s = await sessions.waitForStatement(rt, s.id, wait);
-    return view(rt, s);
+    // The slot first: a request refused for want of one has created nothing.
+    const poll = wait > 0 ? held.longPoll(req) : undefined;
+    try {
+      let s = sessions.submit(rt, req.body.code, req.body.kind);
+      reply.status(201).header('Location', `/sessions/${rt.id}/statements/${s.id}`);
+      // On record once accepted, before any wait; the code's length, not the code (http/audit.ts).
+      noteAudit(req, { statement: s.id, kind: s.kind, codeLength: req.body.code.length });
+      reply.auditNow();
+      if (poll) s = await poll.until(sessions.waitForStatement(rt, s.id, wait), () => sessions.getStatement(rt, s.id));
+      return view(rt, s);
+    } finally {
+      poll?.release();
+    }
   });
 
   route(app, Endpoints.getStatement, async (req) => {
     const rt = session(req, req.params.id);
     const id = req.params.sid;
     const wait = waitMs(req.query.wait);
-    const s = wait > 0 ? await sessions.waitForStatement(rt, id, wait) : sessions.getStatement(rt, id);
-    return view(rt, s);
+    if (wait <= 0) return view(rt, sessions.getStatement(rt, id));
+    sessions.getStatement(rt, id); // a 404 before a slot is taken
+    const poll = held.longPoll(req);
+    try {
+      return view(rt, await poll.until(sessions.waitForStatement(rt, id, wait), () => sessions.getStatement(rt, id)));
+    } finally {
+      poll.release();
+    }
   });
 
   route(app, Endpoints.cancelStatement, async (req) => {
@@ -60,7 +73,7 @@ export function statementRoutes(app: FastifyInstance, sessions: SessionManager, 
     const rt = session(req, req.params.id);
     const id = req.params.sid;
     const first = sessions.getStatement(rt, id);
-    const sse = openSse(req, reply);
+    const sse = held.openStream(req, reply, 'statement');
     const finished = () => {
       const s = sessions.getStatement(rt, id);
       sse.send('done', view(rt, s));

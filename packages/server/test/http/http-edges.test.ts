@@ -1,0 +1,115 @@
+/**
+ * Answers that come before any route: a method the path does not have (405 with Allow), a URL
+ * or headers too large (414, 431), and a request that trickles in (408 within bounded time).
+ * All of them are `{msg, code}` JSON like every other error. The parser's answers are read over
+ * a raw socket: `inject` never goes through Node's HTTP parser.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { makeHarness } from '../support/harness.ts';
+
+type Harness = Awaited<ReturnType<typeof makeHarness>>;
+
+interface RawAnswer { status: number; headers: Record<string, string>; body: string; ms: number }
+
+/** Writes `head` (and then `trickle`, one byte every `everyMs`) and reads until the server closes. */
+function raw(port: number, head: string, trickle = '', everyMs = 1000): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const s = net.connect(port, '127.0.0.1');
+    let text = '';
+    let timer: NodeJS.Timeout | undefined;
+    s.setEncoding('latin1');
+    s.on('connect', () => {
+      s.write(head);
+      let i = 0;
+      if (trickle) timer = setInterval(() => { if (i < trickle.length && !s.destroyed) s.write(trickle[i++]!); }, everyMs);
+    });
+    s.on('data', (c: string) => { text += c; });
+    s.on('error', (e: NodeJS.ErrnoException) => { if (!text) reject(e); });
+    s.on('close', () => {
+      clearInterval(timer);
+      const [headText = '', body = ''] = text.split('\r\n\r\n');
+      const [statusLine = '', ...lines] = headText.split('\r\n');
+      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body, ms: Date.now() - t0 });
+    });
+  });
+}
+
+describe('answers before the routes', () => {
+  let h: Harness;
+  let port: number;
+
+  before(async () => {
+    h = await makeHarness((c) => {
+      c.http.requestTimeoutMs = 1500;
+      c.http.headersTimeoutMs = 1000;
+      c.http.timeoutCheckIntervalMs = 100;
+      c.http.maxHeaderBytes = 16 * 1024;
+      c.http.maxUrlBytes = 4 * 1024;
+    });
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (h.app.server.address() as net.AddressInfo).port;
+  });
+  after(async () => { await h.close(); });
+
+  test('a method the path does not have is 405 with Allow; a path no endpoint has stays 404', async () => {
+    const r = await h.json('DELETE', '/sessions/0/statements');
+    assert.equal(r.status, 405);
+    assert.equal(r.body.code, 'METHOD_NOT_ALLOWED');
+    assert.equal(r.headers.allow, 'GET, HEAD, POST');
+    assert.match(r.body.msg, /DELETE is not allowed on \/sessions\/0\/statements/);
+    const put = await h.json('PUT', '/version');
+    assert.deepEqual([put.status, put.headers.allow], [405, 'GET, HEAD']);
+    const shared = await h.json('POST', '/sessions/x/shared/m/k');
+    assert.deepEqual([shared.status, shared.headers.allow], [405, 'GET, HEAD, PUT, DELETE']);
+    const none = await h.json('GET', '/nowhere/at/all');
+    assert.deepEqual([none.status, none.body.code, none.headers.allow], [404, 'NOT_FOUND', undefined]);
+  });
+
+  test('a URL over http.maxUrlBytes is 414 {msg, code} naming the setting, under the parser limit and over it', async () => {
+    const mid = await raw(port, `GET /sessions/${'a'.repeat(6000)} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    assert.equal(mid.status, 414);
+    assert.deepEqual(JSON.parse(mid.body).code, 'URI_TOO_LONG');
+    assert.match(JSON.parse(mid.body).msg, /http\.maxUrlBytes/);
+    const huge = await raw(port, `GET /sessions/${'a'.repeat(40_000)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    assert.equal(huge.status, 414);
+    assert.match(huge.headers['content-type']!, /^application\/json/);
+    assert.equal(JSON.parse(huge.body).code, 'URI_TOO_LONG');
+  });
+
+  test('headers over http.maxHeaderBytes are 431 {msg, code} naming the setting', async () => {
+    const r = await raw(port, `GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`);
+    assert.equal(r.status, 431);
+    const body = JSON.parse(r.body);
+    assert.equal(body.code, 'HEADERS_TOO_LARGE');
+    assert.match(body.msg, /http\.maxHeaderBytes/);
+  });
+
+  test('a body sent one byte a second is cut off with 408 {msg, code} soon after http.requestTimeoutMs', async () => {
+    const head = 'POST /sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n';
+    const r = await raw(port, head, '{"kind":"pyspark"'.padEnd(100, ' '), 1000);
+    assert.equal(r.status, 408);
+    const body = JSON.parse(r.body);
+    assert.equal(body.code, 'REQUEST_TIMEOUT');
+    assert.match(body.msg, /http\.requestTimeoutMs/);
+    assert.ok(r.ms >= 1400 && r.ms < 4000, `closed after ${r.ms} ms`);
+    assert.equal((await h.json('GET', '/sessions')).body.total, 0, 'the trickled request created nothing');
+  });
+
+  test('headers that trickle in are cut off too', async () => {
+    const r = await raw(port, 'GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\n', 'X-Slow: 1234567890', 300);
+    assert.equal(r.status, 408);
+    assert.ok(r.ms < 3000, `closed after ${r.ms} ms`);
+  });
+
+  test('a request that arrives in time is not affected, and bytes that are not HTTP get 400 {msg, code}', async () => {
+    const ok = await raw(port, 'GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    assert.equal(ok.status, 200);
+    const bad = await raw(port, 'NOT HTTP AT ALL\r\n\r\n');
+    assert.equal(bad.status, 400);
+    assert.equal(JSON.parse(bad.body).code, 'MALFORMED_REQUEST');
+  });
+});
