@@ -12,6 +12,16 @@ import os
 from typing import MutableMapping
 
 
+def read_small_file(path: str, limit: int) -> bytes:
+    """At most `limit` bytes of a file in the work directory, which session code can write to:
+    O_NOFOLLOW, so a link put in the file's place is not followed to some other file."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        return os.read(fd, limit)
+    finally:
+        os.close(fd)
+
+
 class TokenError(Exception):
     """No usable token: the driver cannot say hello."""
 
@@ -21,12 +31,7 @@ def take_token(environ: MutableMapping[str, str] = os.environ) -> str:
     if not path:
         raise TokenError("SPARKPORT_TOKEN_FILE is not set")
     try:
-        # O_NOFOLLOW: a link put in the file's place is not followed to some other file.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        try:
-            data = os.read(fd, 4096)
-        finally:
-            os.close(fd)
+        data = read_small_file(path, 4096)
     except OSError as e:
         raise TokenError(f"cannot read the token file: {e.strerror}") from None
     finally:

@@ -17,6 +17,7 @@ import time
 from typing import Callable, Optional
 
 from . import protocol
+from .launch_token import read_small_file
 from .link import Link, Running
 from .transport import ConnectionClosed, LineTooLong, Transport, parse_address
 
@@ -170,12 +171,7 @@ class Reconnector:
 
 def _read_address_file(path: str) -> Optional[str]:
     try:
-        # O_NOFOLLOW, as for the token file: a link put in the file's place is not followed.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        try:
-            data = os.read(fd, 1024)
-        finally:
-            os.close(fd)
+        data = read_small_file(path, 1024)
     except OSError:
         return None
     text = data.decode("ascii", "replace").strip()

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { api } from './helpers.ts';
+import { alive } from './proc-find.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SPARK_JARS = path.join(ROOT, '.venv/lib/python3.11/site-packages/pyspark/jars');
@@ -94,15 +95,6 @@ async function waitForLog(id: number, re: RegExp, ms = 120_000): Promise<string[
     await new Promise((res) => setTimeout(res, 300));
   }
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return !/^Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '');
-  } catch {
-    return false;
-  }
-};
 
 async function waitGone(pids: number[], ms = 20_000): Promise<void> {
   const end = Date.now() + ms;

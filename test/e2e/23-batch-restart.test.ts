@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { api } from './helpers.ts';
+import { alive } from './proc-find.ts';
 import { freePort, startOwnServer, type OwnServer } from './own-server.ts';
 
 /** No Spark session: spark-submit's JVM runs the Python, which counts for a while. */
@@ -28,15 +29,6 @@ with open(sys.argv[1], "w") as f:
 print("SPARKPORT_SLEEPING", flush=True)
 time.sleep(600)
 `;
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return !/^Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '');
-  } catch {
-    return false;
-  }
-};
 
 describe('batches across a server crash', () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'sparkport-batch-restart-'));

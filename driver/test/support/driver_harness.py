@@ -6,10 +6,12 @@ real driver and a cancel's SIGINT reaches it for real.
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 from typing import Optional
 
+import pytest
 from fakeserver import FakeServer
 from sparkport_driver.driver import Driver
 from sparkport_driver.interrupts import InterruptGate
@@ -67,3 +69,13 @@ class Harness:
         self.driver.stopped.set()
         self.link.close()
         self.srv.close()
+
+
+@pytest.fixture
+def h():
+    """A driver on a fake server for one test; SIGINT's handler is put back after it."""
+    old = signal.getsignal(signal.SIGINT)
+    harness = Harness()
+    yield harness
+    signal.signal(signal.SIGINT, old)
+    harness.close()

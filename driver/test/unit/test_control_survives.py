@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from driver_harness import Harness
+from driver_harness import Harness, h  # noqa: F401 (h is a fixture)
 from fakeserver import bare
 from sparkport_driver import nesting, protocol
 from sparkport_driver.exit_codes import EXIT_FATAL
@@ -69,15 +69,6 @@ def test_fields_of_a_too_deep_line_are_read_wherever_they_are():
 def test_a_deep_unknown_type_is_a_bare_error_with_its_id():
     e = pytest.raises(ProtocolError, protocol.parse_request, '{"type":"nope","id":4,"x":%s}' % deep(1000)).value
     assert e.to_message()["type"] == "error" and e.re == 4
-
-
-@pytest.fixture
-def h():
-    old = signal.getsignal(signal.SIGINT)
-    harness = Harness()
-    yield harness
-    signal.signal(signal.SIGINT, old)
-    harness.close()
 
 
 def test_the_control_thread_answers_deep_lines_and_reads_on(h):

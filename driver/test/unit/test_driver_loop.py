@@ -12,18 +12,9 @@ import time
 
 import pytest
 
-from driver_harness import Harness
+from driver_harness import Harness, h  # noqa: F401 (h is a fixture)
 from fakeserver import bare
 from sparkport_driver.exit_codes import EXIT_CONNECTION_LOST, EXIT_OK
-
-
-@pytest.fixture
-def h():
-    old = signal.getsignal(signal.SIGINT)
-    harness = Harness()
-    yield harness
-    signal.signal(signal.SIGINT, old)
-    harness.close()
 
 
 def test_requests_before_ready(h):

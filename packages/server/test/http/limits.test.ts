@@ -5,11 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { afterEach, describe, test } from 'node:test';
-import type { Config } from '../../src/config.ts';
-import { batchJob, makeHarness } from '../support/harness.ts';
+import { describe, test } from 'node:test';
+import { batchJob, harnessPerTest, type Harness } from '../support/harness.ts';
 
-type Harness = Awaited<ReturnType<typeof makeHarness>>;
 type Answer = Awaited<ReturnType<Harness['json']>>;
 
 function assertLimit(r: Answer, code: string, setting: string): void {
@@ -20,20 +18,7 @@ function assertLimit(r: Answer, code: string, setting: string): void {
 }
 
 describe('limits', () => {
-  let h: Harness | undefined;
-  const harness = async (tweak: (c: Config) => void) => {
-    h = await makeHarness(tweak, undefined, { testUserHeader: true });
-    return h;
-  };
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
-  const idleSession = async (hh: Harness) => {
-    const id = (await hh.json('POST', '/sessions', { kind: 'pyspark' })).body.id as number;
-    await hh.waitState(id, 'idle');
-    return id;
-  };
+  const { harness, idleSession } = harnessPerTest({ testUserHeader: true });
 
   test('sessions.max and batches.max answer alike', async () => {
     const hh = await harness((c) => { c.sessions.max = 1; c.batches.max = 1; });

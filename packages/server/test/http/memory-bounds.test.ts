@@ -5,11 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { afterEach, describe, test } from 'node:test';
-import type { Config } from '../../src/config.ts';
-import { makeHarness } from '../support/harness.ts';
+import { describe, test } from 'node:test';
+import { harnessPerTest, type Harness } from '../support/harness.ts';
 
-type Harness = Awaited<ReturnType<typeof makeHarness>>;
 
 /** The events of an SSE text, in order. */
 function events(text: string): { event: string; data: unknown }[] {
@@ -22,20 +20,7 @@ function events(text: string): { event: string; data: unknown }[] {
 }
 
 describe('memory bounds', () => {
-  let h: Harness | undefined;
-  const harness = async (tweak: (c: Config) => void) => {
-    h = await makeHarness(tweak);
-    return h;
-  };
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
-  const idleSession = async (hh: Harness) => {
-    const id = (await hh.json('POST', '/sessions', { kind: 'pyspark' })).body.id as number;
-    await hh.waitState(id, 'idle');
-    return id;
-  };
+  const { harness, idleSession } = harnessPerTest();
 
   test('an event stream that is not read drops output past limits.eventStreamBufferBytes, then says how much it missed', async () => {
     const LIMIT = 64 * 1024;

@@ -60,10 +60,13 @@ class FakeProcess implements DriverProcess {
       return void setTimeout(() => this.exit(1), 30);
     }
     if (this.behaviour === 'hang') return;
-    const [host, port] = this.spec.connect.split(':');
-    this.sock = net.connect(Number(port), host!, () => {
+    const hello = () => {
       this.send({ type: 'hello', token: this.behaviour === 'bad-token' ? 'nope' : this.spec.token, pid: this.pid, protocol: 2 });
-    });
+    };
+    // Where a real driver would call back: the server's Unix socket, or host:port.
+    const to = this.spec.connect;
+    const [host, port] = to.split(':');
+    this.sock = to.startsWith('unix:') ? net.connect(to.slice('unix:'.length), hello) : net.connect(Number(port), host!, hello);
     let buf = '';
     this.sock.setEncoding('utf8');
     this.sock.on('data', (c: string) => {

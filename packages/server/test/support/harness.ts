@@ -4,6 +4,7 @@
  * (no port, no Spark); the driver listener is real, since fake drivers connect to it.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { afterEach } from 'node:test';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../src/app.ts';
@@ -88,4 +89,26 @@ export function batchJob(config: Config, name = 'job.py'): string {
   const file = path.join(dir, name);
   writeFileSync(file, 'print("hi")\n');
   return file;
+}
+
+export type Harness = Awaited<ReturnType<typeof makeHarness>>;
+
+/**
+ * A harness of its own for each test of the enclosing describe, closed after it, and a way to
+ * get an idle session on it.
+ */
+export function harnessPerTest(opts: HarnessOptions = {}) {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+  return {
+    harness: async (tweak: (c: Config) => void) => (h = await makeHarness(tweak, undefined, opts)),
+    idleSession: async (hh: Harness) => {
+      const id = (await hh.json('POST', '/sessions', { kind: 'pyspark' })).body.id as number;
+      await hh.waitState(id, 'idle');
+      return id;
+    },
+  };
 }
