@@ -7,7 +7,7 @@
  * the fuzzer reports.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,18 @@ import bcrypt from 'bcryptjs';
 import { ROOT, startOwnServer } from './own-server.ts';
 
 const FUZZ_SECONDS = Number(process.env.FUZZ_SECONDS ?? 90);
+
+function run(cmd: string, args: string[], o: { timeout: number; cwd: string; env: NodeJS.ProcessEnv }): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => { stdout += c; });
+    child.stderr.on('data', (c) => { stderr += c; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeout);
+    child.on('close', () => { clearTimeout(timer); resolve({ stdout, stderr }); });
+  });
+}
 
 
 test('schemathesis against the live server with Basic authentication: no 5xx, every response as declared', { timeout: (FUZZ_SECONDS + 180) * 1000 }, async (t) => {
@@ -33,13 +45,15 @@ test('schemathesis against the live server with Basic authentication: no 5xx, ev
   const server = await startOwnServer({ dataDir: path.join(dir, 'data'), args: ['--config', config], env: { SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '512m' } });
   try {
     const report = path.join(dir, 'report.json');
-    const r = spawnSync(path.join(ROOT, '.venv-fuzz/bin/schemathesis'), [
+    // Not spawnSync: this process must go on reading the server's log while the fuzzer runs,
+    // or the server would block writing to a full pipe.
+    const r = await run(path.join(ROOT, '.venv-fuzz/bin/schemathesis'), [
       'run', `${server.base}/openapi.json`,
       '--auth', 'fuzz:fuzz-secret',
       '--checks', 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,ignored_auth',
       '--max-time', String(FUZZ_SECONDS), '--workers', '1', '--request-timeout', '30', '--seed', '20261130',
       '--no-color', '--report', 'json', '--report-json-path', report,
-    ], { encoding: 'utf8', timeout: (FUZZ_SECONDS + 120) * 1000, cwd: dir, env: { ...process.env, SCHEMATHESIS_HOOKS: '' } });
+    ], { timeout: (FUZZ_SECONDS + 120) * 1000, cwd: dir, env: { ...process.env, SCHEMATHESIS_HOOKS: '' } });
     const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
     const summary = JSON.parse(readFileSync(report, 'utf8'));
     t.diagnostic(`schemathesis generated ${summary.test_cases.generated} requests over ${summary.operations.tested} operations`);

@@ -30,16 +30,46 @@ export function unsupportedMedia(contentType: string | undefined): DomainError {
     `${what} is not accepted: send the body as JSON with the header Content-Type: application/json (curl: -H 'Content-Type: application/json')`);
 }
 
+/**
+ * How deep a body may nest. JSON.parse itself copes with any depth, but what comes after it
+ * (schema checks, serialising, the driver) recurses, and 500,000 levels would overflow its stack.
+ */
+export const MAX_BODY_DEPTH = 256;
+
+/** Whether JSON text nests deeper than `limit` arrays and objects: one pass, strings skipped. */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+function badBody(message: string): Error {
+  const err = new Error(message) as Error & { statusCode: number };
+  err.statusCode = 400;
+  return err;
+}
+
 function parseJson(_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void {
   const text = String(body);
   // An empty body is no body at all.
   if (text.trim() === '') return done(null, undefined);
+  if (nestsDeeperThan(text, MAX_BODY_DEPTH)) {
+    return done(badBody(`The JSON body nests arrays and objects more than ${MAX_BODY_DEPTH} levels deep: flatten it`), undefined);
+  }
   try {
     done(null, JSON.parse(text));
   } catch (e) {
-    const err = new Error(`Malformed JSON body: ${(e as Error).message}`) as Error & { statusCode: number };
-    err.statusCode = 400;
-    done(err, undefined);
+    done(badBody(`Malformed JSON body: ${(e as Error).message}`), undefined);
   }
 }
 

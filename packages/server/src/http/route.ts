@@ -19,9 +19,12 @@ declare module 'fastify' {
 type Part<E, K extends string> = E extends { [P in K]: infer S extends TSchema } ? Static<S> : unknown;
 
 type SuccessStatus = 200 | 201 | 202 | 204;
-/** The body a handler returns: one of its success responses (none for a stream it writes itself). */
+/**
+ * The body a handler returns: one of its success responses; for a media response (text) the
+ * text, or nothing for a stream it writes itself.
+ */
 type Success<E extends Endpoint> = {
-  [S in keyof E['responses'] & SuccessStatus]: E['responses'][S] extends TSchema ? Static<E['responses'][S]> : void;
+  [S in keyof E['responses'] & SuccessStatus]: E['responses'][S] extends TSchema ? Static<E['responses'][S]> : string | void;
 }[keyof E['responses'] & SuccessStatus];
 
 export type RouteRequest<E extends Endpoint> = FastifyRequest<{

@@ -102,6 +102,13 @@ describe('operations endpoints', () => {
     assert.ok((sample(text, 'process_resident_memory_bytes') ?? 0) > 0);
   });
 
+  test('/metrics scraped many times at once always answers 200 with the exposition text', async () => {
+    const hh = await harness();
+    const answers = await Promise.all(Array.from({ length: 200 }, () => hh.app.inject({ method: 'GET', url: '/metrics' })));
+    assert.deepEqual([...new Set(answers.map((r) => r.statusCode))], [200]);
+    assert.ok(answers.every((r) => r.body.includes('# TYPE')));
+  });
+
   test('/health and /ready answer; /ready is 503 NOT_READY with a msg while the store cannot take writes', async () => {
     const store = new MemoryStore();
     let broken = false;

@@ -9,7 +9,10 @@ export type ReadinessCheck = () => string | null;
 
 export function operationsRoutes(app: FastifyInstance, metrics: ServerMetrics, notReadyBecause: ReadinessCheck): void {
   route(app, Endpoints.getMetrics, async (_req, reply) => {
-    reply.type(metrics.contentType).send(await metrics.text());
+    const text = await metrics.text();
+    // Returned, not sent: an async handler that sends and returns nothing races Fastify's own send.
+    reply.type(metrics.contentType);
+    return text;
   });
 
   route(app, Endpoints.getHealth, async () => ({ status: 'ok' as const }));
