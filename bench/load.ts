@@ -43,6 +43,15 @@ export async function load(seconds = 600, clients = 50, sessions = 5): Promise<v
     }
     const rssStart = rssMb(server.child.pid!);
     const end = Date.now() + seconds * 1000;
+    // RSS and the JS heap over the run, to tell a leak (rising to the end) from a heap that grew once.
+    const samples: { s: number; rss: number; heap: number }[] = [];
+    const t0 = Date.now();
+    const sampler = setInterval(() => {
+      void fetch(`${url}/metrics`).then((r) => r.text()).catch(() => '').then((text: string) => {
+        const heap = Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(String(text))?.[1] ?? NaN) / 2 ** 20;
+        samples.push({ s: Math.round((Date.now() - t0) / 1000), rss: Math.round(rssMb(server.child.pid!)), heap: Math.round(heap) });
+      });
+    }, Math.max(5000, (seconds * 1000) / 20));
     let n = 0;
     const client = async (c: number) => {
       const sid = ids[c % sessions]!;
@@ -76,6 +85,7 @@ export async function load(seconds = 600, clients = 50, sessions = 5): Promise<v
       }
     };
     await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
+    clearInterval(sampler);
     const rssEnd = rssMb(server.child.pid!);
 
     // Nothing lost or doubled, each with its own output, and one at a time in id order.
@@ -102,7 +112,7 @@ export async function load(seconds = 600, clients = 50, sessions = 5): Promise<v
     record('load_mixed', {
       seconds, clients, sessions, statements_checked: checked, operations: Object.values(lat).reduce((a, x) => a + x.length, 0),
       lost_or_duplicated_or_wrong: problems.length, first_problems: problems.slice(0, 5),
-      latency_ms: by, server_rss_mb: { start: Math.round(rssStart), end: Math.round(rssEnd) },
+      latency_ms: by, server_rss_mb: { start: Math.round(rssStart), end: Math.round(rssEnd) }, server_memory_mb_over_time: samples,
     });
   } finally {
     await server.stop();

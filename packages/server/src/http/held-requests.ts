@@ -30,8 +30,12 @@ export class HeldRequests {
   private readonly streamSlots: Slots;
   private readonly streams = new Set<SseStream>();
   private stopping = false;
-  private readonly stopped: Promise<void>;
-  private stop!: () => void;
+  /**
+   * What each waiting long poll does when the server starts shutting down. A set that each poll
+   * leaves when it ends, not `.then` on one shared promise: that would keep a reaction, and the
+   * request it closes over, for every poll ever made until the server stops.
+   */
+  private readonly onStop = new Set<() => void>();
 
   constructor(private readonly cfg: Config, private readonly onDrop?: (events: number) => void) {
     const l = cfg.limits;
@@ -43,7 +47,6 @@ export class HeldRequests {
       total: l.eventStreams, perKey: l.eventStreamsPerUser, code: 'TOO_MANY_STREAMS', what: 'event streams',
       settings: { total: 'limits.eventStreams', perKey: 'limits.eventStreamsPerUser' }, remedy: 'Close one',
     });
-    this.stopped = new Promise((r) => { this.stop = r; });
   }
 
   get longPolls(): number { return this.polls.inUse; }
@@ -55,13 +58,21 @@ export class HeldRequests {
     const { key, who } = keyOf(req);
     const release = this.polls.take(key, who);
     return {
-      until: async (waiting, now) => {
-        try {
-          return await Promise.race([waiting, this.stopped.then(now)]);
-        } finally {
+      until: <T>(waiting: Promise<T>, now: () => T) => new Promise<T>((resolve, reject) => {
+        const answerNow = () => {
+          try {
+            resolve(now());
+          } catch (e) {
+            reject(e);
+          }
+        };
+        this.onStop.add(answerNow);
+        waiting.then(resolve, reject).finally(() => {
+          this.onStop.delete(answerNow);
           release();
-        }
-      },
+        });
+        if (this.stopping) answerNow();
+      }),
       release,
     };
   }
@@ -90,7 +101,7 @@ export class HeldRequests {
   drain(): void {
     if (this.stopping) return;
     this.stopping = true;
-    this.stop();
+    for (const answerNow of [...this.onStop]) answerNow();
     for (const s of [...this.streams]) s.close();
   }
 }
