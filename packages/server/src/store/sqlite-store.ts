@@ -62,7 +62,15 @@ function prepare(db: Database.Database) {
  */
 function privateModes(file: string): void {
   const mode = statSync(file).mode & 0o700;
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, mode);
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    if (!existsSync(f)) continue;
+    try {
+      chmodSync(f, mode);
+    } catch (e) {
+      // An immutable file (chattr +i) keeps its mode: it is read-only, which the store copes with.
+      if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+    }
+  }
 }
 
 interface Connection { db: Database.Database; s: ReturnType<typeof prepare> }

@@ -6,6 +6,7 @@
  * once the disk is back; and the server recovers by itself, without a restart.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -83,14 +84,21 @@ describe('the store on a full disk', { skip: !canLimitFileSize && 'prlimit(1) is
   });
 });
 
+/**
+ * Root writes to a mode-400 file, so as root (CI) the file is made immutable instead (chattr +i,
+ * on ext4 and the like), which nobody may write, root included.
+ */
 const root = process.getuid?.() === 0;
-describe('the store on a read-only file', { skip: root && 'root writes to read-only files: run this as another user' }, () => {
+const readOnly = (file: string) => (root ? execFileSync('chattr', ['+i', file]) : chmodSync(file, 0o400));
+const writable = (file: string) => (root ? execFileSync('chattr', ['-i', file]) : chmodSync(file, 0o600));
+
+describe('the store on a read-only file', () => {
   test('reads work, writes are 503, and once the file is writable again the server writes without a restart', async () => {
     const file = path.join(tmp, 'ro', 'sparkport.db');
     const before = await makeHarness(() => undefined, new SqliteStore(file));
     assert.equal((await before.json('POST', '/sessions', { kind: 'pyspark' })).status, 201);
     await before.close();
-    chmodSync(file, 0o400);
+    readOnly(file);
     const store = new SqliteStore(file);
     const h = await makeHarness(() => undefined, store);
     try {
@@ -98,12 +106,13 @@ describe('the store on a read-only file', { skip: root && 'root writes to read-o
       assert.equal(list.status, 200);
       assert.equal(list.body.total, 1);
       assertUnavailable(await h.json('POST', '/sessions', { kind: 'pyspark' }), /read-only/);
-      chmodSync(file, 0o600);
+      writable(file);
       await new Promise((r) => setTimeout(r, 1100));
       const r = await h.json('POST', '/sessions', { kind: 'pyspark' });
       assert.equal(r.status, 201, JSON.stringify(r.body));
       assert.equal(r.body.id, 1);
     } finally {
+      if (root) execFileSync('chattr', ['-i', file]);
       await h.close();
     }
   });
