@@ -6,10 +6,8 @@
  * those answers for the refusals they are.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { auditFile } from '../../src/audit/audit-log.ts';
-import { batchJob, makeHarness } from '../support/harness.ts';
+import { auditLines, batchJob, makeHarness, veraViews } from '../support/harness.ts';
 
 type Harness = Awaited<ReturnType<typeof makeHarness>>;
 
@@ -25,12 +23,10 @@ describe('what a user may not view is not there for them', () => {
     const { date: _date, 'x-request-id': _id, ...headers } = r.headers;
     return { status: r.status, body: r.body as unknown, headers };
   };
-  const audit = () => readFileSync(auditFile(h.config), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const audit = () => auditLines(h.config);
 
   before(async () => {
-    h = await makeHarness((c) => {
-      c.access = { superusers: [], viewUsers: ['vera'], modifyUsers: [], impersonation: {} };
-    }, undefined, { testUserHeader: true });
+    h = await makeHarness(veraViews, undefined, { testUserHeader: true });
     job = batchJob(h.config);
   });
   after(async () => { await h.close(); });

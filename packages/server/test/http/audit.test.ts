@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FileAuditLog, auditFile } from '../../src/audit/audit-log.ts';
-import { batchJob, makeHarness } from '../support/harness.ts';
+import { auditLines, batchJob, makeHarness, veraViews } from '../support/harness.ts';
 
 type Harness = Awaited<ReturnType<typeof makeHarness>>;
 interface Line { at: string; user: string | null; address: string; action: string; status: number; outcome: string; [k: string]: unknown }
@@ -21,13 +21,11 @@ describe('the audit log', () => {
     h.json(method, url, body, { 'x-test-user': user, ...headers });
   const alice = as('alice');
   const text = () => readFileSync(auditFile(h.config), 'utf8');
-  const lines = (): Line[] => text().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+  const lines = (): Line[] => auditLines<Line>(h.config);
   const last = (action: string) => lines().filter((l) => l.action === action).at(-1);
 
   before(async () => {
-    h = await makeHarness((c) => {
-      c.access = { superusers: [], viewUsers: ['vera'], modifyUsers: [], impersonation: {} };
-    }, undefined, { testUserHeader: true });
+    h = await makeHarness(veraViews, undefined, { testUserHeader: true });
     job = batchJob(h.config);
   });
   after(async () => { await h.close(); });

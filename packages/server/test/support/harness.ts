@@ -3,7 +3,7 @@
  * a fake spark-submit, a memory store and a fake clock. HTTP tests go through `app.inject`
  * (no port, no Spark); the driver listener is real, since fake drivers connect to it.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach } from 'node:test';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,4 +111,14 @@ export function harnessPerTest(opts: HarnessOptions = {}) {
       return id;
     },
   };
+}
+
+/** Access and audit tests' users: vera may view everything; anyone else only their own. */
+export function veraViews(c: Config): void {
+  c.access = { superusers: [], viewUsers: ['vera'], modifyUsers: [], impersonation: {} };
+}
+
+/** The audit log's lines so far, parsed. */
+export function auditLines<T = Record<string, unknown>>(config: Config): T[] {
+  return readFileSync(auditFile(config), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
 }
