@@ -12,18 +12,18 @@ import path from 'node:path';
 import { driverProcessMachine, sessionMachine, statementMachine, type CreateSessionRequest, type SessionState } from '@sparkport/protocol';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
-import { DriverSupervisor, type DriverApp, type DriverLoss, type DriverSupervisorDeps } from './driver-supervisor.ts';
+import { DriverSupervisor, type DriverSupervisorDeps } from './driver-supervisor.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import { limitReached } from './limits.ts';
 import type { EventBus } from './event-bus.ts';
-import { preloadShared } from './preload.ts';
 import { restError } from './driver-errors.ts';
-import { DriverCallError, type DriverChannel, type DriverLink } from './ports/driver-link.ts';
+import { DriverCallError, type DriverChannel } from './ports/driver-link.ts';
 import type { SessionLauncher } from './ports/launcher.ts';
 import { noMetrics, type DomainMetrics } from './ports/metrics.ts';
 import type { Store } from './ports/store.ts';
 import type { SessionRecord, StatementRecord } from './records.ts';
 import { Registry, type FlagOf } from './registry.ts';
+import { sessionDriverEvents, type SessionHost } from './session-driver-events.ts';
 import { SessionRuntime } from './session-runtime.ts';
 import { removeWorkDir } from './work-dirs.ts';
 import { StartQueue } from './start-queue.ts';
@@ -53,6 +53,14 @@ export class SessionManager {
   private readonly reg: Registry<SessionRecord, SessionRuntime, FlagOf<typeof sessionMachine>>;
   private readonly drivers: DriverSupervisorDeps;
   private get metrics(): DomainMetrics { return this.d.metrics ?? noMetrics; }
+
+  /** What a session's driver events act on (session-driver-events.ts). */
+  private get host(): SessionHost {
+    return {
+      config: this.d.config, metrics: this.metrics,
+      transition: (rt, to, reason) => this.transition(rt, to, reason), persist: (rt) => this.persist(rt), touch: (rt) => this.touch(rt),
+    };
+  }
 
   constructor(private readonly d: SessionManagerDeps) {
     const { store } = d;
@@ -190,69 +198,8 @@ export class SessionManager {
   }
 
   private supervise(rt: SessionRuntime, workDir: string): DriverSupervisor {
-    const orphans = new WeakSet<DriverLink>();
-    // A restarted server's statements come back as orphans of the link, matched by statement id.
-    const adoptOrphans = (link: DriverLink) => {
-      if (orphans.has(link)) return;
-      orphans.add(link);
-      link.on('orphan', (m) => rt.statements.onOrphan(m));
-    };
-    rt.driver = new DriverSupervisor(this.drivers, rt.record, workDir, rt.log, {
-      launched: (pid) => {
-        rt.record.driverPid = pid;
-        this.metrics.driverStarted();
-        this.persist(rt);
-      },
-      ready: (app, link) => { adoptOrphans(link); this.onReady(rt, app, link); },
-      returned: (link) => adoptOrphans(link),
-      resumed: (app, link, running) => {
-        this.metrics.driverReconnected();
-        rt.record.appId = app.appId ?? rt.record.appId;
-        rt.record.sparkUiUrl = app.sparkUiUrl ?? rt.record.sparkUiUrl;
-        this.persist(rt);
-        // Back from recovering: idle, and busy at once if it still runs a statement.
-        if (rt.record.state === 'recovering') this.transition(rt, 'idle', 'driver reconnected');
-        if (rt.record.state !== 'starting') return rt.statements.resume(link, running);
-        // Ready while no server was running: what onReady does is still to do.
-        void preloadShared(rt, link, this.d.config).then(() => {
-          if (rt.record.state !== 'starting') return;
-          this.transition(rt, 'idle', 'driver ready');
-          rt.statements.resume(link, running);
-        });
-      },
-      disconnected: () => {
-        rt.statements.detach();
-        if (rt.record.state === 'idle' || rt.record.state === 'busy') this.transition(rt, 'recovering', 'waiting for the driver to reconnect');
-      },
-      gone: (loss) => this.onDriverLost(rt, loss),
-    });
+    rt.driver = new DriverSupervisor(this.drivers, rt.record, workDir, rt.log, sessionDriverEvents(rt, this.host));
     return rt.driver;
-  }
-
-  private onReady(rt: SessionRuntime, app: DriverApp, link: DriverLink): void {
-    rt.record.appId = app.appId;
-    rt.record.sparkUiUrl = app.sparkUiUrl;
-    this.touch(rt);
-    void preloadShared(rt, link, this.d.config).then(() => {
-      if (rt.record.state !== 'starting') return;
-      this.transition(rt, 'idle', 'driver ready');
-      rt.statements.attach(link);
-    });
-  }
-
-  /** The driver went away on its own: whatever was open fails with the reason, and so does the session. */
-  private onDriverLost(rt: SessionRuntime, loss: DriverLoss): void {
-    if (!sessionMachine.is(rt.record.state, 'live')) return;
-    this.metrics.driverFailed(rt.record.state === 'starting' ? 'starting' : 'running');
-    const starting = rt.record.state === 'starting';
-    rt.log.push('stderr', `session failed: ${loss.reason.split('\n')[0]}`);
-    rt.statements.failOpen(
-      starting ? 'SessionError' : 'Error',
-      starting ? `Session ${rt.id} failed to start: ${loss.reason}` : `Interpreter died:\n${loss.reason}`,
-    );
-    if (loss.killed) return this.transition(rt, 'killed', loss.reason);
-    this.transition(rt, 'error', loss.reason);
-    this.transition(rt, 'dead', loss.reason);
   }
 
   // ---- statements -----------------------------------------------------------------------
