@@ -4,6 +4,13 @@ The server puts the token in a file only its user can read (mode 600, in the ses
 directory) and names the file in SPARKPORT_TOKEN_FILE. The driver reads it and deletes it before
 Spark or any user code starts, so the secret is in no environment (/proc/<pid>/environ keeps a
 process's initial environment for its whole life) and in no file once the driver runs.
+
+In cluster deploy mode the driver runs on a machine where no file of the server's exists, and
+the cluster manager hands it the token itself in SPARKPORT_TOKEN. It stays in the process's
+initial environment, but the driver redeems it before any user code runs and the server
+revokes it then, so what can be read there later opens nothing. The driver still removes it
+from os.environ, so that no child process (the Spark JVM's Python workers, a subprocess a
+statement starts) inherits it.
 """
 
 from __future__ import annotations
@@ -27,9 +34,16 @@ class TokenError(Exception):
 
 
 def take_token(environ: MutableMapping[str, str] = os.environ) -> str:
+    """The token from SPARKPORT_TOKEN_FILE, else from SPARKPORT_TOKEN; both leave `environ`."""
     path = environ.pop("SPARKPORT_TOKEN_FILE", None)
+    inline = environ.pop("SPARKPORT_TOKEN", None)
     if not path:
-        raise TokenError("SPARKPORT_TOKEN_FILE is not set")
+        if inline is None:
+            raise TokenError("SPARKPORT_TOKEN_FILE (or SPARKPORT_TOKEN) is not set")
+        token = inline.strip()
+        if not token:
+            raise TokenError("SPARKPORT_TOKEN is empty")
+        return token
     try:
         data = read_small_file(path, 4096)
     except OSError as e:

@@ -4,7 +4,8 @@ The Driver (driver.py) runs statements on the main thread (statement_loop.py) wh
 control thread reads the socket (control.py) and reconnects when it drops (reconnect.py).
 
 The driver's stdout and stderr are whatever the launcher gave it (a log file in the session's
-work directory, a pipe, a terminal): nothing here depends on which.
+work directory, a pipe, a terminal; in cluster deploy mode the driver container's log, which
+is where the server finds why a cluster session failed): nothing here depends on which.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from .interrupts import InterruptGate
 from .launch_token import TokenError, take_token
 from .link import Link
 from .reconnect import Reconnector
-from .transport import Transport
+from .tls import TLS_CERT_ENV, context_from_env
+from .transport import UNIX_PREFIX, Transport
 
 log = logging.getLogger("sparkport.driver")
 
@@ -45,7 +47,8 @@ def main() -> int:
     os.environ["MPLBACKEND"] = "Agg"
 
     address = os.environ.get("SPARKPORT_CONNECT")
-    # First thing, before Spark and user code: the token file is read and deleted.
+    # First thing, before Spark and user code: the token file is read and deleted (or, in
+    # cluster deploy mode, the token taken out of the environment).
     try:
         token = take_token()
     except TokenError as e:
@@ -54,21 +57,31 @@ def main() -> int:
     if not address:
         log.error("SPARKPORT_CONNECT must be set")
         return EXIT_HANDSHAKE
+    # Read once: the first connection and every reconnect use it.
+    try:
+        tls = context_from_env(os.environ)
+    except (ValueError, OSError) as e:  # ssl.SSLError is an OSError
+        log.error("%s holds no usable certificate: %s", TLS_CERT_ENV, e)
+        return EXIT_HANDSHAKE
     gate = InterruptGate()
     try:
-        transport = Transport.connect(address)
+        transport = Transport.connect(address, tls=tls)
     except (OSError, ValueError) as e:
+        # The line a user sees when a cluster session fails before it reaches the server.
         log.error("cannot connect to %s: %s", address, e)
         return EXIT_HANDSHAKE
 
     link = Link(transport, gate)
-    reconnector = Reconnector(address, os.environ.get("SPARKPORT_CONNECT_FILE"), os.getpid(), _python_version())
+    reconnector = Reconnector(
+        address, os.environ.get("SPARKPORT_CONNECT_FILE"), os.getpid(), _python_version(), tls=tls
+    )
     driver = Driver(link, gate, session_id, reconnector)
     if not driver.handshake(token):
         link.close()
         return EXIT_HANDSHAKE
     del token
-    log.info("connected to %s, starting Spark", address)
+    over_tls = tls is not None and not address.strip().startswith(UNIX_PREFIX)
+    log.info("connected to %s%s, starting Spark", address, " (TLS)" if over_tls else "")
     # Reading starts before Spark is up so that a shutdown or a dropped connection
     # during the slow JVM start is noticed (other requests get NOT_READY).
     driver.start_control_thread()

@@ -2,7 +2,8 @@
 
 The control thread runs this when a read fails; statements keep running meanwhile and their
 messages wait in the outbox. Each attempt goes to the address in SPARKPORT_CONNECT_FILE (where
-a restarted server writes its new one) if that holds host:port, else to SPARKPORT_CONNECT; it
+a restarted server writes its new one) if that holds host:port, else to SPARKPORT_CONNECT (the
+only address a driver in cluster deploy mode has: no connect file reaches its machine); it
 says hello with the session token from the first welcome, and after the welcome the Link
 replays the outbox and says `resumed`.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import enum
 import logging
 import os
+import ssl
 import threading
 import time
 from typing import Callable, Optional
@@ -43,9 +45,17 @@ class Reconnector:
     """Where the server is and what to present to it; the secret is in memory only, never in
     a log line, the environment or the globals statements see."""
 
-    def __init__(self, address: Optional[str], connect_file: Optional[str], pid: int, python: str):
+    def __init__(
+        self,
+        address: Optional[str],
+        connect_file: Optional[str],
+        pid: int,
+        python: str,
+        tls: Optional[ssl.SSLContext] = None,
+    ):
         self.address = address
-        self.connect_file = connect_file
+        self.connect_file = connect_file  # None in cluster deploy mode: always `address`
+        self.tls = tls  # SPARKPORT_TLS_CERT's context, read once at start (tls.py)
         self.pid = pid
         self.python = python
         self.session_id: Optional[int] = None
@@ -125,7 +135,7 @@ class Reconnector:
         if not address:
             return "no server address"
         try:
-            transport = Transport.connect(address, timeout=timeout)
+            transport = Transport.connect(address, timeout=timeout, tls=self.tls)
         except (OSError, ValueError) as e:
             return f"cannot connect to {address}: {e}"
         try:

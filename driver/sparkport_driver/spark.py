@@ -103,8 +103,16 @@ class SparkRuntime:
     @classmethod
     def start(cls) -> "SparkRuntime":
         """Create the SparkSession. Must run on the main thread: PySpark installs
-        its SIGINT handler only there, and the JVM's options come from
-        PYSPARK_SUBMIT_ARGS, set by the server."""
+        its SIGINT handler only there.
+
+        Client mode: PySpark launches the JVM, whose options come from
+        PYSPARK_SUBMIT_ARGS, set by the server. Cluster deploy mode: spark-submit's
+        PythonRunner has started the JVM already and set PYSPARK_GATEWAY_PORT, and
+        getOrCreate() attaches to it; the options are the JVM's own (spark-submit's),
+        so nothing here may rely on PYSPARK_SUBMIT_ARGS or set conf on the builder
+        (a running JVM takes no new launch options). The JVM is then not this
+        process's child: watch_jvm and jvm_exit_code have nothing to watch, and when it
+        dies the container goes with it."""
         route_py4j_logging()
         from pyspark.sql import SparkSession
 
@@ -203,7 +211,7 @@ def startup_hint(exc: BaseException) -> Optional[str]:
     driver's stderr, and with a tiny heap it cannot even print them.
     """
     if "JAVA_GATEWAY_EXITED" not in str(exc):
-        return None
+        return None  # also always in cluster deploy mode: PySpark launched no JVM there
     memory = _driver_memory(os.environ.get("PYSPARK_SUBMIT_ARGS", ""))
     size = _memory_bytes(memory) if memory else None
     if size is not None and size < MIN_DRIVER_HEAP:

@@ -8,11 +8,13 @@ log call must never run under.
 
 from __future__ import annotations
 
+import io
 import socket
+import ssl
 import threading
 from typing import BinaryIO, Callable, Optional
 
-from . import protocol
+from . import protocol, tls as _tls
 
 MAX_LINE_BYTES = 64 * 1024 * 1024  # PROTOCOL.md section 1
 
@@ -48,7 +50,7 @@ class Transport:
         reader: BinaryIO,
         write_bytes: Callable[[bytes], None],
         close: Optional[Callable[[], None]] = None,
-        sock: Optional[socket.socket] = None,
+        sock: Optional[socket.socket] = None,  # or a TlsChannel: settimeout and shutdown
     ):
         self._reader = reader
         self._write_bytes = write_bytes
@@ -58,7 +60,9 @@ class Transport:
         self._closed = False
 
     @classmethod
-    def connect(cls, address: str, timeout: float = 30.0) -> "Transport":
+    def connect(cls, address: str, timeout: float = 30.0, tls: Optional[ssl.SSLContext] = None) -> "Transport":
+        """Connect to `address`; with `tls`, a host:port address is TLS to the server's
+        certificate (tls.py), a unix: address never is."""
         where = parse_address(address)
         if isinstance(where, str):
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -70,6 +74,8 @@ class Transport:
                 raise
         else:
             sock = socket.create_connection(where, timeout=timeout)
+            if tls is not None:
+                return cls.from_tls_socket(_tls.wrap(sock, tls, where[0]))
         sock.settimeout(None)
         return cls.from_socket(sock)
 
@@ -89,6 +95,27 @@ class Transport:
             sock.close()
 
         return cls(reader, sock.sendall, close, sock)
+
+    @classmethod
+    def from_tls_socket(cls, sock: ssl.SSLSocket) -> "Transport":
+        """A connected, handshaken TLS socket; reads and writes go through one TlsChannel,
+        which keeps them from running inside OpenSSL at the same time."""
+        channel = _tls.TlsChannel(sock)
+        try:
+            channel.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+        channel.settimeout(None)
+        reader = io.BufferedReader(channel, 64 * 1024)
+
+        def close() -> None:
+            try:
+                channel.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            channel.close()
+
+        return cls(reader, channel.sendall, close, channel)
 
     def set_timeout(self, seconds: Optional[float]) -> None:
         """Bounds each read and write (for a handshake); None blocks again."""

@@ -23,11 +23,17 @@ INFO = {"app_id": "local-test", "spark_ui_url": None, "spark_version": "test", "
 
 
 class Harness:
-    def __init__(self, grace_ms: Optional[int] = None, address: Optional[str] = None, connect_file: Optional[str] = None):
+    def __init__(
+        self,
+        grace_ms: Optional[int] = None,
+        address: Optional[str] = None,
+        connect_file: Optional[str] = None,
+        tls=None,
+    ):
         a, b = socket.socketpair()
         self.gate = InterruptGate()
         self.link = Link(Transport.from_socket(a), self.gate)
-        self.reconnector = Reconnector(address, connect_file, 4242, "3.11.7")
+        self.reconnector = Reconnector(address, connect_file, 4242, "3.11.7", tls=tls)
         self.driver = Driver(self.link, self.gate, reconnector=self.reconnector)
         self.srv = FakeServer(sock=b, grace_ms=grace_ms)
         # As the handshake would have: the welcome grants the reconnects, if any.

@@ -1,4 +1,4 @@
-"""The token file the server hands a driver, and the driver's own check on shared-data paths."""
+"""The token the server hands a driver (a file; in cluster mode a variable), and the driver's own check on shared-data paths."""
 
 import os
 
@@ -37,6 +37,36 @@ def test_no_file_an_empty_file_or_a_link_is_no_token(tmp_path):
     with pytest.raises(TokenError, match="cannot read"):
         take_token({"SPARKPORT_TOKEN_FILE": str(link)})
     assert not link.exists() and target.exists(), "the link goes, what it pointed to stays"
+
+
+def test_in_cluster_mode_the_token_comes_from_the_environment_and_leaves_it(tmp_path):
+    env = {"SPARKPORT_TOKEN": " " + "ef" * 32 + "\n"}
+    assert take_token(env) == "ef" * 32
+    assert env == {}
+    with pytest.raises(TokenError, match="SPARKPORT_TOKEN is empty"):
+        take_token({"SPARKPORT_TOKEN": "  "})
+
+
+def test_the_token_file_is_preferred_and_the_variable_goes_anyway(tmp_path):
+    env = {"SPARKPORT_TOKEN_FILE": _token_file(tmp_path), "SPARKPORT_TOKEN": "ef" * 32}
+    assert take_token(env) == "ab" * 32
+    assert env == {}
+
+
+def test_the_token_is_taken_out_of_the_real_environment(monkeypatch):
+    """os.environ.pop also unsets it for child processes (the JVM, a statement's subprocess)."""
+    import subprocess
+    import sys
+
+    monkeypatch.delenv("SPARKPORT_TOKEN_FILE", raising=False)
+    monkeypatch.setenv("SPARKPORT_TOKEN", "ef" * 32)
+    assert take_token() == "ef" * 32
+    assert "SPARKPORT_TOKEN" not in os.environ
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.environ.get('SPARKPORT_TOKEN'))"],
+        capture_output=True, text=True, check=True,
+    )
+    assert child.stdout.strip() == "None"
 
 
 def test_a_path_that_now_goes_through_a_link_is_refused(tmp_path):

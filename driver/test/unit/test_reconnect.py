@@ -262,6 +262,13 @@ def test_the_address_comes_from_the_connect_file_when_it_holds_one(tmp_path):
     assert r.current_address() == "10.0.0.1:9000"  # a link in the file's place is not followed
 
 
+def test_without_a_connect_file_every_attempt_goes_to_the_first_address():
+    """Cluster deploy mode: no connect file reaches the driver's machine."""
+    r = Reconnector("10.0.0.1:9000", None, 1, "3.11.7")
+    assert r.current_address() == "10.0.0.1:9000"
+    assert r.current_address() == "10.0.0.1:9000"
+
+
 def test_the_session_token_is_kept_out_of_sight():
     r = Reconnector("127.0.0.1:1", None, 1, "3.11.7")
     r.welcomed({"type": "welcome", "session_id": 3, "limits": {}, "session_token": "s3cr3t", "reconnect_grace_ms": 1000})

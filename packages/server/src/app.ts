@@ -21,6 +21,7 @@ import { removeOrphanWorkDirs } from './domain/work-dirs.ts';
 import { statementPage } from './domain/statement-pages.ts';
 import type { DriverChannel } from './domain/ports/driver-link.ts';
 import { driverSocketPath } from './driver/driver-socket.ts';
+import { listenPorts } from './driver/listener.ts';
 import { buildHttp } from './http/build-http.ts';
 import { HeldRequests } from './http/held-requests.ts';
 import { closeHttp } from './http/shutdown.ts';
@@ -35,7 +36,7 @@ export interface AppParts {
   batchLauncher: BatchLauncher;
   /** Where drivers call back; createApp makes it listen on config.driver. */
   listener: DriverChannel & {
-    listen(host: string, port: number): Promise<{ host: string; port: number }>;
+    listen(host: string, ports: number | number[]): Promise<{ host: string; port: number }>;
     close(): Promise<void>;
     /** Whether it takes connections now (GET /ready); without it, from listen until close. */
     accepting?(): boolean;
@@ -79,9 +80,11 @@ export async function createApp(p: AppParts): Promise<App> {
   const { config, clock, log } = p;
   // Background state changes survive a store that can't write for a while (store-guard.ts).
   const store = new StoreGuard(p.store, log);
-  const addr = await p.listener.listen(config.driver.listenHost, config.driver.listenPort);
+  const addr = await p.listener.listen(config.driver.listenHost, listenPorts(config.driver));
   const socket = p.listener.listenSocket ? driverSocketPath(config) : null;
   if (socket) await p.listener.listenSocket!(socket);
+  const tcpHost = config.driver.advertiseHost ?? (addr.host === '0.0.0.0' || addr.host === '::' ? '127.0.0.1' : addr.host);
+  const tcpAddress = `${tcpHost.includes(':') ? `[${tcpHost}]` : tcpHost}:${addr.port}`;
   let listening = true;
   const bus = new EventBus();
   const metrics = new ServerMetrics();
@@ -92,8 +95,9 @@ export async function createApp(p: AppParts): Promise<App> {
     launcher: p.launcher,
     listener: p.listener,
     bus,
-    // Local drivers call back on the Unix socket when there is one (driver-socket.ts says why).
-    driverAddress: socket ? `unix:${socket}` : `${config.driver.advertiseHost ?? (addr.host === '0.0.0.0' ? '127.0.0.1' : addr.host)}:${addr.port}`,
+    // Local drivers call back on the Unix socket when there is one (driver-socket.ts says why);
+    // drivers in the cluster on the TCP listener, at the address they can reach.
+    driverAddress: { local: socket ? `unix:${socket}` : tcpAddress, cluster: tcpAddress },
     log,
     metrics,
   });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultSecurityConfig, type SecurityConfig } from './config-security.ts';
 import { checkAccessPolicy } from './domain/access.ts';
+import { checkPlacementSettings } from './domain/placement.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -18,6 +19,12 @@ export interface Config extends SecurityConfig {
   spark: {
     /** local[*], spark://host:7077, yarn, k8s://https://…: the same server, by configuration. */
     master: string;
+    /** Where drivers run: client (on this machine) or cluster (inside the cluster; not for a local master). */
+    deployMode: 'client' | 'cluster';
+    /** Other masters a request may choose with conf spark.master; none by default (domain/placement.ts). */
+    allowedMasters: string[];
+    /** Deploy modes a request may choose with conf spark.submit.deployMode besides spark.deployMode. */
+    allowedDeployModes: string[];
     python: string;
     driverPackageDir: string;
     /** The Scala interpreter helper behind kind spark (built by `npm run setup`), passed with --jars. */
@@ -46,10 +53,43 @@ export interface Config extends SecurityConfig {
     passEnv: string[];
   };
   driver: {
-    /** Address the driver listener binds; the address drivers are told to call. */
+    /**
+     * Address the TCP driver listener binds. Drivers on this machine call back on a Unix socket;
+     * drivers in the cluster (cluster deploy mode) call this listener, at advertiseHost when set.
+     */
     listenHost: string;
     advertiseHost: string | null;
     listenPort: number;
+    /**
+     * Ports to listen on, `low-high`, the first free one taken (listenPort is then unused). A
+     * cluster-mode driver calls back on the port it was launched with, also after a server
+     * restart, so a restarted server should get the same one: a narrow range does that.
+     */
+    portRange: string | null;
+    /** TLS on the TCP driver listener (PEM files); cluster-mode drivers then trust this certificate only. */
+    tls: { certFile: string | null; keyFile: string | null };
+  };
+  /** Cluster managers: how the server follows and kills applications running in a cluster. */
+  cluster: {
+    /** The Python that cluster-mode drivers and cluster executors run (spark.pyspark.python); null means spark.python. */
+    python: string | null;
+    /** How often the state of a cluster-mode application is asked of its cluster manager. */
+    pollMs: number;
+    yarn: {
+      /** The ResourceManager's web address (http://host:8088); null: read from yarn-site.xml in HADOOP_CONF_DIR or YARN_CONF_DIR. */
+      resourceManagerUrl: string | null;
+    };
+    standalone: {
+      /** The master's REST submission server (spark.master.rest.enabled), which cluster-mode submissions and kills use; null: the master's host, port 6066. */
+      restUrl: string | null;
+    };
+    kubernetes: {
+      namespace: string;
+      /** The container image drivers and executors run (spark.kubernetes.container.image); needed for Kubernetes. */
+      image: string | null;
+      /** The service account the driver pod creates executors with. */
+      serviceAccount: string | null;
+    };
   };
   sessions: {
     max: number;
@@ -137,6 +177,9 @@ export function defaultConfig(): Config {
     dataDir: path.join(process.cwd(), '.sparkport'),
     spark: {
       master: 'local[*]',
+      deployMode: 'client',
+      allowedMasters: [],
+      allowedDeployModes: [],
       python: path.join(REPO_ROOT, '.venv', 'bin', 'python'),
       driverPackageDir: path.join(REPO_ROOT, 'driver'),
       scalaHelperJar: path.join(REPO_ROOT, 'driver', 'scala', 'target', 'sparkport-scala.jar'),
@@ -153,7 +196,14 @@ export function defaultConfig(): Config {
       allowedSchemes: ['hdfs', 's3a', 'gs', 'abfs', 'abfss', 'wasb', 'wasbs'],
       passEnv: [],
     },
-    driver: { listenHost: '127.0.0.1', advertiseHost: null, listenPort: 0 },
+    driver: { listenHost: '127.0.0.1', advertiseHost: null, listenPort: 0, portRange: null, tls: { certFile: null, keyFile: null } },
+    cluster: {
+      python: null,
+      pollMs: 2000,
+      yarn: { resourceManagerUrl: null },
+      standalone: { restUrl: null },
+      kubernetes: { namespace: 'default', image: null, serviceAccount: null },
+    },
     sessions: {
       max: 8,
       maxStarting: 2,
@@ -242,6 +292,7 @@ const ENV_ALIASES: Record<string, string> = {
   SPARKPORT_PORT: 'port',
   SPARKPORT_DATA_DIR: 'dataDir',
   SPARKPORT_SPARK_MASTER: 'spark.master',
+  SPARKPORT_DEPLOY_MODE: 'spark.deployMode',
   SPARKPORT_PYTHON: 'spark.python',
   SPARKPORT_MAX_SESSIONS: 'sessions.max',
 };
@@ -298,6 +349,7 @@ export function loadConfig(src: ConfigSources = {}): Config {
   c.batches.allowedDirs = c.batches.allowedDirs.map((d) => path.resolve(d));
   c.sessions.allowedDirs = c.sessions.allowedDirs.map((d) => path.resolve(d));
   checkAccessPolicy(c.access);
+  checkPlacementSettings(c);
   c.audit.file = path.resolve(c.audit.file || path.join(c.dataDir, 'audit.log'));
   return c;
 }

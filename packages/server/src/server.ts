@@ -18,7 +18,7 @@ import type { Store } from './domain/ports/store.ts';
 import type { SessionManager, SessionManagerDeps } from './domain/session-manager.ts';
 import { DriverListener } from './driver/listener.ts';
 import { LocalBatchLauncher } from './driver/local-batch-launcher.ts';
-import { LocalLauncher } from './driver/local-launcher.ts';
+import { SessionLaunchers } from './driver/session-launchers.ts';
 import { checkAuthAtStart } from './http/auth/methods.ts';
 import { requestLogger } from './http/request-id.ts';
 import { tlsEnabled } from './http/tls.ts';
@@ -109,15 +109,24 @@ function assemble(config: Config, parts: ServerParts, log: (msg: string) => void
     config,
     store: parts.store ?? new SqliteStore(path.join(config.dataDir, 'sparkport.db')),
     clock: parts.clock ?? systemClock,
-    launcher: parts.launcher ?? new LocalLauncher(config),
+    launcher: parts.launcher ?? new SessionLaunchers(config),
     batchLauncher: parts.batchLauncher ?? new LocalBatchLauncher(config),
     listener: new DriverListener({ rows: config.limits.outputRows, text_bytes: config.limits.outputTextBytes }, {
       sessionKey: privateKey(path.join(config.dataDir, 'driver-session.key')),
       reconnectGraceMs: config.sessions.reconnectGraceMs,
+      tls: driverTls(config),
     }),
     sparkVersion: detectSparkVersion(config.spark.python),
     log,
     audit: parts.audit ?? new FileAuditLog(auditFile(config)),
     logger,
   });
+}
+
+/** driver.tls's certificate and key, both or neither. */
+function driverTls(config: Config): { cert: Buffer; key: Buffer } | undefined {
+  const { certFile, keyFile } = config.driver.tls;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new Error('driver.tls needs both certFile and keyFile');
+  return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
 }

@@ -75,7 +75,7 @@ export class BatchManager {
   recover(): void {
     for (const rt of this.reg.recover()) {
       if (!this.reg.is(rt, 'active')) continue;
-      const proc = this.d.launcher.adopt(rt.id, this.workDir(rt.id));
+      const proc = this.d.launcher.adopt(rt.id, this.workDir(rt.id), rt.record);
       if (!proc) {
         this.reg.transition(rt, 'dead', UNWATCHED);
         continue;
@@ -107,6 +107,7 @@ export class BatchManager {
       createdAt: now,
       appId: null,
       sparkUiUrl: null,
+      driverLogUrl: null,
       pid: null,
       exitCode: null,
       deleted: false,
@@ -232,6 +233,10 @@ export class BatchManager {
       rt.record.sparkUiUrl = info.sparkUiUrl;
       changed = true;
     }
+    if (info.driverLogUrl && info.driverLogUrl !== rt.record.driverLogUrl) {
+      rt.record.driverLogUrl = info.driverLogUrl;
+      changed = true;
+    }
     if (changed) this.reg.persist(rt);
   }
 
@@ -240,6 +245,9 @@ export class BatchManager {
     if (!this.reg.is(rt, 'active')) return;
     rt.record.exitCode = code;
     if (rt.killedAs) return this.transition(rt, rt.killedAs.state, rt.killedAs.reason);
+    // A cluster-mode application's end, as its cluster manager tells it (a kill nobody here asked for is killed, as in Livy).
+    const told = rt.proc?.endReason;
+    if (told) return this.transition(rt, code === 0 ? 'success' : signal ? 'killed' : 'dead', told);
     if (code === 0) return this.transition(rt, 'success', 'spark-submit exited with code 0');
     if (code === null && signal === null) return this.transition(rt, 'dead', rt.adopted ? UNWATCHED : 'spark-submit ended, and how is not known');
     this.transition(rt, 'dead', signal ? `spark-submit was killed by ${signal}` : `spark-submit exited with code ${code}`);

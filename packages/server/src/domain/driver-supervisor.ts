@@ -15,19 +15,20 @@ import type { Clock, Timer } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { LogBuffer } from './log-buffer.ts';
 import type { DriverCallError, DriverChannel, DriverLink } from './ports/driver-link.ts';
-import type { DriverProcess, SessionLauncher } from './ports/launcher.ts';
+import type { AppInfoUpdate, DriverProcess, SessionLauncher } from './ports/launcher.ts';
+import { driverAddressFor, type DriverAddresses } from './placement.ts';
 import type { SessionRecord } from './records.ts';
 import type { StartQueue, StartTicket } from './start-queue.ts';
 import { checkTransition } from './state-machine.ts';
 
 export interface DriverSupervisorDeps {
   clock: Clock;
-  config: Pick<Config, 'sessions'>;
+  config: Pick<Config, 'sessions' | 'spark'>;
   launcher: SessionLauncher;
   channel: DriverChannel;
   slots: StartQueue;
-  /** host:port drivers call back to. */
-  connect: string;
+  /** Where drivers call back: one address, or one for drivers on this machine and one for drivers in the cluster. */
+  connect: string | DriverAddresses;
 }
 
 export interface DriverApp { appId: string | null; sparkUiUrl: string | null }
@@ -52,6 +53,8 @@ export interface DriverEvents {
   disconnected(graceMs: number): void;
   /** The driver is back on `link`, before its replay is read: what must hear the replay listens now. */
   returned(link: DriverLink): void;
+  /** What the cluster manager says of a cluster-mode driver's application. */
+  appInfo(info: AppInfoUpdate): void;
   /** Exit, dropped connection, failed launch or start deadline, whichever came first; told once. */
   gone(loss: DriverLoss): void;
 }
@@ -128,7 +131,8 @@ export class DriverSupervisor {
     this.deadline = clock.setTimeout(() => this.lost(`the driver did not become ready within ${ms} ms`), ms);
     let proc: DriverProcess;
     try {
-      proc = this.d.launcher.launch({ session: this.session, workDir: this.workDir, connect: this.d.connect, token });
+      const connect = driverAddressFor(this.d.connect, this.session, this.d.config);
+      proc = this.d.launcher.launch({ session: this.session, workDir: this.workDir, connect, token });
     } catch (e) {
       return this.lost(`the driver could not be launched: ${(e as Error).message}`);
     }
@@ -140,9 +144,10 @@ export class DriverSupervisor {
   private watch(proc: DriverProcess): void {
     this.proc = proc;
     proc.onOutput((stream, line) => this.log.push(stream, line));
+    proc.onAppInfo?.((info) => this.events.appInfo(info));
     proc.onExit((code, signal) => {
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      this.lost(`the driver process ${how}`, signal !== null && KILL_SIGNALS.has(signal));
+      const how = proc.endReason ?? `the driver process ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`;
+      this.lost(how, signal !== null && KILL_SIGNALS.has(signal));
     });
   }
 

@@ -3,9 +3,12 @@
  * renames nothing important but fills in Livy's fixed keys.
  */
 import type { BatchState, SessionKind, SessionState, StatementOutput, StatementState } from '@sparkport/protocol';
+import type { Placement } from './placement.ts';
 
 /** What sessions and batches both hand to spark-submit. */
 export interface SubmitSpec {
+  /** Master and deploy mode (placement.ts); absent in records stored before it was. */
+  placement?: Placement;
   proxyUser: string | null;
   driverMemory: string | null;
   driverCores: number;
@@ -40,6 +43,8 @@ export interface SessionRecord extends SessionSpec {
   lastHeartbeat: number;
   appId: string | null;
   sparkUiUrl: string | null;
+  /** Where the cluster manager shows the driver's log (a cluster-mode driver's, or the YARN application master's). */
+  driverLogUrl?: string | null;
   driverPid: number | null;
   /** Set when a user deleted it (or a timeout did): it is gone from the API. */
   deleted: boolean;
@@ -76,6 +81,7 @@ export interface BatchRecord extends BatchSpec {
   createdAt: number;
   appId: string | null;
   sparkUiUrl: string | null;
+  driverLogUrl?: string | null;
   /** spark-submit's pid (and process group), while it runs. */
   pid: number | null;
   exitCode: number | null;

@@ -43,10 +43,18 @@ export function sessionDriverEvents(rt: SessionRuntime, host: SessionHost): Driv
       host.metrics.driverStarted();
       host.persist(rt);
     },
+    // The cluster manager's word (a cluster-mode driver's): its UI address is the one users can reach.
+    appInfo: (info) => {
+      rt.record.appId = info.appId ?? rt.record.appId;
+      rt.record.sparkUiUrl = info.sparkUiUrl ?? rt.record.sparkUiUrl;
+      rt.record.driverLogUrl = info.driverLogUrl ?? rt.record.driverLogUrl ?? null;
+      if (info.sparkUiUrl) rt.clusterUi = true;
+      host.persist(rt);
+    },
     ready: (app, link) => {
       adoptOrphans(link);
       rt.record.appId = app.appId;
-      rt.record.sparkUiUrl = app.sparkUiUrl;
+      if (!rt.clusterUi) rt.record.sparkUiUrl = app.sparkUiUrl;
       host.touch(rt);
       becomeIdle(link, () => rt.statements.attach(link));
     },

@@ -19,6 +19,7 @@ import type { EventBus } from './event-bus.ts';
 import { restError } from './driver-errors.ts';
 import { DriverCallError, type DriverChannel } from './ports/driver-link.ts';
 import type { SessionLauncher } from './ports/launcher.ts';
+import { driverAddressFor, type DriverAddresses } from './placement.ts';
 import { noMetrics, type DomainMetrics } from './ports/metrics.ts';
 import type { Store } from './ports/store.ts';
 import type { SessionRecord, StatementRecord } from './records.ts';
@@ -39,8 +40,8 @@ export interface SessionManagerDeps {
   /** Where drivers call back (the driver listener). */
   listener: DriverChannel;
   bus: EventBus;
-  /** host:port drivers call back to. */
-  driverAddress: string;
+  /** Where drivers call back (placement.ts): one address for all, or local and cluster ones. */
+  driverAddress: string | DriverAddresses;
   log?: (msg: string) => void;
   /** Driver starts, failures and reconnects, and finished statements, as they happen; none when absent. */
   metrics?: DomainMetrics;
@@ -95,7 +96,7 @@ export class SessionManager {
       if (sessionMachine.is(state, 'finished')) continue;
       rt.statements.adopt(this.d.store.listStatements(rt.id));
       const workDir = this.workDir(rt);
-      const proc = this.d.launcher.adopt?.(rt.record, workDir, this.d.driverAddress) ?? null;
+      const proc = this.d.launcher.adopt?.(rt.record, workDir, driverAddressFor(this.d.driverAddress, rt.record, this.d.config)) ?? null;
       if (state === 'shutting_down' || !sessionMachine.is(state, 'live')) {
         proc?.kill('SIGKILL');
         rt.statements.failOpen('SessionError', 'The server restarted while this session was stopping');
@@ -126,7 +127,7 @@ export class SessionManager {
       ...spec, id: this.reg.nextId(), owner, proxyUser: spec.proxyUser,
       state: 'starting', stateReason: 'created', stateChangedAt: now,
       createdAt: now, lastActivity: now, lastHeartbeat: now,
-      appId: null, sparkUiUrl: null, driverPid: null, deleted: false, logTail: [],
+      appId: null, sparkUiUrl: null, driverLogUrl: null, driverPid: null, deleted: false, logTail: [],
     };
     this.launch(this.reg.insert(this.runtime(rec, 0)));
     return rec;

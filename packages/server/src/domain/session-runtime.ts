@@ -14,6 +14,8 @@ export class SessionRuntime implements Tracked<SessionRecord> {
   driver?: DriverSupervisor;
   stopping?: Promise<void>;
   readonly log: LogBuffer;
+  /** The cluster manager gave the UI's address (cluster mode): the driver's own, unreachable from outside, doesn't replace it. */
+  clusterUi = false;
 
   constructor(public record: SessionRecord, readonly statements: StatementDispatcher, logLines: number) {
     this.log = new LogBuffer(logLines, record.logTail);

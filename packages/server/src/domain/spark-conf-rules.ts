@@ -43,8 +43,8 @@ const TOKENS = "delegation tokens: which filesystems and services Spark fetches 
 const LOGS = "writes logs to a directory of the request's choosing on the server (or on DFS): the operator's to configure";
 
 export const BUILTIN_CONF_RULES: readonly ConfRule[] = [
-  { pattern: 'spark.master', reason: 'the cluster drivers run on is the server setting spark.master', fixed: true },
-  { pattern: 'spark.submit.deployMode', reason: 'drivers run in client mode, so the server can talk to them (PROTOCOL.md)', fixed: true },
+  { pattern: 'spark.master', reason: 'the master is the setting spark.master; a request may name one of spark.allowedMasters', fixed: true },
+  { pattern: 'spark.submit.deployMode', reason: 'the deploy mode is the setting spark.deployMode; a request may name one of spark.allowedDeployModes', fixed: true },
   { pattern: 'spark.repl.*', reason: "the Scala interpreter's class directory and jars are set per session by the server", fixed: true },
   { pattern: 'spark.api.mode', reason: 'Spark Connect mode starts a Spark Connect server on a port of its own, without authentication' },
   { pattern: 'spark.remote', reason: 'would start a local Spark Connect server, or send the session to one elsewhere' },

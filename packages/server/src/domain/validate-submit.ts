@@ -6,6 +6,7 @@
 import type { Config } from '../config.ts';
 import { invalid } from './errors.ts';
 import { checkFileList, checkFileRef, type FileRules } from './file-refs.ts';
+import { resolvePlacement, type Placement } from './placement.ts';
 import type { SubmitSpec } from './records.ts';
 import { checkConfKeys, FILE_LIST_CONF, type ConfPolicy } from './spark-conf-rules.ts';
 
@@ -30,15 +31,21 @@ export interface SubmitRequest {
 export interface SubmitRules {
   conf: ConfPolicy;
   files: FileRules;
+  /** The settings a requested placement is checked against. */
+  config: Config;
+  /** The application's main program is Python (every session; a batch whose file is .py). */
+  pythonApp: boolean;
 }
 
 /**
  * The rules from the settings. Sessions take their local files from sessions.allowedDirs, or,
  * when that is empty, from the same directories as batches: one upload place serves both.
  */
-export function submitRules(config: Config, what: 'session' | 'batch'): SubmitRules {
+export function submitRules(config: Config, what: 'session' | 'batch', pythonApp = what === 'session'): SubmitRules {
   const own = what === 'session' && config.sessions.allowedDirs.length > 0;
   return {
+    config,
+    pythonApp,
     conf: { blocked: config.spark.blockedConf, allowed: config.spark.allowedConf, forced: Object.keys(config.spark.forcedConf) },
     files: {
       dirs: own ? config.sessions.allowedDirs : config.batches.allowedDirs,
@@ -49,7 +56,7 @@ export function submitRules(config: Config, what: 'session' | 'batch'): SubmitRu
 }
 
 /** Checks the shared fields; every file the request names (file-list conf keys too) comes back checked and resolved. */
-export function validateSubmitFields(req: SubmitRequest, what: 'session' | 'batch', rules: SubmitRules): SubmitSpec & { name: string | null } {
+export function validateSubmitFields(req: SubmitRequest, what: 'session' | 'batch', rules: SubmitRules): SubmitSpec & { name: string | null; placement: Placement } {
   if (req.name !== undefined && /^\d+$/.test(req.name)) {
     throw invalid(`Invalid ${what} name '${req.name}': a name can't be all digits (it would clash with ids)`);
   }
@@ -57,7 +64,8 @@ export function validateSubmitFields(req: SubmitRequest, what: 'session' | 'batc
     const v = req[field];
     if (v !== undefined && !MEMORY.test(v)) throw invalid(`Invalid ${field} '${v}': use a size such as 512m or 2g`);
   }
-  const conf = { ...req.conf };
+  // Master and deploy mode are the placement's, decided here (placement.ts), never --conf.
+  const { placement, conf } = resolvePlacement(req.conf ?? {}, rules.config, what, rules.pythonApp);
   checkConfKeys(conf, rules.conf, what, req);
   // spark.driver.memory becomes --driver-memory (and -Xmx): held to the same form as the field.
   for (const key of ['spark.driver.memory', 'spark.executor.memory']) {
@@ -70,6 +78,7 @@ export function validateSubmitFields(req: SubmitRequest, what: 'session' | 'batc
   const mapPath = (p: string) => checkFileRef(p, rules.files);
   return {
     name: req.name ?? null,
+    placement,
     proxyUser: req.proxyUser ?? null,
     driverMemory: req.driverMemory ?? null,
     driverCores: req.driverCores ?? 0,

@@ -12,7 +12,7 @@ export function batchName(spec: BatchSpec, batchId: number): string {
 
 export function buildBatchSubmitArgs(spec: BatchSpec, batchId: number, cfg: Config, workDir: string): string[] {
   const name = batchName(spec, batchId);
-  const args = buildSubmitArgs({ ...spec, name }, batchId, cfg, workDir);
+  const args = buildSubmitArgs({ ...spec, name }, batchId, cfg, workDir, 'batch');
   args.push('--name', name);
   if (spec.className) args.push('--class', spec.className);
   // Everything after the file is the application's own: spark-submit stops parsing there.

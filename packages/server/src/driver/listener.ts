@@ -12,6 +12,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import tls from 'node:tls';
 import { DRIVER_PROTOCOL_VERSION, type HelloMsg, type Limits } from '@sparkport/protocol';
 import type { DriverChannel, DriverLink } from '../domain/ports/driver-link.ts';
 import { DriverConnection } from './connection.ts';
@@ -39,6 +40,17 @@ export interface ListenerOptions {
   sessionKey?: Buffer;
   /** How long a driver keeps trying to come back, told in the welcome. */
   reconnectGraceMs?: number;
+  /** TLS on the TCP listener (driver.tls): drivers in the cluster are given the certificate to trust. */
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+/** The ports driver.portRange (`low-high`) names, in order, or listenPort alone. */
+export function listenPorts(driver: { listenPort: number; portRange: string | null }): number[] {
+  if (!driver.portRange) return [driver.listenPort];
+  const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(driver.portRange);
+  const lo = Number(m?.[1]), hi = Number(m?.[2]);
+  if (!m || lo < 1 || hi > 65535 || lo > hi) throw new Error(`driver.portRange must be low-high, e.g. 20000-20010, got '${driver.portRange}'`);
+  return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
 }
 
 const sameSecret = (a: string, b: string) => {
@@ -47,7 +59,7 @@ const sameSecret = (a: string, b: string) => {
 };
 
 export class DriverListener implements DriverChannel {
-  private server = net.createServer((s) => this.onSocket(s));
+  private server: net.Server;
   private socketServer?: net.Server;
   private expected = new Map<string, Expected>();
   private returning = new Map<number, Returning>();
@@ -55,14 +67,31 @@ export class DriverListener implements DriverChannel {
 
   constructor(private readonly limits: Limits, private readonly opts: ListenerOptions = {}) {
     this.key = opts.sessionKey ?? randomBytes(32);
+    this.server = opts.tls
+      ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: HELLO_TIMEOUT_MS }, (s) => this.onSocket(s))
+      : net.createServer((s) => this.onSocket(s));
     this.server.maxConnections = MAX_CONNECTIONS;
   }
 
-  async listen(host: string, port: number): Promise<{ host: string; port: number }> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => resolve());
-    });
+  /** Whether the TCP listener speaks TLS. */
+  get tls(): boolean { return this.opts.tls !== undefined; }
+
+  /** Listens on the first of `ports` that is free (0: any). */
+  async listen(host: string, ports: number | number[]): Promise<{ host: string; port: number }> {
+    const list = Array.isArray(ports) ? ports : [ports];
+    for (const [i, port] of list.entries()) {
+      try {
+        await new Promise<void>((resolve, reject) => {
+          this.server.once('error', reject);
+          this.server.listen(port, host, () => { this.server.off('error', reject); resolve(); });
+        });
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || i === list.length - 1) {
+          throw new Error(`The driver listener cannot listen on ${host}:${list.length > 1 ? `${list[0]}-${list.at(-1)} (every port is taken)` : port}: ${(e as Error).message}`);
+        }
+      }
+    }
     const addr = this.server.address() as net.AddressInfo;
     return { host: addr.address, port: addr.port };
   }

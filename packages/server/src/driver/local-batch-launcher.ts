@@ -9,7 +9,6 @@
  * written, to output.log in the batch's directory, where Livy's batch log shows them as one, and
  * a restarted server adopts the batch, reading its output on from where the log was last stored.
  */
-import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { AppInfoUpdate, BatchLaunchSpec, BatchLauncher, BatchProcess } from '../domain/ports/batch-launcher.ts';
@@ -18,7 +17,12 @@ import { ensurePrivateDir } from '../private-files.ts';
 import { buildBatchSubmitArgs } from './batch-submit-args.ts';
 import { cleanEnv } from './clean-env.ts';
 import { adoptDetached, spawnDetached, type DetachedProcess } from './detached-process.ts';
+import { placementOf } from '../domain/placement.ts';
+import type { BatchSpec } from '../domain/records.ts';
+import { adoptClusterApp, ClusterApp } from './cluster/cluster-app.ts';
+import { clusterManagerFor } from './cluster/cluster-manager.ts';
 import { RunFiles } from './run-files.ts';
+import { sparkHomeOf, sparkSubmitOf } from './spark-home.ts';
 
 /** Where a batch's spark-submit is recorded, in the server's run directory. */
 export function batchRunFiles(cfg: Config, batchId: number): RunFiles {
@@ -30,16 +34,7 @@ export function batchLogFile(workDir: string): string {
   return path.join(workDir, 'output.log');
 }
 
-/** The pyspark package directory of a venv's python: it is a complete SPARK_HOME. */
-export function venvSparkHome(python: string): string | null {
-  const lib = path.join(path.dirname(path.dirname(python)), 'lib');
-  if (!existsSync(lib)) return null;
-  for (const py of readdirSync(lib)) {
-    const home = path.join(lib, py, 'site-packages', 'pyspark');
-    if (existsSync(path.join(home, 'bin', 'spark-submit'))) return home;
-  }
-  return null;
-}
+export { venvSparkHome } from './spark-home.ts';
 
 /** spark-submit's output, watched for what it says about the application. */
 function withAppInfo(proc: DetachedProcess): BatchProcess {
@@ -83,17 +78,13 @@ export class LocalBatchLauncher implements BatchLauncher {
 
   constructor(
     private readonly config: Config,
-    private readonly sparkHome: string | null = config.batches.sparkHome ?? venvSparkHome(config.spark.python),
+    private readonly sparkHome: string | null = sparkHomeOf(config),
   ) {
     this.python = config.spark.python;
   }
 
   launch(spec: BatchLaunchSpec): BatchProcess {
-    const home = this.sparkHome;
-    const sparkSubmit = home ? path.join(home, 'bin', 'spark-submit') : '';
-    if (!home || !existsSync(sparkSubmit)) {
-      throw new Error(`spark-submit not found${home ? ` at ${sparkSubmit}` : ''}: install pyspark in the venv (npm run setup) or set batches.sparkHome`);
-    }
+    const { home, sparkSubmit } = sparkSubmitOf(this.sparkHome);
     ensurePrivateDir(spec.workDir);
     // The allowed part of the server's environment only (clean-env.ts): the job is user code.
     const env: NodeJS.ProcessEnv = {
@@ -106,28 +97,37 @@ export class LocalBatchLauncher implements BatchLauncher {
       PYTHONUNBUFFERED: '1',
       SPARK_LOCAL_IP: process.env.SPARK_LOCAL_IP ?? '127.0.0.1',
     };
-    return withAppInfo(spawnDetached({
+    const run = batchRunFiles(this.config, spec.batchId);
+    const proc = spawnDetached({
       name: 'spark-submit',
       command: sparkSubmit,
       args: buildBatchSubmitArgs(spec.batch, spec.batchId, this.config, spec.workDir),
       cwd: spec.workDir,
       env,
-      run: batchRunFiles(this.config, spec.batchId),
+      run,
       stdout: batchLogFile(spec.workDir),
       maxLogBytes: this.config.logs.maxBytes,
-    }));
+    });
+    // Cluster mode: spark-submit only submits; the application is followed through its cluster manager.
+    const placement = placementOf(spec.batch, this.config);
+    if (placement.deployMode === 'cluster') {
+      return new ClusterApp(clusterManagerFor(placement, this.config), run, proc, { pollMs: this.config.cluster.pollMs, master: placement.master });
+    }
+    return withAppInfo(proc);
   }
 
   /**
    * Found by the batch's id in the run directory, whose record names the log file (in the batch's
    * directory, as launched): running or ended since, or null if nothing was recorded.
    */
-  adopt(batchId: number, _workDir: string): BatchProcess | null {
-    const proc = adoptDetached(batchRunFiles(this.config, batchId), {
-      name: 'spark-submit',
-      maxLogBytes: this.config.logs.maxBytes,
-      replayLines: this.config.batches.logLines,
-    });
+  adopt(batchId: number, _workDir: string, batch?: BatchSpec): BatchProcess | null {
+    const run = batchRunFiles(this.config, batchId);
+    const submit = () => adoptDetached(run, { name: 'spark-submit', maxLogBytes: this.config.logs.maxBytes, replayLines: this.config.batches.logLines });
+    const placement = batch && placementOf(batch, this.config);
+    if (placement?.deployMode === 'cluster') {
+      return adoptClusterApp(clusterManagerFor(placement, this.config), run, submit, this.config.cluster.pollMs);
+    }
+    const proc = submit();
     return proc && withAppInfo(proc);
   }
 }

@@ -25,7 +25,8 @@ import { adoptDetached, recordedRunning, spawnDetached } from './detached-proces
 import { RunFiles } from './run-files.ts';
 import { sandboxOn, sandboxed } from './sandbox.ts';
 import { replClassDir, withScalaSupport } from './scala-support.ts';
-import { buildSubmitArgs, isLocalMaster } from './submit-args.ts';
+import { isLocalMaster, placementOf } from '../domain/placement.ts';
+import { buildSubmitArgs } from './submit-args.ts';
 
 export { writeConnectFile } from './connect-file.ts';
 
@@ -39,7 +40,7 @@ export function shellQuote(arg: string): string {
  */
 const DRIVER_JVM_OPTIONS = '-XX:+ExitOnOutOfMemoryError';
 
-function withDriverJvmOptions(args: string[]): string[] {
+export function withDriverJvmOptions(args: string[]): string[] {
   const out = [...args];
   const key = 'spark.driver.extraJavaOptions=';
   const i = out.findIndex((a, j) => out[j - 1] === '--conf' && a.startsWith(key));
@@ -76,7 +77,7 @@ export function sessionLogFiles(workDir: string): { stdout: string; stderr: stri
 export function sessionEnv(spec: SessionLaunch, cfg: Config, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return {
     ...cleanEnv(cfg, base),
-    ...(isLocalMaster(cfg.spark.master) ? { SPARK_LOCAL_IP: '127.0.0.1' } : {}),
+    ...(isLocalMaster(placementOf(spec.session, cfg).master) ? { SPARK_LOCAL_IP: '127.0.0.1' } : {}),
     PYTHONPATH: [cfg.spark.driverPackageDir, base.PYTHONPATH].filter(Boolean).join(':'),
     PYTHONUNBUFFERED: '1',
     PYSPARK_PYTHON: base.PYSPARK_PYTHON ?? cfg.spark.python,

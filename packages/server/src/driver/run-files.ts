@@ -24,6 +24,12 @@ export interface ProcessRecord extends ProcessIdentity {
   stderr: LogFileId | null;
 }
 
+/** A cluster-mode application: the id its cluster manager knows it by, and which master that is. */
+export interface ClusterAppRecord {
+  id: string;
+  master: string;
+}
+
 /** Where each log file had been read to when its lines were last stored. */
 export interface LogOffsets {
   stdout?: number;
@@ -34,12 +40,15 @@ export class RunFiles {
   readonly record: string;
   readonly status: string;
   readonly offsets: string;
+  /** The application's id in its cluster (cluster deploy mode), as soon as spark-submit names it. */
+  readonly app: string;
 
   constructor(readonly dir: string, name: string) {
     const base = path.join(dir, name);
     this.record = `${base}.json`;
     this.status = `${base}.exit`;
     this.offsets = `${base}.offsets.json`;
+    this.app = `${base}.app.json`;
   }
 
   static of(dataDir: string, name: string): RunFiles {
@@ -49,7 +58,14 @@ export class RunFiles {
   /** A new launch: nothing an earlier one left may be taken for this one's. */
   clear(): void {
     ensurePrivateDir(this.dir);
-    for (const f of [this.record, this.status, this.offsets]) rmSync(f, { force: true });
+    for (const f of [this.record, this.status, this.offsets, this.app]) rmSync(f, { force: true });
+  }
+
+  writeApp(app: ClusterAppRecord): void { this.write(this.app, app); }
+
+  readApp(): ClusterAppRecord | null {
+    const a = this.read(this.app) as Partial<ClusterAppRecord> | null;
+    return a && typeof a.id === 'string' && typeof a.master === 'string' ? (a as ClusterAppRecord) : null;
   }
 
   writeRecord(rec: ProcessRecord): void { this.write(this.record, rec); }
@@ -72,7 +88,7 @@ export class RunFiles {
 
   /** Once the end is recorded where it matters (the store), none of these is needed again. */
   remove(): void {
-    for (const f of [this.record, this.status, this.offsets]) rmSync(f, { force: true });
+    for (const f of [this.record, this.status, this.offsets, this.app]) rmSync(f, { force: true });
   }
 
   private write(file: string, value: unknown): void {

@@ -13,7 +13,7 @@ export function toLivySession(r: SessionRecord, log: string[]): Session {
     proxyUser: r.proxyUser,
     state: r.state,
     kind: r.kind,
-    appInfo: { driverLogUrl: null, sparkUiUrl: r.sparkUiUrl, executorLogUrls: null },
+    appInfo: { driverLogUrl: r.driverLogUrl ?? null, sparkUiUrl: r.sparkUiUrl, executorLogUrls: null },
     log: log.slice(-10),
     ttl: r.ttl,
     idleTimeout: r.idleTimeout,
@@ -53,7 +53,7 @@ export function toLivyBatch(r: BatchRecord, log: string[]): Batch {
     proxyUser: r.proxyUser,
     state: r.state,
     appId: r.appId,
-    appInfo: { driverLogUrl: null, sparkUiUrl: r.sparkUiUrl, executorLogUrls: null },
+    appInfo: { driverLogUrl: r.driverLogUrl ?? null, sparkUiUrl: r.sparkUiUrl, executorLogUrls: null },
     log: log.slice(-10),
   };
 }

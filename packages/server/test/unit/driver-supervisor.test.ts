@@ -38,6 +38,7 @@ function world(maxStarting = 2) {
       log,
       {
         launched: (pid) => heard.launched.push(pid),
+        appInfo: () => undefined,
         ready: (app, link) => { heard.ready.push(app); heard.links.push(link); },
         gone: (loss) => heard.gone.push(loss),
         resumed: (app, link) => { heard.resumed.push(app); heard.links.push(link); },

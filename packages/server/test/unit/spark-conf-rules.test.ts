@@ -52,7 +52,7 @@ describe('blocked Spark settings', () => {
       [{ 'spark.ui.port': '80' }, /web UI/],
       [{ 'spark.authenticate.secret': 'x' }, /authentication/],
       [{ 'spark.redaction.regex': 'nothing' }, /unhide/],
-      [{ 'spark.master': 'yarn' }, /spark\.master.*the server sets it/],
+      [{ 'spark.master': 'yarn' }, /spark\.master.*spark\.allowedMasters/],
       [{ 'spark.repl.class.outputDir': '/tmp' }, /the server sets it/],
     ];
     for (const [conf, re] of cases) {
@@ -80,7 +80,7 @@ describe('blocked Spark settings', () => {
     assert.match(refusals({ 'spark.sql.shuffle.partitions': '4' }, cfg)[0]!, /blocked by the operator \(spark\.blockedConf\)/);
     assert.deepEqual(refusals({ 'spark.jars.packages': 'io.delta:delta-spark_2.13:4.0.0', 'spark.executorEnv.MY_VAR': '1' }, cfg), ['accepted', 'accepted']);
     assert.match(refusals({ 'spark.executorEnv.LD_PRELOAD': 'x' }, cfg)[0]!, /spark\.allowedConf can allow it/);
-    assert.match(refusals({ 'spark.master': 'yarn' }, cfg)[0]!, /the server sets it/);
+    assert.match(refusals({ 'spark.master': 'yarn' }, cfg)[0]!, /spark\.allowedMasters: none/, 'spark.allowedConf does not lift it: spark.allowedMasters does');
     const all = { blocked: ['spark.x'], allowed: ['*'], forced: [] };
     assert.equal(blockedReason('spark.driver.extraJavaOptions', all), undefined, "['*'] lifts the whole table...");
     assert.match(blockedReason('spark.submit.deployMode', all)!, /server sets it/, '...but the fixed entries');

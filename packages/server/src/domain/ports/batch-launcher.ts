@@ -6,7 +6,7 @@
  * Kubernetes submission watched from outside) only has to produce a BatchProcess.
  */
 import type { BatchSpec } from '../records.ts';
-import type { DriverProcess } from './launcher.ts';
+import type { AppInfoUpdate, DriverProcess } from './launcher.ts';
 
 export interface BatchLaunchSpec {
   batchId: number;
@@ -16,11 +16,7 @@ export interface BatchLaunchSpec {
   workDir: string;
 }
 
-/** What the launcher learnt about the Spark application; either may come first, or never. */
-export interface AppInfoUpdate {
-  appId?: string;
-  sparkUiUrl?: string;
-}
+export type { AppInfoUpdate } from './launcher.ts';
 
 /** spark-submit, watched like a driver, plus what it says about the application. */
 export interface BatchProcess extends DriverProcess {
@@ -40,5 +36,5 @@ export interface BatchLauncher {
    * last logStored() and then its exit are delivered at once (code and signal both null when
    * how it ended is unknown). Null when nothing is known of a process for it.
    */
-  adopt(batchId: number, workDir: string): BatchProcess | null;
+  adopt(batchId: number, workDir: string, batch?: BatchSpec): BatchProcess | null;
 }

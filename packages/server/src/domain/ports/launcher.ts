@@ -16,8 +16,24 @@ export interface SessionLaunch {
   token: string;
 }
 
+/** What the launcher learnt about the Spark application; any may come first, or never. */
+export interface AppInfoUpdate {
+  appId?: string;
+  sparkUiUrl?: string;
+  /** Where the cluster manager serves the driver's log. */
+  driverLogUrl?: string;
+}
+
+/**
+ * A driver (or spark-submit) on this machine, or an application in a cluster followed through
+ * its cluster manager (cluster deploy mode): either way it has output, an end, and a kill.
+ */
 export interface DriverProcess {
   readonly pid: number | undefined;
+  /** What the launcher learns about the application (a cluster's id, UI and log pages); optional. */
+  onAppInfo?(cb: (info: AppInfoUpdate) => void): void;
+  /** Once it has ended: why, in the words of whoever knows (a cluster manager), when more than an exit status says it. */
+  readonly endReason?: string;
   /** Each line the process writes to stdout or stderr. */
   onOutput(cb: (stream: 'stdout' | 'stderr', line: string) => void): void;
   /** Fires once; a callback added after the exit still hears of it. */

@@ -1,0 +1,82 @@
+/**
+ * What each cluster manager needs on spark-submit's command line beyond the request's own
+ * settings, for client and cluster deploy mode. Pure, so the command lines for a cluster that is
+ * not reachable here (Kubernetes) are unit-tested against Spark's documented settings.
+ *
+ * In cluster mode spark-submit only submits: the server follows the application through the
+ * cluster manager (cluster-app.ts), which survives a server restart, rather than through a
+ * spark-submit process kept alive for the application's whole life.
+ */
+import { createHash } from 'node:crypto';
+import type { Config } from '../../config.ts';
+import { masterKind, type Placement } from '../../domain/placement.ts';
+
+export interface ClusterSubmit {
+  /** The URL given to --master (a standalone cluster takes cluster-mode submissions on its REST port). */
+  master: string;
+  /** Conf the server sets after the request's, so the request can't undo it. */
+  conf: Record<string, string>;
+}
+
+/** The standalone master's REST submission server: spark://host:port as http://host:port. */
+export function standaloneRestUrl(master: string, cfg: Pick<Config, 'cluster'>): string {
+  if (cfg.cluster.standalone.restUrl) return cfg.cluster.standalone.restUrl.replace(/\/$/, '');
+  const first = master.replace(/^spark:\/\//, '').split(',')[0]!;
+  const host = first.replace(/:\d+$/, '');
+  return `http://${host}:6066`;
+}
+
+/** The Python cluster-mode drivers and cluster executors run. */
+export function clusterPython(cfg: Pick<Config, 'cluster' | 'spark'>): string {
+  return cfg.cluster.python ?? cfg.spark.python;
+}
+
+/**
+ * A Kubernetes object name for the driver pod: DNS-1123, unique per server (its data directory)
+ * and launch, so two servers on one namespace don't collide.
+ */
+export function kubernetesDriverPodName(cfg: Pick<Config, 'dataDir'>, what: 'session' | 'batch', id: number): string {
+  const server = createHash('sha256').update(cfg.dataDir).digest('hex').slice(0, 8);
+  return `sparkport-${server}-${what}-${id}-driver`;
+}
+
+export function clusterSubmit(p: Placement, cfg: Pick<Config, 'cluster' | 'spark' | 'dataDir' | 'driver'>, what: 'session' | 'batch', id: number): ClusterSubmit {
+  const cluster = p.deployMode === 'cluster';
+  const conf: Record<string, string> = {};
+  switch (masterKind(p.master)) {
+    case 'yarn':
+      if (cluster) conf['spark.yarn.submit.waitAppCompletion'] = 'false';
+      return { master: 'yarn', conf };
+    case 'standalone':
+      if (!cluster) return { master: p.master, conf };
+      conf['spark.master.rest.enabled'] = 'true';
+      return { master: standaloneRestUrl(p.master, cfg).replace(/^https?:\/\//, 'spark://'), conf };
+    case 'kubernetes': {
+      const k = cfg.cluster.kubernetes;
+      conf['spark.kubernetes.namespace'] = k.namespace;
+      if (k.image) conf['spark.kubernetes.container.image'] = k.image;
+      if (k.serviceAccount) conf['spark.kubernetes.authenticate.driver.serviceAccountName'] = k.serviceAccount;
+      if (cluster) {
+        conf['spark.kubernetes.driver.pod.name'] = kubernetesDriverPodName(cfg, what, id);
+        conf['spark.kubernetes.submission.waitAppCompletion'] = 'false';
+      } else if (cfg.driver.advertiseHost) {
+        // Client mode: executor pods call the driver on this machine.
+        conf['spark.driver.host'] = cfg.driver.advertiseHost;
+      }
+      return { master: p.master, conf };
+    }
+    default:
+      return { master: p.master, conf };
+  }
+}
+
+/**
+ * How a cluster-mode driver gets environment variables: each cluster manager has its own conf
+ * prefix (Spark standalone runs no Python driver in cluster mode, and a jar's driver needs none).
+ */
+export function driverEnvConf(p: Placement, env: Record<string, string>): Record<string, string> {
+  const prefix = masterKind(p.master) === 'yarn' ? 'spark.yarn.appMasterEnv.'
+    : masterKind(p.master) === 'kubernetes' ? 'spark.kubernetes.driverEnv.'
+      : 'spark.driverEnv.';
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [`${prefix}${k}`, v]));
+}

@@ -1,0 +1,59 @@
+/**
+ * A Spark standalone master's REST submission server (spark.master.rest.enabled, port 6066 by
+ * default): where cluster-mode submissions go, and where their drivers' state is asked
+ * (`/v1/submissions/status/{id}`) and killed (`/v1/submissions/kill/{id}`).
+ */
+import type { Config } from '../../config.ts';
+import { standaloneRestUrl } from './cluster-conf.ts';
+import { fetchJson, type AppPhase, type AppReport, type ClusterManager } from './cluster-manager.ts';
+
+const DRIVER_ID = /\bdriver-\d{14}-\d{4,}\b/;
+
+function phaseOf(driverState: string): AppPhase {
+  switch (driverState) {
+    case 'SUBMITTED': return 'pending';
+    case 'RUNNING': case 'RELAUNCHING': return 'running';
+    case 'FINISHED': return 'succeeded';
+    case 'KILLED': return 'killed';
+    case 'FAILED': case 'ERROR': return 'failed';
+    default: return 'gone'; // UNKNOWN: the master doesn't know it (it restarted, or forgot)
+  }
+}
+
+interface StatusResponse {
+  success?: boolean;
+  driverState?: string;
+  message?: string;
+  workerHostPort?: string;
+}
+
+export function standaloneReport(id: string, r: StatusResponse): AppReport {
+  const state = String(r.driverState ?? 'UNKNOWN');
+  return {
+    phase: phaseOf(state),
+    state,
+    // A cluster-mode driver is known to the master by its driver id; that is what its UI lists and kills.
+    appId: id,
+    ...(r.message ? { diagnostics: r.message.trim().split('\n')[0] } : {}),
+  };
+}
+
+export function standaloneManager(master: string, cfg: Pick<Config, 'cluster'>): ClusterManager {
+  const rest = standaloneRestUrl(master, cfg);
+  return {
+    name: 'the standalone master',
+    submissionIn: (line) => (/Submission successfully created|"submissionId"/.test(line) ? DRIVER_ID.exec(line)?.[0] : undefined),
+    async report(id) {
+      const { status, body } = await fetchJson(`${rest}/v1/submissions/status/${id}`);
+      const r = body as StatusResponse | null;
+      if (status !== 200 || !r || typeof r !== 'object') throw new Error(`the master's REST server answered ${status}`);
+      return standaloneReport(id, r);
+    },
+    async kill(id) {
+      const { status, body } = await fetchJson(`${rest}/v1/submissions/kill/${id}`, { method: 'POST' });
+      const ok = status === 200 && (body as { success?: boolean } | null)?.success !== false;
+      if (!ok) throw new Error(`the master refused the kill (${status}): ${JSON.stringify(body).slice(0, 300)}`);
+    },
+    driverLogTail: async () => [],
+  };
+}
