@@ -2,7 +2,8 @@
  * Jobs the cluster tests submit as batches, each reporting where its tasks ran: a jar built here
  * with javac against pyspark's jars (Where: each task's executor id and working directory, which
  * on a standalone worker is <work dir>/<app>/<executor> and on YARN is in the container's
- * directory, named by its id), a Python job doing the same, and jobs that sleep, to be killed.
+ * directory, named by its id), a Python job doing the same and then streaming, and a job that
+ * sleeps, to be killed.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -53,26 +54,22 @@ for w in where:
     print("WHERE", w)
 print("DRIVER", os.getcwd() + "@" + str(os.environ.get("CONTAINER_ID")))
 print("APP", sc.applicationId)
-spark.stop()
-`;
-
-const STREAM_PY = `
+# A streaming query too, so one job shows a streaming batch on this master: micro-batches are tasks on the executors.
 import time
-from pyspark.sql import SparkSession
-spark = SparkSession.builder.getOrCreate()
-q = (spark.readStream.format("rate").option("rowsPerSecond", 20).load()
+q = (spark.readStream.format("rate").option("rowsPerSecond", 50).load()
      .writeStream.format("memory").queryName("ticks").start())
-time.sleep(8)
-n = spark.sql("select count(*) from ticks").collect()[0][0]
+deadline = time.time() + 60
+while time.time() < deadline and spark.sql("select count(*) from ticks").collect()[0][0] < 100:
+    time.sleep(0.5)
+print("STREAMED", spark.sql("select count(*) from ticks").collect()[0][0], len(q.recentProgress))
 q.stop()
-print("STREAMED", n)
 spark.stop()
 `;
 
 export interface Jobs {
   jar: string;
+  /** WHERE lines as the jar's, then a streaming query's STREAMED <rows> <micro-batches>. */
   wherePy: string;
-  streamPy: string;
 }
 
 /** Writes and compiles the jobs into dir (one of the server's batches.allowedDirs). */
@@ -88,9 +85,13 @@ export function buildJobs(dir: string): Jobs {
   execFileSync('jar', ['cf', jar, '-C', classes, '.'], { stdio: 'pipe' });
   const wherePy = path.join(dir, 'where.py');
   writeFileSync(wherePy, WHERE_PY);
-  const streamPy = path.join(dir, 'stream.py');
-  writeFileSync(streamPy, STREAM_PY);
-  return { jar, wherePy, streamPy };
+  return { jar, wherePy };
+}
+
+/** Rows and micro-batches of the Python job's streaming query, or undefined if it printed none. */
+export function streamed(log: string[]): { rows: number; batches: number } | undefined {
+  const m = log.map((l) => /^STREAMED (\d+) (\d+)/.exec(l)).find(Boolean);
+  return m ? { rows: Number(m[1]), batches: Number(m[2]) } : undefined;
 }
 
 /** The WHERE lines of a job's output: executor (jar jobs only), working directory, container id. */

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { buildJobs, whereLines, type Jobs } from '../clusters/jobs.ts';
+import { buildJobs, streamed, whereLines, type Jobs } from '../clusters/jobs.ts';
 import { startStandalone, type StandaloneCluster } from '../clusters/standalone.ts';
 import { api, waitForState } from './helpers.ts';
 import { freePort, startOwnServer, type OwnServer } from './own-server.ts';
@@ -129,7 +129,7 @@ describe('a Spark standalone cluster', { timeout: 600_000 }, () => {
     assert.match(b.body.msg, /use client mode/);
   });
 
-  test('a Python batch in client mode runs its tasks on the workers', async () => {
+  test('a Python batch in client mode runs its tasks, and a streaming query\'s, on the workers', async () => {
     const r = await call('POST', '/batches', { file: jobs.wherePy, ...LEAN });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const b = await waitBatch(r.body.id, ['success', 'dead']);
@@ -139,6 +139,32 @@ describe('a Spark standalone cluster', { timeout: 600_000 }, () => {
     const where = whereLines(log);
     assert.ok(where.length >= 1, log.join('\n'));
     for (const w of where) assert.ok(inWorker(w.dir) >= 0, `${w.dir} is in no worker's work directory`);
+    const s = streamed(log);
+    assert.ok(s && s.rows >= 100 && s.batches >= 1, `the streaming query ran: ${JSON.stringify(s)}`);
+  });
+
+  test('a jar batch in client mode runs to success, its tasks on the workers; another, killed with DELETE, ends on the master', async () => {
+    const r = await call('POST', '/batches', { file: jobs.jar, className: 'Where', ...LEAN });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const b = await waitBatch(r.body.id, ['success', 'dead']);
+    const log = (await call('GET', `/batches/${r.body.id}/log?size=1000`)).body.log as string[];
+    assert.equal(b.state, 'success', log.slice(-30).join('\n'));
+    const where = whereLines(log);
+    assert.ok(where.length >= 1, log.join('\n'));
+    for (const w of where) {
+      assert.notEqual(w.executor, 'driver');
+      assert.ok(inWorker(w.dir) >= 0, `${w.dir} is in no worker's work directory`);
+    }
+    const k = await call('POST', '/batches', { file: jobs.jar, className: 'Sleep', args: ['300'], ...LEAN });
+    let appId: string | null = null;
+    for (let i = 0; i < 240 && !appId; i++) {
+      appId = (await call('GET', `/batches/${k.body.id}`)).body.appId;
+      if (!appId) await new Promise((res) => setTimeout(res, 500));
+    }
+    assert.match(String(appId), /^app-/);
+    assert.equal((await call('DELETE', `/batches/${k.body.id}`)).status, 200);
+    const state = await cluster.state();
+    assert.ok(state.completedapps.some((a: any) => a.id === appId && ['KILLED', 'FINISHED'].includes(a.state)), JSON.stringify(state.completedapps.map((a: any) => [a.id, a.state])));
   });
 
   test('a jar batch in cluster mode: its driver runs on a worker, submitted and followed through the REST server', async () => {
@@ -184,16 +210,29 @@ describe('a Spark standalone cluster', { timeout: 600_000 }, () => {
     assert.equal(status.driverState, 'KILLED');
   });
 
-  test('the session outlives a server SIGKILL: the restarted server finds its driver, on the same application', async () => {
+  test('a session and a cluster-mode batch outlive a server SIGKILL: the restarted server finds the driver, and the batch by its id', async () => {
     const { appId } = (await call('GET', `/sessions/${session}`)).body;
     await runIn('kept = 41', 'pyspark');
+    const r = await call('POST', '/batches', { file: jobs.jar, className: 'Sleep', args: ['12'], ...LEAN, driverMemory: '512m', conf: { ...LEAN.conf, 'spark.submit.deployMode': 'cluster' } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    let driverId: string | null = null;
+    for (let i = 0; i < 240 && !driverId; i++) {
+      driverId = (await call('GET', `/batches/${r.body.id}`)).body.appId;
+      if (!driverId) await new Promise((res) => setTimeout(res, 250));
+    }
+    assert.ok(driverId, 'submitted');
     server.child.kill('SIGKILL');
-    await new Promise((r) => server.child.once('exit', r));
+    await new Promise((res) => server.child.once('exit', res));
     server = await startOwnServer({ dataDir, port: serverPort, env: serverEnv });
     const s = await waitForState(session, ['idle'], 120_000, server.base);
     assert.equal(s.appId, appId);
     const out = await runIn('print(kept + 1, sc.applicationId)', 'pyspark');
     assert.equal(String(out['text/plain']).trim(), `42 ${appId}`);
+    const b = await waitBatch(r.body.id, ['success', 'dead', 'killed']);
+    assert.equal(b.state, 'success', JSON.stringify(b));
+    assert.equal(b.appId, driverId);
+    const state = await cluster.state();
+    assert.equal(state.completeddrivers.find((d: any) => d.id === driverId)?.state, 'FINISHED');
   });
 
   async function waitBatch(id: number, states: string[], ms = 300_000): Promise<any> {

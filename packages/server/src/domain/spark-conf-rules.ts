@@ -27,7 +27,7 @@ const JVM = "JVM options of a process on the server's machine: -XX:OnOutOfMemory
 const CLASSPATH = "loads classes or native libraries from any path on the server's machine, outside the allowed directories";
 const EXECUTOR_JVM = 'JVM options and class path of every executor (on a cluster, every worker node): the operator sets them in spark.defaultConf';
 const PYTHON = 'the Python executable: any program named here would run as the driver or as the Python workers';
-const ENV = 'environment of processes Spark starts (LD_PRELOAD, PYTHONSTARTUP or PYSPARK_PYTHON choose what runs); the operator sets them in spark.defaultConf';
+const ENV = "environment of processes Spark starts (LD_PRELOAD, PYTHONSTARTUP or PYSPARK_PYTHON choose what runs; a cluster-mode driver's carries its call-back address and token); the operator sets them in spark.defaultConf";
 const BIND = "addresses and ports the driver binds on the server's machine: loopback for a local master, driver.advertiseHost on a cluster";
 const UI = "the driver's web UI: its port, servlet filters, proxying and who may view it are the operator's";
 const ACLS = 'who may view and modify the application: the ACLs the operator configured';
@@ -40,6 +40,7 @@ const CLASSES = "names classes the driver (or every executor) loads and instanti
 const CATALOG = "catalog plugins (spark_catalog, the session catalog, included): a class the driver loads with options of the request's choosing, which would replace the catalog an operator's authorization relies on";
 const HADOOP = "Hadoop's configuration of the driver and executors: fs.<scheme>.impl loads any class, hadoop.security.* and credential providers choose whose credentials are used and where secrets are read from; the operator sets them in spark.defaultConf";
 const TOKENS = "delegation tokens: which filesystems and services Spark fetches tokens for with the server's (or proxyUser's) Kerberos credentials, to hand to the application";
+const KUBERNETES = "how and where pods run: the image, namespace, service account and credential files, pod templates from the server's disk, the driver's environment (which carries its call-back address and token); the operator's (cluster.kubernetes, spark.defaultConf)";
 const LOGS = "writes logs to a directory of the request's choosing on the server (or on DFS): the operator's to configure";
 
 export const BUILTIN_CONF_RULES: readonly ConfRule[] = [
@@ -68,6 +69,7 @@ export const BUILTIN_CONF_RULES: readonly ConfRule[] = [
   { pattern: 'spark.python.daemon.module', reason: PYTHON_MODULE },
   { pattern: 'spark.executorEnv.*', reason: ENV },
   { pattern: 'spark.yarn.appMasterEnv.*', reason: ENV },
+  { pattern: 'spark.kubernetes.*', reason: KUBERNETES },
   { pattern: 'spark.kubernetes.*', reason: "Kubernetes pods: image, service account, volumes (hostPath mounts a node's disk) and credential files are the operator's" },
   { pattern: 'spark.driver.resource.*.discoveryScript', reason: 'a script the driver runs when it starts' },
   { pattern: 'spark.executor.resource.*.discoveryScript', reason: 'a script each executor runs when it starts' },

@@ -88,7 +88,13 @@ export class RunFiles {
 
   /** Once the end is recorded where it matters (the store), none of these is needed again. */
   remove(): void {
-    for (const f of [this.record, this.status, this.offsets, this.app]) rmSync(f, { force: true });
+    // The application's record lives as long as the application, not as spark-submit (forgetApp).
+    for (const f of [this.record, this.status, this.offsets]) rmSync(f, { force: true });
+  }
+
+  /** The cluster-mode application has ended and its end is stored. */
+  forgetApp(): void {
+    rmSync(this.app, { force: true });
   }
 
   private write(file: string, value: unknown): void {

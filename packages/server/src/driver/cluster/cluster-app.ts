@@ -150,6 +150,8 @@ export class ClusterApp implements BatchProcess {
   private finish(code: number | null, signal: string | null): void {
     clearTimeout(this.timer);
     this.latch.fire(code, signal);
+    // After the owner's exit callbacks, which store the end: no later server needs the id.
+    setImmediate(() => this.run.forgetApp());
   }
 }
 

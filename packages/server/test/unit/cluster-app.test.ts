@@ -1,0 +1,198 @@
+/**
+ * Following a cluster-mode application (driver/cluster/cluster-app.ts): spark-submit's output
+ * until it names the submission, then the cluster manager's reports until the end, which becomes
+ * the process's exit; kills through the manager; adoption by the recorded id. The managers'
+ * parsing of real answers (YARN's app report, the standalone REST status) is checked here too.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { adoptClusterApp, ClusterApp } from '../../src/driver/cluster/cluster-app.ts';
+import type { AppReport, ClusterManager } from '../../src/driver/cluster/cluster-manager.ts';
+import { logPageLines } from '../../src/driver/cluster/cluster-manager.ts';
+import { standaloneReport } from '../../src/driver/cluster/standalone.ts';
+import { hadoopProperty, resourceManagerUrl, yarnReport } from '../../src/driver/cluster/yarn.ts';
+import type { DetachedProcess } from '../../src/driver/detached-process.ts';
+import { RunFiles } from '../../src/driver/run-files.ts';
+
+class FakeManager implements ClusterManager {
+  name = 'FakeYARN';
+  reports: (AppReport | Error)[] = [];
+  kills: string[] = [];
+  tail: string[] = [];
+  submissionIn = (line: string) => /Submitted application (\S+)/.exec(line)?.[1];
+  async report(): Promise<AppReport> {
+    const r = this.reports.length > 1 ? this.reports.shift()! : this.reports[0]!;
+    if (r instanceof Error) throw r;
+    return r;
+  }
+  async kill(id: string) {
+    this.kills.push(id);
+    this.reports = [{ phase: 'killed', state: 'KILLED', appId: id }];
+  }
+  async driverLogTail() { return this.tail; }
+}
+
+/** spark-submit as the watcher sees it: lines, then an exit. */
+function fakeSubmit() {
+  const out: ((s: 'stdout' | 'stderr', l: string) => void)[] = [];
+  const exits: ((c: number | null, s: string | null) => void)[] = [];
+  const signals: string[] = [];
+  const proc = {
+    pid: 4242, exited: false,
+    onOutput: (cb: (s: 'stdout' | 'stderr', l: string) => void) => out.push(cb),
+    onExit: (cb: (c: number | null, s: string | null) => void) => exits.push(cb),
+    kill: (s: string) => signals.push(s),
+    logStored: () => undefined,
+  };
+  return {
+    proc: proc as unknown as DetachedProcess, signals,
+    say: (l: string) => out.forEach((cb) => cb('stderr', l)),
+    exit: (c: number | null, s: string | null = null) => { proc.exited = true; exits.forEach((cb) => cb(c, s)); },
+  };
+}
+
+function watch(app: ClusterApp) {
+  const lines: string[] = [];
+  const info: object[] = [];
+  app.onOutput((_s, l) => lines.push(l));
+  app.onAppInfo((i) => info.push(i));
+  const ended = new Promise<[number | null, string | null]>((r) => app.onExit((c, s) => r([c, s])));
+  return { lines, info, ended };
+}
+
+function runFiles(): RunFiles {
+  const run = RunFiles.of(mkdtempSync(path.join(os.tmpdir(), 'sparkport-cluster-app-')), 'batch-1');
+  run.clear();
+  return run;
+}
+
+// The watcher's poll timers don't hold a server process open (unref); here something must.
+let keepAlive: NodeJS.Timeout;
+before(() => { keepAlive = setInterval(() => undefined, 1000); });
+after(() => clearInterval(keepAlive));
+
+describe('a cluster-mode application, followed', () => {
+  test('submitted, then RUNNING, then success: exit 0, the id recorded for a restarted server, the UI and log pages reported', async () => {
+    const m = new FakeManager();
+    m.reports = [
+      { phase: 'pending', state: 'ACCEPTED', appId: 'application_1_0001' },
+      { phase: 'running', state: 'RUNNING', appId: 'application_1_0001', sparkUiUrl: 'http://rm/proxy/application_1_0001', driverLogUrl: 'http://nm/containerlogs/c1/u' },
+      { phase: 'succeeded', state: 'FINISHED/SUCCEEDED', appId: 'application_1_0001' },
+    ];
+    const run = runFiles();
+    const s = fakeSubmit();
+    const app = new ClusterApp(m, run, s.proc, { pollMs: 5, master: 'yarn' });
+    const w = watch(app);
+    assert.equal(app.pid, 4242, 'spark-submit\'s pid while it runs');
+    s.say('INFO Client: Submitted application application_1_0001');
+    assert.deepEqual(run.readApp(), { id: 'application_1_0001', master: 'yarn' });
+    s.exit(0);
+    run.remove(); // what spark-submit's end does to its own run files
+    assert.deepEqual(run.readApp(), { id: 'application_1_0001', master: 'yarn' }, 'the id outlives spark-submit: a restarted server needs it');
+    assert.equal(app.pid, undefined, 'the application has no pid here');
+    assert.deepEqual(await w.ended, [0, null]);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(run.readApp(), null, 'once the end is stored, no later server needs it');
+    assert.ok(w.lines.includes('application_1_0001 is RUNNING on FakeYARN'), w.lines.join('\n'));
+    assert.ok(w.info.some((i) => JSON.stringify(i).includes('containerlogs')), JSON.stringify(w.info));
+    assert.equal(app.endReason, 'application_1_0001 ended FINISHED/SUCCEEDED on FakeYARN');
+  });
+
+  test('a failure ends with exit 1, the manager\'s diagnostics as the reason and the driver\'s last log lines as output', async () => {
+    const m = new FakeManager();
+    m.reports = [{ phase: 'failed', state: 'FINISHED/FAILED', appId: 'a', diagnostics: 'User application exited with status 2' }];
+    m.tail = ['ERROR sparkport.driver: cannot connect to 10.0.0.5:20001: [Errno 111] Connection refused'];
+    const app = new ClusterApp(m, runFiles(), null, { pollMs: 5, master: 'yarn' }, 'a');
+    const w = watch(app);
+    assert.deepEqual(await w.ended, [1, null]);
+    assert.match(app.endReason!, /FAILED on FakeYARN: User application exited with status 2/);
+    assert.ok(w.lines.some((l) => l.includes('cannot connect to 10.0.0.5:20001')), 'the address the driver tried is in the log');
+  });
+
+  test('spark-submit failing before it names a submission is the end, with its exit code', async () => {
+    const s = fakeSubmit();
+    const app = new ClusterApp(new FakeManager(), runFiles(), s.proc, { pollMs: 5, master: 'yarn' });
+    const w = watch(app);
+    s.exit(1);
+    assert.deepEqual(await w.ended, [1, null]);
+    assert.match(app.endReason!, /exited with code 1 without submitting/);
+  });
+
+  test('a kill goes to spark-submit before the submission is named, to the cluster manager after, once; the end is SIGTERM', async () => {
+    const m = new FakeManager();
+    m.reports = [{ phase: 'running', state: 'RUNNING' }];
+    const s = fakeSubmit();
+    const early = new ClusterApp(m, runFiles(), s.proc, { pollMs: 5, master: 'yarn' });
+    early.kill('SIGTERM');
+    assert.deepEqual(s.signals, ['SIGTERM']);
+    const app = new ClusterApp(m, runFiles(), null, { pollMs: 1000, master: 'yarn' }, 'application_9_0009');
+    const w = watch(app);
+    await new Promise((r) => setTimeout(r, 20));
+    app.kill('SIGTERM');
+    app.kill('SIGTERM');
+    assert.deepEqual(await w.ended, [null, 'SIGTERM']);
+    assert.deepEqual(m.kills, ['application_9_0009']);
+  });
+
+  test('a manager that can\'t be reached is said once, and polled again until it answers', async () => {
+    const m = new FakeManager();
+    m.reports = [new Error('ECONNREFUSED'), new Error('ECONNREFUSED'), { phase: 'succeeded', state: 'FINISHED' }];
+    const app = new ClusterApp(m, runFiles(), null, { pollMs: 5, master: 'yarn' }, 'x');
+    const w = watch(app);
+    assert.deepEqual(await w.ended, [0, null]);
+    assert.equal(w.lines.filter((l) => l.includes('cannot ask FakeYARN')).length, 1);
+    assert.ok(w.lines.includes('FakeYARN answers again'));
+  });
+
+  test('adopted by the recorded id after a restart; an application the manager forgot ends with neither code nor signal', async () => {
+    const run = runFiles();
+    assert.equal(adoptClusterApp(new FakeManager(), run, () => null, 5), null, 'nothing recorded, nothing adopted');
+    run.writeApp({ id: 'application_3_0003', master: 'yarn' });
+    const m = new FakeManager();
+    m.reports = [{ phase: 'gone', state: 'NOT FOUND' }];
+    const app = adoptClusterApp(m, run, () => assert.fail('spark-submit is not needed once the id is known'), 5)!;
+    const w = watch(app);
+    assert.deepEqual(await w.ended, [null, null]);
+  });
+});
+
+describe('cluster managers\' answers', () => {
+  test('YARN: states and final statuses to phases; tracking URL and AM container logs reported', () => {
+    const app = { state: 'RUNNING', finalStatus: 'UNDEFINED', trackingUrl: 'http://rm:8088/proxy/application_1_0002/', amContainerLogs: 'http://nm:8042/node/containerlogs/container_1_0002_01_000001/root', queue: 'batch' };
+    assert.deepEqual(yarnReport('application_1_0002', app), {
+      phase: 'running', state: 'RUNNING', appId: 'application_1_0002', sparkUiUrl: 'http://rm:8088/proxy/application_1_0002', driverLogUrl: app.amContainerLogs,
+    });
+    assert.equal(yarnReport('a', { state: 'ACCEPTED' }).phase, 'pending');
+    assert.equal(yarnReport('a', { state: 'FINISHED', finalStatus: 'SUCCEEDED' }).phase, 'succeeded');
+    assert.equal(yarnReport('a', { state: 'FINISHED', finalStatus: 'FAILED' }).phase, 'failed');
+    assert.equal(yarnReport('a', { state: 'KILLED', finalStatus: 'KILLED' }).phase, 'killed');
+    assert.equal(yarnReport('a', { state: 'FAILED', diagnostics: ' AM died \n' }).diagnostics, 'AM died');
+  });
+
+  test('YARN: the ResourceManager\'s web address from the setting, or from yarn-site.xml where spark-submit looks', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sparkport-yarn-conf-'));
+    writeFileSync(path.join(dir, 'yarn-site.xml'), '<configuration><property><name>yarn.resourcemanager.webapp.address</name><value>0.0.0.0:18088</value></property></configuration>');
+    assert.equal(hadoopProperty('<property><name>a</name><value> b </value></property>', 'a'), 'b');
+    const cfg = { cluster: { yarn: { resourceManagerUrl: null } } } as never;
+    assert.equal(resourceManagerUrl(cfg, { HADOOP_CONF_DIR: dir }), 'http://127.0.0.1:18088');
+    assert.throws(() => resourceManagerUrl(cfg, {}), /cluster\.yarn\.resourceManagerUrl/);
+    assert.equal(resourceManagerUrl({ cluster: { yarn: { resourceManagerUrl: 'http://rm.example:8088/' } } } as never, {}), 'http://rm.example:8088');
+  });
+
+  test('standalone: driver states to phases; an unknown driver is gone', () => {
+    assert.equal(standaloneReport('d', { driverState: 'SUBMITTED' }).phase, 'pending');
+    assert.equal(standaloneReport('d', { driverState: 'RUNNING' }).phase, 'running');
+    assert.equal(standaloneReport('d', { driverState: 'FINISHED' }).phase, 'succeeded');
+    assert.equal(standaloneReport('d', { driverState: 'KILLED' }).phase, 'killed');
+    assert.equal(standaloneReport('d', { driverState: 'ERROR', message: 'Exception from the cluster:\njava.nio.file.NoSuchFileException: /x.jar' }).diagnostics, 'Exception from the cluster:');
+    assert.equal(standaloneReport('d', { success: false }).phase, 'gone');
+  });
+
+  test('log pages: the text of their <pre>, unescaped, the last lines', () => {
+    const html = '<html><body><pre>line 1\n&lt;b&gt; &amp; more\n</pre></body></html>';
+    assert.deepEqual(logPageLines(html), ['line 1', '<b> & more']);
+  });
+});
