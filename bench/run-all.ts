@@ -1,4 +1,5 @@
 /** `npm run bench`: every benchmark, results printed and written to bench/results.json. */
+import { clusterStart } from './cluster-start.ts';
 import { load } from './load.ts';
 import { recovery } from './recovery.ts';
 import { roundtrip } from './roundtrip.ts';
@@ -14,3 +15,4 @@ await sharedBench();
 await scalaBench();
 await recovery();
 await load();
+await clusterStart();

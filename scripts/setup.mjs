@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Installs whatever is missing, and nothing else: npm packages, the Python virtual environment
-// with the pinned pyspark and the driver's dependencies, the Scala helper jar. Quick when everything is in place:
+// with the pinned pyspark and the driver's dependencies, the Scala helper jar, and for the tests their tools and clusters. Quick when everything is in place:
 // each step compares a hash of its inputs with the stamp it left last time.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -50,7 +50,9 @@ if (process.platform === 'linux' && krbMissing()) {
 // 2. npm packages
 const lock = path.join(root, 'package-lock.json');
 const npmStamp = path.join(root, 'node_modules', '.sparkport-setup');
-const npmHash = hashOf(path.join(root, 'package.json'), lock);
+// The lock file alone: it records every dependency of every workspace, and a change to a script
+// in package.json must not reinstall node_modules (under a server that is running from it).
+const npmHash = hashOf(lock);
 // kerberos is optional to npm (it builds only where Kerberos headers are), so check it was built.
 const kerberosBuilt = process.platform !== 'linux' || existsSync(path.join(root, 'node_modules', 'kerberos', 'build', 'Release', 'kerberos.node'));
 if (!stampOk(npmStamp, npmHash) || !kerberosBuilt || !existsSync(path.join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'))) {
@@ -137,5 +139,44 @@ if (process.argv.includes('--livy-clients')) {
   // --no-deps: the list is complete and pinned (see the file for why sparkmagic needs that).
   testVenv('.venv-clients', 'test/livy-clients/requirements.txt', 'the Livy clients (sparkmagic, livy)', ['--no-deps']);
   testVenv('.venv-fuzz', 'test/fuzz/requirements.txt', 'the API fuzzer (schemathesis)', []);
+}
+// 7. Test clusters (`--clusters`, which npm test passes): the one-JVM YARN cluster
+// (test/clusters/minicluster: Hadoop's MiniYARNCluster, its version that of pyspark's hadoop-client
+// jars), built by Maven, its dependencies (about 150 MB) into ~/.m2. test/clusters/yarn.ts runs it
+// from target/classes and the classpath Maven writes to target/classpath.txt.
+if (process.argv.includes('--clusters')) {
+  const mini = path.join(root, 'test', 'clusters', 'minicluster');
+  const miniTarget = path.join(mini, 'target');
+  const miniStamp = path.join(miniTarget, '.sparkport-setup');
+  const classpathFile = path.join(miniTarget, 'classpath.txt');
+  const listFiles = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]);
+  const miniInputs = [path.join(mini, 'pom.xml'), ...listFiles(path.join(mini, 'src')).sort()];
+  const miniHash = createHash('sha256')
+    .update(miniInputs.map((f) => `${path.relative(mini, f)}\0${hashOf(f)}`).join('\n'))
+    .digest('hex');
+  // A wiped ~/.m2 leaves a classpath of missing jars behind: build again then too.
+  const classpathOk = () => existsSync(classpathFile) && existsSync(path.join(miniTarget, 'classes', 'sparkport', 'MiniYarn.class')) &&
+    readFileSync(classpathFile, 'utf8').trim().split(':').every((j) => j && existsSync(j));
+  if (!stampOk(miniStamp, miniHash) || !classpathOk()) {
+    if (spawnSync('mvn', ['-v'], { stdio: 'ignore' }).error) {
+      if (process.platform !== 'linux' || !existsSync('/usr/bin/apt-get') || process.getuid?.() !== 0) {
+        fail('mvn (Maven) was not found: install it (Debian/Ubuntu: apt-get install maven), then run this again');
+      }
+      say('installing Maven from Debian\'s packages');
+      const apt = { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
+      run('apt-get', ['update', '-q'], apt);
+      run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'maven'], apt);
+    }
+    say('building the test YARN cluster (test/clusters/minicluster; the first time Maven downloads about 150 MB into ~/.m2)');
+    const args = ['-q', '-B', '-f', path.join(mini, 'pom.xml'), 'package', 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`];
+    say(`$ mvn ${args.join(' ')}`);
+    // Maven prints its errors on stdout: keep it, and show it when the build fails.
+    const r = spawnSync('mvn', args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (r.error) fail(`mvn could not run: ${r.error.message}`);
+    if (r.status !== 0) fail(`building test/clusters/minicluster failed (mvn exit code ${r.status}):\n${r.stdout}${r.stderr}`);
+    if (!classpathOk()) fail(`mvn left no usable ${path.relative(root, classpathFile)}`);
+    writeFileSync(miniStamp, miniHash);
+  }
 }
 say('ready');

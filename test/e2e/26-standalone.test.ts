@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildJobs, streamed, whereLines, type Jobs } from '../clusters/jobs.ts';
+import { standaloneServerEnv } from '../clusters/server-env.ts';
 import { startStandalone, type StandaloneCluster } from '../clusters/standalone.ts';
 import { api, waitForState } from './helpers.ts';
 import { freePort, startOwnServer, type OwnServer } from './own-server.ts';
@@ -52,11 +53,7 @@ describe('a Spark standalone cluster', { timeout: 600_000 }, () => {
     jobs = buildJobs(files);
     serverPort = await freePort();
     serverEnv = {
-      SPARKPORT_SPARK__MASTER: cluster.masterUrl,
-      SPARKPORT_SPARK__ALLOWED_DEPLOY_MODES: 'cluster',
-      SPARKPORT_CLUSTER__STANDALONE__REST_URL: cluster.restUrl,
-      SPARKPORT_CLUSTER__POLL_MS: '500',
-      SPARKPORT_DRIVER__ADVERTISE_HOST: '127.0.0.1',
+      ...standaloneServerEnv(cluster),
       SPARKPORT_BATCHES__ALLOWED_DIRS: files,
       SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '768m',
     };

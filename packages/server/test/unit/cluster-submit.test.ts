@@ -77,6 +77,7 @@ describe('YARN', () => {
     assert.ok('--load-spark-defaults' in flags, "the operator's spark-defaults.conf still applies");
     assert.deepEqual(rest, [path.join(yarn.spark.driverPackageDir, 'sparkport_cluster_driver.py')]);
     assert.equal(conf['spark.yarn.submit.waitAppCompletion'], 'false');
+    assert.equal(conf['spark.yarn.maxAppAttempts'], '1', 'a second attempt would hold a spent token');
     assert.equal(conf['spark.repl.class.outputDir'], 'repl-classes', 'in the driver\'s container');
     assert.equal(conf['spark.local.dir'], undefined, "the server's disk is not the driver's");
     assert.equal(conf['spark.sql.warehouse.dir'], undefined);

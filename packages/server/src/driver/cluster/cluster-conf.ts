@@ -46,6 +46,9 @@ export function clusterSubmit(p: Placement, cfg: Pick<Config, 'cluster' | 'spark
   switch (masterKind(p.master)) {
     case 'yarn':
       if (cluster) conf['spark.yarn.submit.waitAppCompletion'] = 'false';
+      // A second attempt of a session's driver would present the spent one-time token and fail
+      // anyway, a minute later: the session fails at once, with the first attempt's reason.
+      if (cluster && what === 'session') conf['spark.yarn.maxAppAttempts'] = '1';
       return { master: 'yarn', conf };
     case 'standalone':
       if (!cluster) return { master: p.master, conf };

@@ -49,10 +49,23 @@ export function clusterManagerFor(p: Placement, cfg: Config): ClusterManager {
   }
 }
 
+/** A response's text, at most `max` bytes of it: a cluster manager's answer is small, and a huge one is not read whole. */
+export async function readCapped(res: Response, max: number): Promise<string> {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    chunks.push(chunk);
+    size += chunk.byteLength;
+    if (size >= max) break;
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}
+
 /** fetch with a deadline, for a cluster manager's REST API: a hung manager must not hang a poll. */
 export async function fetchJson(url: string, init: RequestInit = {}, ms = 10_000): Promise<{ status: number; body: unknown }> {
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(ms) });
-  const text = await res.text();
+  const text = await readCapped(res, 1024 * 1024);
   let body: unknown = null;
   try {
     body = text ? JSON.parse(text) : null;

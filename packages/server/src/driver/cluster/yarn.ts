@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../config.ts';
-import { fetchJson, logPageLines, type AppPhase, type AppReport, type ClusterManager } from './cluster-manager.ts';
+import { fetchJson, logPageLines, readCapped, type AppPhase, type AppReport, type ClusterManager } from './cluster-manager.ts';
 
 /** A property of a Hadoop *-site.xml, or undefined. */
 export function hadoopProperty(xml: string, name: string): string | undefined {
@@ -89,12 +89,17 @@ export function yarnManager(cfg: Pick<Config, 'cluster'>): ClusterManager {
     },
     async driverLogTail(_id, report) {
       if (!report.driverLogUrl) return [];
-      try {
-        const res = await fetch(`${report.driverLogUrl}/stderr/?start=-8192`, { signal: AbortSignal.timeout(5000) });
-        return res.ok ? logPageLines(await res.text()) : [];
-      } catch {
-        return [];
-      }
+      // The AM's own log, then the driver's: Spark's PythonRunner sends the Python driver's
+      // stderr to the container's stdout, so the driver's last words end the list.
+      const page = async (file: string) => {
+        try {
+          const res = await fetch(`${report.driverLogUrl}/${file}/?start=-8192`, { signal: AbortSignal.timeout(5000) });
+          return res.ok ? logPageLines(await readCapped(res, 256 * 1024)) : [];
+        } catch {
+          return [];
+        }
+      };
+      return [...await page('stderr'), ...await page('stdout')];
     },
   };
 }
