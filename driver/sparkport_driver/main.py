@@ -61,7 +61,8 @@ def main() -> int:
     try:
         tls = context_from_env(os.environ)
     except (ValueError, OSError) as e:  # ssl.SSLError is an OSError
-        log.error("%s holds no usable certificate: %s", TLS_CERT_ENV, e)
+        msg = str(e)
+        log.error("%s", msg if msg.startswith(TLS_CERT_ENV) else f"{TLS_CERT_ENV} holds no usable certificate: {msg}")
         return EXIT_HANDSHAKE
     gate = InterruptGate()
     try:

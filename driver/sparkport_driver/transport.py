@@ -81,11 +81,24 @@ class Transport:
 
     @classmethod
     def from_socket(cls, sock: socket.socket) -> "Transport":
+        return cls._over(sock, sock.makefile("rb", buffering=64 * 1024))
+
+    @classmethod
+    def from_tls_socket(cls, sock: ssl.SSLSocket) -> "Transport":
+        """A connected, handshaken TLS socket; reads and writes go through one TlsChannel,
+        which keeps them from running inside OpenSSL at the same time."""
+        channel = _tls.TlsChannel(sock)
+        channel.settimeout(None)
+        return cls._over(channel, io.BufferedReader(channel, 64 * 1024))
+
+    @classmethod
+    def _over(cls, sock, reader: BinaryIO) -> "Transport":
+        """A connected socket (or a TlsChannel) read through `reader`: TCP_NODELAY where it is
+        TCP, and a close that shuts the connection down before closing it."""
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             pass  # not TCP (socketpair in tests)
-        reader = sock.makefile("rb", buffering=64 * 1024)
 
         def close() -> None:
             try:
@@ -95,27 +108,6 @@ class Transport:
             sock.close()
 
         return cls(reader, sock.sendall, close, sock)
-
-    @classmethod
-    def from_tls_socket(cls, sock: ssl.SSLSocket) -> "Transport":
-        """A connected, handshaken TLS socket; reads and writes go through one TlsChannel,
-        which keeps them from running inside OpenSSL at the same time."""
-        channel = _tls.TlsChannel(sock)
-        try:
-            channel.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
-        channel.settimeout(None)
-        reader = io.BufferedReader(channel, 64 * 1024)
-
-        def close() -> None:
-            try:
-                channel.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            channel.close()
-
-        return cls(reader, channel.sendall, close, channel)
 
     def set_timeout(self, seconds: Optional[float]) -> None:
         """Bounds each read and write (for a handshake); None blocks again."""

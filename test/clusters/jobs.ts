@@ -1,9 +1,9 @@
 /**
- * Jobs the cluster tests submit as batches, each reporting where its tasks ran: a jar built here
- * with javac against pyspark's jars (Where: each task's executor id and working directory, which
- * on a standalone worker is <work dir>/<app>/<executor> and on YARN is in the container's
- * directory, named by its id), a Python job doing the same and then streaming, and a job that
- * sleeps, to be killed.
+ * Jobs the cluster tests submit as batches, each reporting where its tasks ran and then running a
+ * streaming query: a jar built here with javac against pyspark's jars (Where: each task's
+ * executor id and working directory, which on a standalone worker is <work dir>/<app>/<executor>
+ * and on YARN is in the container's directory, named by its id), a Python job doing the same,
+ * and a job that sleeps, to be killed.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,6 +28,16 @@ public class Where {
     for (String w : where) System.out.println("WHERE " + w);
     System.out.println("DRIVER " + SparkEnv.get().executorId() + "@" + System.getProperty("user.dir") + "@" + System.getenv("CONTAINER_ID"));
     System.out.println("APP " + sc.sc().applicationId());
+    // A streaming query too, so one job shows a streaming batch on this master.
+    org.apache.spark.sql.streaming.StreamingQuery q = spark.readStream().format("rate").option("rowsPerSecond", 50).load()
+        .writeStream().format("memory").queryName("ticks").start();
+    long n = 0, end = System.currentTimeMillis() + 60000;
+    while (n < 100 && System.currentTimeMillis() < end) {
+      Thread.sleep(500);
+      n = spark.sql("select count(*) from ticks").first().getLong(0);
+    }
+    System.out.println("STREAMED " + n + " " + q.recentProgress().length);
+    q.stop();
     spark.stop();
   }
 }
@@ -68,7 +78,7 @@ spark.stop()
 
 export interface Jobs {
   jar: string;
-  /** WHERE lines as the jar's, then a streaming query's STREAMED <rows> <micro-batches>. */
+  /** Both print WHERE lines, then a streaming query's STREAMED <rows> <micro-batches>. */
   wherePy: string;
 }
 

@@ -22,6 +22,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { groupAlive, killGroup, sleep, tail } from './processes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SPARK_HOME = path.join(ROOT, '.venv/lib/python3.11/site-packages/pyspark');
@@ -101,24 +102,8 @@ interface Daemon {
 const liveGroups = new Set<number>();
 let exitHandler = false;
 
-function killGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // Gone already.
-  }
-}
 
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** n distinct free ports, all held open at once so that none comes twice. */
 async function freePorts(n: number): Promise<number[]> {
@@ -132,13 +117,6 @@ async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-function tail(file: string, lines: number): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
 
 function properties(file: string, conf: Record<string, string>): void {
   writeFileSync(file, Object.entries(conf).map(([k, v]) => `${k} ${v}\n`).join(''));

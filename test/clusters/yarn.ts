@@ -32,6 +32,7 @@ import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { groupAlive, killGroup, sleep, tail } from './processes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SPARK_HOME = path.join(ROOT, '.venv/lib/python3.11/site-packages/pyspark');
@@ -108,32 +109,9 @@ export interface YarnCluster {
 const liveClusters = new Set<() => number[]>();
 let exitHandler = false;
 
-function killGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // Gone already.
-  }
-}
 
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function tail(file: string, lines: number): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
 
 /** The pids in the NodeManagers' container pid files: each a session and process group of its own. */
 function containerGroups(localDirs: string[]): number[] {

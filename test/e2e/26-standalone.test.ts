@@ -18,7 +18,8 @@ import { after, before, describe, test } from 'node:test';
 import { buildJobs, streamed, whereLines, type Jobs } from '../clusters/jobs.ts';
 import { standaloneServerEnv } from '../clusters/server-env.ts';
 import { startStandalone, type StandaloneCluster } from '../clusters/standalone.ts';
-import { api, waitForState } from './helpers.ts';
+import { clusterCalls } from './cluster-calls.ts';
+import { waitForState } from './helpers.ts';
 import { freePort, startOwnServer, type OwnServer } from './own-server.ts';
 
 /** Small executors, at most two cores per application: the session and a batch's driver and executors fit at once. */
@@ -34,15 +35,8 @@ describe('a Spark standalone cluster', { timeout: 600_000 }, () => {
   let serverEnv: Record<string, string>;
   let serverPort: number;
 
-  const call = (method: string, p: string, body?: unknown) => api(method, p, body, server.base);
-  const runIn = async (code: string, kind: string) => {
-    const r = await call('POST', `/sessions/${session}/statements?wait=120`, { code, kind });
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    const s = r.body.state === 'available' ? r.body : (await call('GET', `/sessions/${session}/statements/${r.body.id}?wait=120`)).body;
-    assert.equal(s.state, 'available', JSON.stringify(s));
-    assert.equal(s.output.status, 'ok', JSON.stringify(s.output));
-    return s.output.data;
-  };
+  const { call, runIn: runInSession, waitBatch, waitAppId, sqlRanOnExecutors } = clusterCalls(() => server.base);
+  const runIn = (code: string, kind: string) => runInSession(session, code, kind);
   const inWorker = (dir: string) => cluster.workers.findIndex((w) => dir.startsWith(`${w.workDir}/`));
 
   before(async () => {
@@ -102,19 +96,7 @@ describe('a Spark standalone cluster', { timeout: 600_000 }, () => {
   });
 
   test('SQL statements run as tasks on the executors (the application\'s own executor counts)', async () => {
-    const { appInfo: { sparkUiUrl }, appId } = (await call('GET', `/sessions/${session}`)).body;
-    const tasksByExecutor = async () => {
-      const r = await fetch(`${sparkUiUrl}/api/v1/applications/${appId}/allexecutors`);
-      const list = (await r.json()) as { id: string; hostPort: string; totalTasks: number }[];
-      return new Map(list.map((e) => [e.id, e.totalTasks]));
-    };
-    const before = await tasksByExecutor();
-    const out = await runIn('SELECT count(*) AS n FROM range(0, 1000000, 1, 8)', 'sql');
-    assert.deepEqual(out['application/json'].data, [[1000000]]);
-    const now = await tasksByExecutor();
-    const ran = [...now].filter(([id, n]) => id !== 'driver' && n > (before.get(id) ?? 0));
-    assert.ok(ran.length >= 1, `executors ran the query's tasks: ${JSON.stringify([...now])}`);
-    assert.equal(now.get('driver') ?? 0, before.get('driver') ?? 0, 'none ran on the driver');
+    await sqlRanOnExecutors(session);
   });
 
   test('a cluster-mode Python session or batch is a 400 that says Spark standalone can\'t', async () => {
@@ -152,19 +134,16 @@ describe('a Spark standalone cluster', { timeout: 600_000 }, () => {
       assert.notEqual(w.executor, 'driver');
       assert.ok(inWorker(w.dir) >= 0, `${w.dir} is in no worker's work directory`);
     }
+    assert.ok((streamed(log)?.rows ?? 0) >= 100, 'its streaming query ran');
     const k = await call('POST', '/batches', { file: jobs.jar, className: 'Sleep', args: ['300'], ...LEAN });
-    let appId: string | null = null;
-    for (let i = 0; i < 240 && !appId; i++) {
-      appId = (await call('GET', `/batches/${k.body.id}`)).body.appId;
-      if (!appId) await new Promise((res) => setTimeout(res, 500));
-    }
-    assert.match(String(appId), /^app-/);
+    const appId = await waitAppId(k.body.id);
+    assert.match(appId, /^app-/);
     assert.equal((await call('DELETE', `/batches/${k.body.id}`)).status, 200);
     const state = await cluster.state();
     assert.ok(state.completedapps.some((a: any) => a.id === appId && ['KILLED', 'FINISHED'].includes(a.state)), JSON.stringify(state.completedapps.map((a: any) => [a.id, a.state])));
   });
 
-  test('a jar batch in cluster mode: its driver runs on a worker, submitted and followed through the REST server', async () => {
+  test('a jar batch in cluster mode (with a streaming query): its driver runs on a worker, submitted and followed through the REST server', async () => {
     const r = await call('POST', '/batches', { file: jobs.jar, className: 'Where', ...LEAN, driverMemory: '512m', conf: { ...LEAN.conf, 'spark.submit.deployMode': 'cluster' } });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const b = await waitBatch(r.body.id, ['success', 'dead', 'killed']);
@@ -187,6 +166,7 @@ describe('a Spark standalone cluster', { timeout: 600_000 }, () => {
       assert.notEqual(w.executor, 'driver');
       assert.ok(inWorker(w.dir) >= 0, `${w.dir} is an executor directory on a worker`);
     }
+    assert.ok((streamed(stdout)?.rows ?? 0) >= 100, 'its streaming query ran, in cluster mode');
   });
 
   test('DELETE kills a cluster-mode batch on the master', async () => {
@@ -212,12 +192,7 @@ describe('a Spark standalone cluster', { timeout: 600_000 }, () => {
     await runIn('kept = 41', 'pyspark');
     const r = await call('POST', '/batches', { file: jobs.jar, className: 'Sleep', args: ['12'], ...LEAN, driverMemory: '512m', conf: { ...LEAN.conf, 'spark.submit.deployMode': 'cluster' } });
     assert.equal(r.status, 201, JSON.stringify(r.body));
-    let driverId: string | null = null;
-    for (let i = 0; i < 240 && !driverId; i++) {
-      driverId = (await call('GET', `/batches/${r.body.id}`)).body.appId;
-      if (!driverId) await new Promise((res) => setTimeout(res, 250));
-    }
-    assert.ok(driverId, 'submitted');
+    const driverId = await waitAppId(r.body.id);
     server.child.kill('SIGKILL');
     await new Promise((res) => server.child.once('exit', res));
     server = await startOwnServer({ dataDir, port: serverPort, env: serverEnv });
@@ -231,14 +206,4 @@ describe('a Spark standalone cluster', { timeout: 600_000 }, () => {
     const state = await cluster.state();
     assert.equal(state.completeddrivers.find((d: any) => d.id === driverId)?.state, 'FINISHED');
   });
-
-  async function waitBatch(id: number, states: string[], ms = 300_000): Promise<any> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const b = (await call('GET', `/batches/${id}`)).body;
-      if (states.includes(b.state)) return b;
-      if (Date.now() > end) throw new Error(`batch ${id} still ${b.state}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
 });

@@ -20,7 +20,8 @@ import { after, before, describe, test } from 'node:test';
 import { buildJobs, streamed, whereLines, type Jobs } from '../clusters/jobs.ts';
 import { yarnServerEnv } from '../clusters/server-env.ts';
 import { startYarn, type YarnCluster } from '../clusters/yarn.ts';
-import { api, waitForState } from './helpers.ts';
+import { clusterCalls } from './cluster-calls.ts';
+import { waitForState } from './helpers.ts';
 import { freePort, startOwnServer, type OwnServer } from './own-server.ts';
 
 /** One small executor per application: a cluster-mode AM, a client-mode one and their executors fit on the node at once. */
@@ -40,15 +41,7 @@ describe('a YARN cluster (MiniYARNCluster)', { timeout: 900_000 }, () => {
   let clientSession: number;
   let clusterSession: number;
 
-  const call = (method: string, p: string, body?: unknown) => api(method, p, body, server.base);
-  const runIn = async (session: number, code: string, kind: string) => {
-    const r = await call('POST', `/sessions/${session}/statements?wait=180`, { code, kind });
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    const s = r.body.state === 'available' ? r.body : (await call('GET', `/sessions/${session}/statements/${r.body.id}?wait=180`)).body;
-    assert.equal(s.state, 'available', JSON.stringify(s));
-    assert.equal(s.output.status, 'ok', JSON.stringify(s.output));
-    return s.output.data;
-  };
+  const { call, runIn, waitBatch, waitAppId, sqlRanOnExecutors } = clusterCalls(() => server.base);
   const appDir = (appId: string) => path.join(yarn.nodeManagerLocalDirs[0]!, 'usercache', os.userInfo().username, 'appcache', appId);
   const session = async (body: Record<string, unknown>) => {
     const r = await call('POST', '/sessions', { kind: 'pyspark', ...LEAN, ...body });
@@ -98,6 +91,45 @@ describe('a YARN cluster (MiniYARNCluster)', { timeout: 900_000 }, () => {
     }
   });
 
+  test('client mode: Scala and SQL statements in the same session run on the executors', async () => {
+    const out = await runIn(clientSession, 'println(sc.parallelize(1 to 8, 8).map(_ => org.apache.spark.SparkEnv.get.executorId + "@" + System.getenv("CONTAINER_ID")).collect().distinct.sorted.mkString("\\n"))', 'spark');
+    for (const t of String(out['text/plain']).trim().split('\n')) {
+      const [executor, container] = t.split('@');
+      assert.notEqual(executor, 'driver');
+      assert.ok(containerNo(container!) >= 2, t);
+    }
+    await sqlRanOnExecutors(clientSession);
+  });
+
+  test('client mode: a Python (streaming) batch and a jar batch, side by side, their tasks in executor containers', async () => {
+    const [py, jar] = await Promise.all([{ file: jobs.wherePy }, { file: jobs.jar, className: 'Where' }].map(async (job) => {
+      const r = await call('POST', '/batches', { ...job, ...LEAN });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return waitBatch(r.body.id, ['success', 'dead', 'killed']);
+    }));
+    for (const b of [py, jar]) {
+      const log = (await call('GET', `/batches/${b.id}/log?size=1000`)).body.log as string[];
+      assert.equal(b.state, 'success', log.slice(-30).join('\n'));
+      assert.match(b.appId, /^application_/);
+      const where = whereLines(log);
+      assert.ok(where.length >= 1, log.join('\n'));
+      for (const w of where) assert.ok(containerNo(w.container) >= 2, w.container);
+      assert.ok((streamed(log)?.rows ?? 0) >= 100, 'its streaming query ran');
+      assert.equal((await yarn.app(b.appId)).finalStatus, 'SUCCEEDED');
+    }
+  });
+
+  test('DELETE kills a client-mode batch: its application ends on YARN', async () => {
+    const r = await call('POST', '/batches', { file: jobs.jar, className: 'Sleep', args: ['300'], ...LEAN });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const appId = await waitAppId(r.body.id);
+    assert.match(appId, /^application_/);
+    await yarn.waitForApp(appId, ['RUNNING'], 120_000);
+    assert.equal((await call('DELETE', `/batches/${r.body.id}`)).status, 200);
+    const app = await yarn.waitForApp(appId, ['FINISHED', 'KILLED', 'FAILED'], 60_000);
+    assert.ok(app.finishedTime > 0, JSON.stringify(app));
+  });
+
   test('cluster mode: the driver in the application master\'s container, its log and UI from YARN, the queue honoured', async () => {
     const s = (await call('GET', `/sessions/${clusterSession}`)).body;
     assert.match(s.appId, /^application_\d+_\d+$/);
@@ -126,17 +158,7 @@ describe('a YARN cluster (MiniYARNCluster)', { timeout: 900_000 }, () => {
   });
 
   test('cluster mode: SQL runs as tasks on the executors (the application\'s executors, through YARN\'s proxy)', async () => {
-    const s = (await call('GET', `/sessions/${clusterSession}`)).body;
-    const tasks = async () => {
-      const r = await fetch(`${s.appInfo.sparkUiUrl}/api/v1/applications/${s.appId}/allexecutors`);
-      assert.equal(r.status, 200);
-      return new Map(((await r.json()) as { id: string; totalTasks: number }[]).map((e) => [e.id, e.totalTasks]));
-    };
-    const before = await tasks();
-    const out = await runIn(clusterSession, 'SELECT count(*) AS n FROM range(0, 100000, 1, 4)', 'sql');
-    assert.deepEqual(out['application/json'].data, [[100000]]);
-    const now = await tasks();
-    assert.ok([...now].some(([id, n]) => id !== 'driver' && n > (before.get(id) ?? 0)), JSON.stringify([...now]));
+    await sqlRanOnExecutors(clusterSession);
   });
 
   test('a Python batch in cluster mode: driver in the AM container, tasks and a streaming query on the executors', async () => {
@@ -174,20 +196,16 @@ describe('a YARN cluster (MiniYARNCluster)', { timeout: 900_000 }, () => {
   test('DELETE kills a cluster-mode batch on YARN', async () => {
     const r = await call('POST', '/batches', { file: jobs.jar, className: 'Sleep', args: ['300'], ...LEAN, conf: CLUSTER });
     assert.equal(r.status, 201, JSON.stringify(r.body));
-    let appId: string | null = null;
-    for (let i = 0; i < 240 && !appId; i++) {
-      appId = (await call('GET', `/batches/${r.body.id}`)).body.appId;
-      if (!appId) await new Promise((res) => setTimeout(res, 250));
-    }
-    assert.match(String(appId), /^application_/);
-    await yarn.waitForApp(appId!, ['RUNNING'], 120_000);
+    const appId = await waitAppId(r.body.id);
+    assert.match(appId, /^application_/);
+    await yarn.waitForApp(appId, ['RUNNING'], 120_000);
     assert.equal((await call('DELETE', `/batches/${r.body.id}`)).status, 200);
-    const app = await yarn.app(appId!);
+    const app = await yarn.app(appId);
     assert.equal(app.state, 'KILLED');
     assert.equal((await call('GET', `/batches/${r.body.id}`)).status, 404);
   });
 
-  test('a cluster-mode session outlives a server SIGKILL: its driver keeps running in YARN and calls back', async () => {
+  test('sessions outlive a server SIGKILL: the cluster-mode driver keeps running in YARN and calls back over TLS, the client-mode one here too', async () => {
     const { appId } = (await call('GET', `/sessions/${clusterSession}`)).body;
     await runIn(clusterSession, 'kept = 41', 'pyspark');
     server.child.kill('SIGKILL');
@@ -200,6 +218,9 @@ describe('a YARN cluster (MiniYARNCluster)', { timeout: 900_000 }, () => {
     const [n, container] = String(out['text/plain']).trim().split(' ');
     assert.equal(n, '42');
     assert.equal(containerNo(container!), 1);
+    // The client-mode session's driver, on this machine, is back too, on the same application.
+    const c = await waitForState(clientSession, ['idle'], 120_000, server.base);
+    assert.equal(String((await runIn(clientSession, 'print(sc.applicationId)', 'pyspark'))['text/plain']).trim(), c.appId);
   });
 
   test('DELETE on a cluster-mode session ends its application on YARN', async () => {
@@ -219,14 +240,4 @@ describe('a YARN cluster (MiniYARNCluster)', { timeout: 900_000 }, () => {
     const log = (await call('GET', `/sessions/${id}/log?size=1000`)).body.log.join('\n');
     assert.match(log, new RegExp(`cannot connect to 127\\.0\\.0\\.2:${port}`), log);
   });
-
-  async function waitBatch(id: number, states: string[], ms = 300_000): Promise<any> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const b = (await call('GET', `/batches/${id}`)).body;
-      if (states.includes(b.state)) return b;
-      if (Date.now() > end) throw new Error(`batch ${id} still ${b.state}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
 });

@@ -57,3 +57,12 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * Every process whose command line names `text` (a batch's own file or argument): spark-submit's
+ * JVM, the Python it runs, and the sandbox and launch wrapper around them. Found from outside,
+ * because a pid a sandboxed process reports for itself is its pid namespace's, not the host's.
+ */
+export function processesNaming(text: string): number[] {
+  return procs().filter((p) => p.cmdline.includes(text) && p.pid !== process.pid).map((p) => p.pid);
+}

@@ -5,6 +5,7 @@ else (as the application's primary resource is), with its settings in the enviro
 Each case ends before Spark would start (no server, a refused token), so no JVM runs.
 """
 
+import hashlib
 import json
 import os
 import shutil
@@ -17,6 +18,7 @@ import zipfile
 
 import pytest
 
+from certs import issue, make_cert
 from sparkport_driver.exit_codes import EXIT_HANDSHAKE
 
 DRIVER_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -114,22 +116,20 @@ def test_the_script_reports_a_missing_package(staged_script, tmp_path):
     assert "cannot import the sparkport_driver package" in p.stderr
 
 
-def make_cert(directory, name):
-    cert, key = directory / f"{name}.pem", directory / f"{name}.key"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", f"/CN={name}"],
-        check=True, capture_output=True,
-    )
-    return cert, key
-
-
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory):
     if shutil.which("openssl") is None:
         pytest.skip("needs the openssl command")
     d = tmp_path_factory.mktemp("certs")
-    return {"server": make_cert(d, "server"), "other": make_cert(d, "other")}
+    ca = make_cert(d, "ca")
+    return {"server": make_cert(d, "server"), "other": make_cert(d, "other"),
+            "a": issue(d, ca, "a", 1), "b": issue(d, ca, "b", 2)}
+
+
+def sha256_prefix(cert_file):
+    text = cert_file.read_text()
+    first = text[: text.index("-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----")]
+    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(first)).hexdigest()[:16]
 
 
 def tls_listener(cert_and_key):
@@ -139,8 +139,10 @@ def tls_listener(cert_and_key):
     return ctx, listener, "127.0.0.1:%d" % listener.getsockname()[1]
 
 
-def test_the_script_says_hello_over_tls_with_the_token_from_its_environment(package_zip, staged_script, certs, tmp_path):
-    ctx, listener, address = tls_listener(certs["server"])
+def refusing_tls_server(cert_and_key):
+    """A TLS server, on a thread, for one connection: it records the TLS version and the hello in
+    `got`, then refuses the token. Returns (listener, address, thread, got)."""
+    ctx, listener, address = tls_listener(cert_and_key)
     got = {}
 
     def serve():
@@ -154,6 +156,11 @@ def test_the_script_says_hello_over_tls_with_the_token_from_its_environment(pack
 
     t = threading.Thread(target=serve, daemon=True)
     t.start()
+    return listener, address, t, got
+
+
+def test_the_script_says_hello_over_tls_with_the_token_from_its_environment(package_zip, staged_script, certs, tmp_path):
+    listener, address, t, got = refusing_tls_server(certs["server"])
     try:
         env = cluster_env(
             package_zip, SPARKPORT_CONNECT=address, SPARKPORT_TOKEN=TOKEN, SPARKPORT_SESSION_ID="8",
@@ -170,8 +177,11 @@ def test_the_script_says_hello_over_tls_with_the_token_from_its_environment(pack
     assert TOKEN not in p.stderr + p.stdout
 
 
-def test_the_script_says_why_the_servers_certificate_is_refused(package_zip, staged_script, certs, tmp_path):
-    ctx, listener, address = tls_listener(certs["other"])
+@pytest.mark.parametrize("pinned, served", [("server", "other"), ("a", "b")])
+def test_the_script_says_why_the_servers_certificate_is_refused(package_zip, staged_script, certs, tmp_path, pinned, served):
+    """("a", "b"): the pin is a full chain (leaf A + CA) and the server presents leaf B, issued
+    by the same CA for the same name: refused, and the token never sent."""
+    ctx, listener, address = tls_listener(certs[served])
     got = {}
 
     def serve():
@@ -180,8 +190,10 @@ def test_the_script_says_why_the_servers_certificate_is_refused(package_zip, sta
         conn.settimeout(30)
         try:
             with ctx.wrap_socket(conn, server_side=True) as tls:
-                got["data"] = tls.recv(4096)
-        except ssl.SSLError as e:
+                got["data"] = b""
+                while chunk := tls.recv(4096):
+                    got["data"] += chunk
+        except OSError as e:  # the driver broke off the handshake, or reset after it
             got["refused"] = e
 
     t = threading.Thread(target=serve, daemon=True)
@@ -189,15 +201,34 @@ def test_the_script_says_why_the_servers_certificate_is_refused(package_zip, sta
     try:
         env = cluster_env(
             package_zip, SPARKPORT_CONNECT=address, SPARKPORT_TOKEN=TOKEN,
-            SPARKPORT_TLS_CERT=certs["server"][0].read_text(),
+            SPARKPORT_TLS_CERT=certs[pinned][0].read_text(),
         )
         p = run([sys.executable, staged_script], env, str(tmp_path))
         t.join(10)
     finally:
         listener.close()
     assert p.returncode == EXIT_HANDSHAKE
-    assert f"cannot connect to {address}: [SSL: CERTIFICATE_VERIFY_FAILED]" in p.stderr
-    assert "data" not in got and isinstance(got.get("refused"), ssl.SSLError)
+    assert (
+        f"cannot connect to {address}: the server's certificate is not the pinned one "
+        f"(sha256 {sha256_prefix(certs[served][0])}…, expected {sha256_prefix(certs[pinned][0])}…)"
+    ) in p.stderr
+    assert ("data" in got or "refused" in got) and not got.get("data"), got  # no hello, no byte
+
+
+def test_the_script_says_hello_to_the_pinned_leaf_of_a_full_chain(package_zip, staged_script, certs, tmp_path):
+    listener, address, t, got = refusing_tls_server(certs["a"])
+    try:
+        env = cluster_env(
+            package_zip, SPARKPORT_CONNECT=address, SPARKPORT_TOKEN=TOKEN,
+            SPARKPORT_TLS_CERT=certs["a"][0].read_text(),  # leaf A, then the CA
+        )
+        p = run([sys.executable, staged_script], env, str(tmp_path))
+        t.join(10)
+    finally:
+        listener.close()
+    assert got["hello"]["token"] == TOKEN
+    assert p.returncode == EXIT_HANDSHAKE
+    assert "server refused the driver: BAD_TOKEN refused by the test" in p.stderr
 
 
 def test_a_bad_certificate_setting_is_reported(package_zip, staged_script, tmp_path):
@@ -207,3 +238,24 @@ def test_a_bad_certificate_setting_is_reported(package_zip, staged_script, tmp_p
     p = run([sys.executable, staged_script], env, str(tmp_path))
     assert p.returncode == EXIT_HANDSHAKE
     assert "SPARKPORT_TLS_CERT holds no usable certificate" in p.stderr
+
+
+def test_a_certificate_setting_with_a_private_key_is_refused_before_connecting(package_zip, staged_script, certs, tmp_path):
+    listener = socket.create_server(("127.0.0.1", 0))
+    address = "127.0.0.1:%d" % listener.getsockname()[1]
+    key = certs["server"][1].read_text()
+    try:
+        env = cluster_env(
+            package_zip, SPARKPORT_CONNECT=address, SPARKPORT_TOKEN=TOKEN,
+            SPARKPORT_TLS_CERT=certs["server"][0].read_text() + key,
+        )
+        p = run([sys.executable, staged_script], env, str(tmp_path))
+        listener.settimeout(0.5)
+        with pytest.raises(socket.timeout):  # the driver never dialled
+            listener.accept()[0].close()
+    finally:
+        listener.close()
+    assert p.returncode == EXIT_HANDSHAKE
+    assert "SPARKPORT_TLS_CERT holds a private key: give the driver the certificate only" in p.stderr
+    body = "".join(key.strip().splitlines()[1:-1])
+    assert body[:40] not in p.stderr + p.stdout and TOKEN not in p.stderr + p.stdout

@@ -68,6 +68,11 @@ export interface Config extends SecurityConfig {
     portRange: string | null;
     /** TLS on the TCP driver listener (PEM files); cluster-mode drivers then trust this certificate only. */
     tls: { certFile: string | null; keyFile: string | null };
+    /**
+     * Cluster-mode drivers may call back without TLS: their token and every statement then cross
+     * the network in the clear. Off: cluster deploy mode on YARN or Kubernetes needs driver.tls.
+     */
+    allowPlaintext: boolean;
   };
   /** Cluster managers: how the server follows and kills applications running in a cluster. */
   cluster: {
@@ -196,7 +201,7 @@ export function defaultConfig(): Config {
       allowedSchemes: ['hdfs', 's3a', 'gs', 'abfs', 'abfss', 'wasb', 'wasbs'],
       passEnv: [],
     },
-    driver: { listenHost: '127.0.0.1', advertiseHost: null, listenPort: 0, portRange: null, tls: { certFile: null, keyFile: null } },
+    driver: { listenHost: '127.0.0.1', advertiseHost: null, listenPort: 0, portRange: null, tls: { certFile: null, keyFile: null }, allowPlaintext: false },
     cluster: {
       python: null,
       pollMs: 2000,

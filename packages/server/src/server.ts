@@ -16,6 +16,7 @@ import type { BatchManager } from './domain/batch-manager.ts';
 import type { BatchLauncher } from './domain/ports/batch-launcher.ts';
 import type { Store } from './domain/ports/store.ts';
 import type { SessionManager, SessionManagerDeps } from './domain/session-manager.ts';
+import { driverTls } from './driver/driver-tls.ts';
 import { DriverListener } from './driver/listener.ts';
 import { LocalBatchLauncher } from './driver/local-batch-launcher.ts';
 import { SessionLaunchers } from './driver/session-launchers.ts';
@@ -123,10 +124,3 @@ function assemble(config: Config, parts: ServerParts, log: (msg: string) => void
   });
 }
 
-/** driver.tls's certificate and key, both or neither. */
-function driverTls(config: Config): { cert: Buffer; key: Buffer } | undefined {
-  const { certFile, keyFile } = config.driver.tls;
-  if (!certFile && !keyFile) return undefined;
-  if (!certFile || !keyFile) throw new Error('driver.tls needs both certFile and keyFile');
-  return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
-}

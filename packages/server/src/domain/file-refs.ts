@@ -26,6 +26,8 @@ const ALIAS = /^\w[\w.-]*$/;
 
 export function checkFileRef(p: string, rules: FileRules): string {
   if (p.includes(',')) throw invalid(`File '${p}' has a comma: Spark splits file lists at commas, so give each file as its own entry`);
+  // A line break would reach spark-submit's output as a line of the request's making.
+  if (/[\x00-\x1f\x7f]/.test(p)) throw invalid(`File ${JSON.stringify(p)} has a control character (a line break, a tab): remove it`);
   const scheme = schemeOf(p);
   if (scheme && scheme !== 'file' && scheme !== 'local') {
     checkScheme(`File '${p}'`, scheme, rules.schemes);

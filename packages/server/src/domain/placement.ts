@@ -68,6 +68,25 @@ export function checkPlacementSettings(cfg: Config): void {
   if (p.deployMode === 'cluster' && kind === 'local') throw new Error(`spark.deployMode is cluster but spark.master (${p.master}) is local: use a cluster master, or client`);
   for (const m of cfg.spark.allowedMasters) if (!masterKind(m)) throw new Error(`spark.allowedMasters: '${m}' is not a Spark master URL`);
   for (const d of cfg.spark.allowedDeployModes) if (!DEPLOY_MODES.includes(d as DeployMode)) throw new Error(`spark.allowedDeployModes: '${d}' is neither client nor cluster`);
+  checkCallBackSettings(cfg);
+}
+
+/**
+ * Where cluster-mode drivers can run (YARN, Kubernetes: Spark standalone runs no Python driver
+ * there), they call the server back across the network: they need an address that is the
+ * server's from where they are, not their own loopback, and TLS unless the operator says the
+ * network is trusted.
+ */
+function checkCallBackSettings(cfg: Config): void {
+  const cluster = cfg.spark.deployMode === 'cluster' || cfg.spark.allowedDeployModes.includes('cluster');
+  const masters = [cfg.spark.master, ...cfg.spark.allowedMasters].filter((m) => ['yarn', 'kubernetes'].includes(masterKind(m) ?? ''));
+  if (!cluster || !masters.length) return;
+  if (!cfg.driver.advertiseHost) {
+    throw new Error(`Cluster deploy mode on ${masters[0]} needs driver.advertiseHost: the address drivers in the cluster call the server back on (driver.listenHost is what it binds, ${cfg.driver.listenHost})`);
+  }
+  if (!cfg.driver.tls.certFile && !cfg.driver.allowPlaintext) {
+    throw new Error(`Cluster deploy mode on ${masters[0]} needs driver.tls (certFile, keyFile): drivers send their token and every statement's results over that connection; set driver.allowPlaintext to run without it on a network you trust`);
+  }
 }
 
 /**

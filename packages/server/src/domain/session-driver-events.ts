@@ -62,7 +62,7 @@ export function sessionDriverEvents(rt: SessionRuntime, host: SessionHost): Driv
     resumed: (app, link, running) => {
       host.metrics.driverReconnected();
       rt.record.appId = app.appId ?? rt.record.appId;
-      rt.record.sparkUiUrl = app.sparkUiUrl ?? rt.record.sparkUiUrl;
+      if (!rt.clusterUi) rt.record.sparkUiUrl = app.sparkUiUrl ?? rt.record.sparkUiUrl;
       host.persist(rt);
       // Back from recovering: idle, and busy at once if it still runs a statement.
       if (rt.record.state === 'recovering') host.transition(rt, 'idle', 'driver reconnected');

@@ -41,6 +41,7 @@ const CATALOG = "catalog plugins (spark_catalog, the session catalog, included):
 const HADOOP = "Hadoop's configuration of the driver and executors: fs.<scheme>.impl loads any class, hadoop.security.* and credential providers choose whose credentials are used and where secrets are read from; the operator sets them in spark.defaultConf";
 const TOKENS = "delegation tokens: which filesystems and services Spark fetches tokens for with the server's (or proxyUser's) Kerberos credentials, to hand to the application";
 const KUBERNETES = "how and where pods run: the image, namespace, service account and credential files, pod templates from the server's disk, the driver's environment (which carries its call-back address and token); the operator's (cluster.kubernetes, spark.defaultConf)";
+const USER_CLASSES_FIRST = "puts the request's jars before Spark's on a class path the server's spark-submit loads (their classes would replace Spark's own, in a process on the server's machine), or downloads remote jars onto it";
 const LOGS = "writes logs to a directory of the request's choosing on the server (or on DFS): the operator's to configure";
 
 export const BUILTIN_CONF_RULES: readonly ConfRule[] = [
@@ -53,6 +54,10 @@ export const BUILTIN_CONF_RULES: readonly ConfRule[] = [
   { pattern: 'spark.driver.defaultJavaOptions', reason: JVM },
   { pattern: 'spark.driver.extraClassPath', reason: CLASSPATH },
   { pattern: 'spark.driver.extraLibraryPath', reason: CLASSPATH },
+  { pattern: 'spark.driver.userClassPathFirst', reason: USER_CLASSES_FIRST },
+  { pattern: 'spark.yarn.user.classpath.first', reason: USER_CLASSES_FIRST },
+  { pattern: 'spark.submit.proxyUser.allowCustomClasspathInClusterMode', reason: USER_CLASSES_FIRST },
+  { pattern: 'spark.yarn.dist.forceDownloadSchemes', reason: USER_CLASSES_FIRST },
   { pattern: 'spark.executor.extraJavaOptions', reason: EXECUTOR_JVM },
   { pattern: 'spark.executor.defaultJavaOptions', reason: EXECUTOR_JVM },
   { pattern: 'spark.executor.extraClassPath', reason: EXECUTOR_JVM },
@@ -206,9 +211,19 @@ export function checkConfKeys(conf: Record<string, string>, policy: ConfPolicy, 
     const why = blockedReason(key, policy);
     if (why) problems.push(`'${field}' (sets '${key}'): ${why}`);
   }
-  for (const key of Object.keys(conf)) {
+  for (const [key, value] of Object.entries(conf)) {
     if (key === '' || key.includes('=')) {
       problems.push(`'${key}' (a conf key can't be empty or contain '=')`);
+      continue;
+    }
+    // spark-submit echoes conf it ignores: a key or value with a line break or a space would
+    // write lines of the request's making into the output the server reads application ids from.
+    if (/[\s\x00-\x1f\x7f]/.test(key)) {
+      problems.push(`${JSON.stringify(key)} (a conf key can't contain spaces or control characters)`);
+      continue;
+    }
+    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) {
+      problems.push(`'${key}' (its value has a line break or another control character)`);
       continue;
     }
     const why = blockedReason(key, policy);

@@ -10,7 +10,7 @@ import type { BatchSpec } from './records.ts';
 import { submitRules, validateSubmitFields } from './validate-submit.ts';
 
 export function validateBatchRequest(req: CreateBatchRequest, config: Config): BatchSpec {
-  const rules = submitRules(config, 'batch', /\.py$/i.test(req.file));
+  const rules = submitRules(config, 'batch', /\.py$/.test(req.file));
   const file = checkFileRef(req.file, rules.files);
   return {
     ...validateSubmitFields(req, 'batch', rules),

@@ -60,6 +60,10 @@ export function validateSubmitFields(req: SubmitRequest, what: 'session' | 'batc
   if (req.name !== undefined && /^\d+$/.test(req.name)) {
     throw invalid(`Invalid ${what} name '${req.name}': a name can't be all digits (it would clash with ids)`);
   }
+  for (const field of ['name', 'proxyUser', 'queue'] as const) {
+    const v = req[field];
+    if (v !== undefined && /[\x00-\x1f\x7f]/.test(v)) throw invalid(`Invalid ${field} ${JSON.stringify(v)}: it has a line break or another control character`);
+  }
   for (const field of ['driverMemory', 'executorMemory'] as const) {
     const v = req[field];
     if (v !== undefined && !MEMORY.test(v)) throw invalid(`Invalid ${field} '${v}': use a size such as 512m or 2g`);

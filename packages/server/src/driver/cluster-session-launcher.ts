@@ -14,7 +14,7 @@
  * once the driver has said hello.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { DriverProcess, SessionLaunch, SessionLauncher } from '../domain/ports/launcher.ts';
@@ -22,11 +22,13 @@ import { placementOf } from '../domain/placement.ts';
 import type { SessionRecord } from '../domain/records.ts';
 import { ensurePrivateDir, writePrivateFile } from '../private-files.ts';
 import { cleanEnv } from './clean-env.ts';
+import { driverTls } from './driver-tls.ts';
 import { adoptClusterApp, ClusterApp } from './cluster/cluster-app.ts';
-import { driverEnvConf } from './cluster/cluster-conf.ts';
+import { driverEnvConf, presetSubmissionId } from './cluster/cluster-conf.ts';
 import { clusterManagerFor } from './cluster/cluster-manager.ts';
 import { adoptDetached, spawnDetached } from './detached-process.ts';
 import { sessionLogFiles, sessionRunFiles, withDriverJvmOptions } from './local-launcher.ts';
+import { sandboxed, sandboxOn } from './sandbox.ts';
 import { withScalaSupport } from './scala-support.ts';
 import { sparkHomeOf, sparkSubmitOf } from './spark-home.ts';
 import { buildSubmitArgs } from './submit-args.ts';
@@ -71,7 +73,8 @@ export function clusterDriverEnv(spec: SessionLaunch, cfg: Config): Record<strin
     PYTHONUNBUFFERED: '1',
     MPLBACKEND: 'Agg',
   };
-  if (cfg.driver.tls.certFile) env.SPARKPORT_TLS_CERT = readFileSync(cfg.driver.tls.certFile, 'utf8');
+  const tls = driverTls(cfg);
+  if (tls) env.SPARKPORT_TLS_CERT = tls.leafPem;
   return env;
 }
 
@@ -104,10 +107,16 @@ export class ClusterSessionLauncher implements SessionLauncher {
     const conf = driverEnvConf(placement, clusterDriverEnv(spec, cfg));
     writePrivateFile(props, `${Object.entries(conf).map(([k, v]) => propertyLine(k, v)).join('\n')}\n`);
     const run = sessionRunFiles(cfg, spec.session.id);
+    // The package goes into the work directory: spark-submit runs sandboxed, with the rest of the
+    // data directory out of its sight, and loads the request's jars (sandbox.ts).
+    const zip = path.join(spec.workDir, 'sparkport_driver.zip');
+    copyFileSync(driverZip(cfg), zip);
+    const args = clusterSessionSubmitArgs(spec, cfg, zip, props);
+    const cmd = sandboxOn(cfg) ? sandboxed(cfg, spec.workDir, sparkSubmit, args) : { command: sparkSubmit, args };
     const proc = spawnDetached({
       name: 'spark-submit',
-      command: sparkSubmit,
-      args: clusterSessionSubmitArgs(spec, cfg, driverZip(cfg), props),
+      command: cmd.command,
+      args: cmd.args,
       cwd: spec.workDir,
       env: { ...cleanEnv(cfg), SPARK_HOME: home, PYTHONUNBUFFERED: '1' },
       run,
@@ -116,7 +125,7 @@ export class ClusterSessionLauncher implements SessionLauncher {
     });
     // The token is in the cluster's hands once spark-submit is done: no copy stays here.
     proc.onExit(() => rmSync(props, { force: true }));
-    return new ClusterApp(manager, run, proc, { pollMs: cfg.cluster.pollMs, master: placement.master });
+    return new ClusterApp(manager, run, proc, { pollMs: cfg.cluster.pollMs, master: placement.master }, presetSubmissionId(placement, cfg, 'session', spec.session.id));
   }
 
   /** The application an earlier server submitted, followed again by its id; its driver calls back on its own. */

@@ -17,7 +17,9 @@ import { ensurePrivateDir } from '../private-files.ts';
 import { buildBatchSubmitArgs } from './batch-submit-args.ts';
 import { cleanEnv } from './clean-env.ts';
 import { adoptDetached, spawnDetached, type DetachedProcess } from './detached-process.ts';
-import { placementOf } from '../domain/placement.ts';
+import { isLocalMaster, placementOf } from '../domain/placement.ts';
+import { presetSubmissionId } from './cluster/cluster-conf.ts';
+import { sandboxed, sandboxOn } from './sandbox.ts';
 import type { BatchSpec } from '../domain/records.ts';
 import { adoptClusterApp, ClusterApp } from './cluster/cluster-app.ts';
 import { clusterManagerFor } from './cluster/cluster-manager.ts';
@@ -85,6 +87,7 @@ export class LocalBatchLauncher implements BatchLauncher {
 
   launch(spec: BatchLaunchSpec): BatchProcess {
     const { home, sparkSubmit } = sparkSubmitOf(this.sparkHome);
+    const placement = placementOf(spec.batch, this.config);
     ensurePrivateDir(spec.workDir);
     // The allowed part of the server's environment only (clean-env.ts): the job is user code.
     const env: NodeJS.ProcessEnv = {
@@ -95,13 +98,19 @@ export class LocalBatchLauncher implements BatchLauncher {
       // server's own environment says (PYSPARK_DRIVER_PYTHON=jupyter is common).
       PYSPARK_DRIVER_PYTHON: this.python,
       PYTHONUNBUFFERED: '1',
-      SPARK_LOCAL_IP: process.env.SPARK_LOCAL_IP ?? '127.0.0.1',
+      // Loopback for a local master; on a cluster, executors elsewhere must reach a client-mode
+      // driver, so the host's own SPARK_LOCAL_IP (cleanEnv passes SPARK_*) or Spark's pick stands.
+      ...(isLocalMaster(placement.master) ? { SPARK_LOCAL_IP: process.env.SPARK_LOCAL_IP ?? '127.0.0.1' } : {}),
     };
     const run = batchRunFiles(this.config, spec.batchId);
+    // The batch's code (client mode) or the jars spark-submit loads (cluster mode) run sandboxed,
+    // as sessions' drivers do: the data directory but the batch's own work directory out of sight.
+    const args = buildBatchSubmitArgs(spec.batch, spec.batchId, this.config, spec.workDir);
+    const cmd = sandboxOn(this.config) ? sandboxed(this.config, spec.workDir, sparkSubmit, args) : { command: sparkSubmit, args };
     const proc = spawnDetached({
       name: 'spark-submit',
-      command: sparkSubmit,
-      args: buildBatchSubmitArgs(spec.batch, spec.batchId, this.config, spec.workDir),
+      command: cmd.command,
+      args: cmd.args,
       cwd: spec.workDir,
       env,
       run,
@@ -109,9 +118,9 @@ export class LocalBatchLauncher implements BatchLauncher {
       maxLogBytes: this.config.logs.maxBytes,
     });
     // Cluster mode: spark-submit only submits; the application is followed through its cluster manager.
-    const placement = placementOf(spec.batch, this.config);
     if (placement.deployMode === 'cluster') {
-      return new ClusterApp(clusterManagerFor(placement, this.config), run, proc, { pollMs: this.config.cluster.pollMs, master: placement.master });
+      return new ClusterApp(clusterManagerFor(placement, this.config), run, proc, { pollMs: this.config.cluster.pollMs, master: placement.master },
+        presetSubmissionId(placement, this.config, 'batch', spec.batchId));
     }
     return withAppInfo(proc);
   }

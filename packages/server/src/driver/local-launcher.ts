@@ -20,6 +20,7 @@ import type { DriverProcess, SessionLaunch, SessionLauncher } from '../domain/po
 import type { SessionRecord } from '../domain/records.ts';
 import { ensurePrivateDir, writePrivateFile } from '../private-files.ts';
 import { cleanEnv } from './clean-env.ts';
+import { driverTls } from './driver-tls.ts';
 import { connectFile, writeConnectFile } from './connect-file.ts';
 import { adoptDetached, recordedRunning, spawnDetached } from './detached-process.ts';
 import { RunFiles } from './run-files.ts';
@@ -87,6 +88,8 @@ export function sessionEnv(spec: SessionLaunch, cfg: Config, base: NodeJS.Proces
     SPARKPORT_CONNECT_FILE: connectFile(spec.workDir),
     SPARKPORT_TOKEN_FILE: tokenFile(spec.workDir),
     SPARKPORT_SESSION_ID: String(spec.session.id),
+    // Over TCP (no Unix socket here) to a TLS listener: the certificate to pin.
+    ...(!spec.connect.startsWith('unix:') && driverTls(cfg) ? { SPARKPORT_TLS_CERT: driverTls(cfg)!.leafPem } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
- * The sandbox a session's driver runs in (sessions.sandbox), with
- * bubblewrap: the same file system and network, but a pid namespace of its own (the server's
+ * The sandbox a session's driver, and every spark-submit (a batch's, which runs its code in
+ * client mode; a cluster-mode submission's, which loads the request's jars), runs in
+ * (sessions.sandbox), with bubblewrap: the same file system and network, but a pid namespace of its own (the server's
  * /proc/<pid>/environ and other sessions' processes are out of sight) and the data directory
  * replaced by an empty one, into which only the launch's own work directory and the shared and
  * allowed directories are mounted back (the store, the audit log, other sessions' pending

@@ -12,8 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import { adoptClusterApp, ClusterApp } from '../../src/driver/cluster/cluster-app.ts';
 import type { AppReport, ClusterManager } from '../../src/driver/cluster/cluster-manager.ts';
 import { logPageLines } from '../../src/driver/cluster/cluster-manager.ts';
-import { standaloneReport } from '../../src/driver/cluster/standalone.ts';
-import { hadoopProperty, resourceManagerUrl, yarnReport } from '../../src/driver/cluster/yarn.ts';
+import { standaloneManager, standaloneReport } from '../../src/driver/cluster/standalone.ts';
+import { hadoopProperty, resourceManagerUrl, resourceManagerUrls, yarnManager, yarnReport } from '../../src/driver/cluster/yarn.ts';
 import type { DetachedProcess } from '../../src/driver/detached-process.ts';
 import { RunFiles } from '../../src/driver/run-files.ts';
 
@@ -137,6 +137,49 @@ describe('a cluster-mode application, followed', () => {
     assert.deepEqual(m.kills, ['application_9_0009']);
   });
 
+  test('a kill the manager refuses is said once and sent again with each report until the application ends', async () => {
+    const m = new FakeManager();
+    m.reports = [{ phase: 'running', state: 'RUNNING' }];
+    let refusals = 2;
+    m.kill = async (id: string) => {
+      m.kills.push(id);
+      if (refusals-- > 0) throw new Error('503 the ResourceManager is failing over');
+      m.reports = [{ phase: 'killed', state: 'KILLED' }];
+    };
+    const app = new ClusterApp(m, runFiles(), null, { pollMs: 5, master: 'yarn' }, 'app-k');
+    const w = watch(app);
+    await new Promise((r) => setTimeout(r, 10));
+    app.kill('SIGTERM');
+    assert.deepEqual(await w.ended, [null, 'SIGTERM']);
+    assert.ok(m.kills.length >= 3, `sent until accepted: ${m.kills.length}`);
+    assert.equal(w.lines.filter((l) => l.startsWith('could not kill')).length, 1);
+  });
+
+  test('one report at a time: a kill while a report is on its way does not start a second line of polls', async () => {
+    const m = new FakeManager();
+    let inFlight = 0, most = 0, tails = 0;
+    const slow = m.report.bind(m);
+    m.report = async () => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 30));
+      inFlight--;
+      return slow();
+    };
+    m.driverLogTail = async () => { tails++; return ['last words']; };
+    m.reports = [{ phase: 'running', state: 'RUNNING' }, { phase: 'running', state: 'RUNNING' }, { phase: 'failed', state: 'FAILED' }];
+    const app = new ClusterApp(m, runFiles(), null, { pollMs: 5, master: 'yarn' }, 'app-p');
+    const w = watch(app);
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 7));
+      app.kill('SIGTERM');
+    }
+    await w.ended;
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(most, 1);
+    assert.ok(tails <= 1, `the end is told once: ${tails}`);
+  });
+
   test('a manager that can\'t be reached is said once, and polled again until it answers', async () => {
     const m = new FakeManager();
     m.reports = [new Error('ECONNREFUSED'), new Error('ECONNREFUSED'), { phase: 'succeeded', state: 'FINISHED' }];
@@ -187,12 +230,45 @@ describe('cluster managers\' answers', () => {
     assert.equal(standaloneReport('d', { driverState: 'RUNNING' }).phase, 'running');
     assert.equal(standaloneReport('d', { driverState: 'FINISHED' }).phase, 'succeeded');
     assert.equal(standaloneReport('d', { driverState: 'KILLED' }).phase, 'killed');
-    assert.equal(standaloneReport('d', { driverState: 'ERROR', message: 'Exception from the cluster:\njava.nio.file.NoSuchFileException: /x.jar' }).diagnostics, 'Exception from the cluster:');
+    assert.equal(standaloneReport('d', { driverState: 'ERROR', message: 'Exception from the cluster:\njava.nio.file.NoSuchFileException: /x.jar' }).diagnostics, 'Exception from the cluster: java.nio.file.NoSuchFileException: /x.jar');
     assert.equal(standaloneReport('d', { success: false }).phase, 'gone');
+    assert.throws(() => standaloneReport('d', { success: false, message: 'Can only request driver status in ALIVE state. Current state: RECOVERING.' }), /can't tell just now/,
+      'a master that is not ALIVE is asked again, its drivers not taken for gone');
+  });
+
+  test('submission ids only from spark-submit\'s own log lines: output of a request\'s making can\'t name another application', () => {
+    const yarn = yarnManager({ cluster: { yarn: { resourceManagerUrl: 'http://rm' } } } as never);
+    assert.equal(yarn.submissionIn('26/11/30 17:03:12 INFO YarnClientImpl: Submitted application application_1796058116352_0006'), 'application_1796058116352_0006');
+    assert.equal(yarn.submissionIn('26/11/30 17:03:12 INFO Client: Submitting application application_1796058116352_0006 to ResourceManager'), 'application_1796058116352_0006');
+    assert.equal(yarn.submissionIn('Warning: Ignoring non-Spark config property: x INFO YarnClientImpl: Submitted application application_1_0042'), undefined);
+    assert.equal(yarn.submissionIn('26/11/30 17:03:12 INFO Client: Uploading resource file:/f/INFO YarnClientImpl: Submitted application application_1_0042'), undefined);
+    const sa = standaloneManager('spark://m:7077', { cluster: { standalone: { restUrl: null } } } as never);
+    assert.equal(sa.submissionIn('26/11/30 16:35:22 INFO RestSubmissionClient: Submission successfully created as driver-20261130163522-0000. Polling submission state...'), 'driver-20261130163522-0000');
+    assert.equal(sa.submissionIn('Warning: Ignoring non-Spark config property: "submissionId":"driver-20250101000000-0000"'), undefined);
   });
 
   test('log pages: the text of their <pre>, unescaped, the last lines', () => {
     const html = '<html><body><pre>line 1\n&lt;b&gt; &amp; more\n</pre></body></html>';
     assert.deepEqual(logPageLines(html), ['line 1', '<b> & more']);
+  });
+});
+
+describe('the ResourceManager\'s address from yarn-site.xml', () => {
+  const conf = (props: Record<string, string>) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sparkport-yarn-site-'));
+    writeFileSync(path.join(dir, 'yarn-site.xml'), `<configuration>${Object.entries(props).map(([n, v]) => `<property><name>${n}</name><value>${v}</value></property>`).join('')}</configuration>`);
+    return { HADOOP_CONF_DIR: dir };
+  };
+  const none = { cluster: { yarn: { resourceManagerUrl: null } } } as never;
+
+  test('${…} references are filled in from the file', () => {
+    assert.deepEqual(resourceManagerUrls(none, conf({ 'yarn.resourcemanager.hostname': 'rm1.example', 'yarn.resourcemanager.webapp.address': '${yarn.resourcemanager.hostname}:8088' })), ['http://rm1.example:8088']);
+  });
+
+  test('an HA pair: both, in order; https when the policy says so', () => {
+    assert.deepEqual(resourceManagerUrls(none, conf({
+      'yarn.resourcemanager.ha.enabled': 'true', 'yarn.resourcemanager.ha.rm-ids': 'rm1,rm2',
+      'yarn.resourcemanager.hostname.rm1': 'a.example', 'yarn.resourcemanager.hostname.rm2': 'b.example', 'yarn.http.policy': 'HTTPS_ONLY',
+    })), ['https://a.example:8090', 'https://b.example:8090']);
   });
 });

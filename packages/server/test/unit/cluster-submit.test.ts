@@ -13,7 +13,7 @@ import type { SessionRecord } from '../../src/domain/records.ts';
 import { validateBatchRequest } from '../../src/domain/validate-batch.ts';
 import { validateSessionRequest } from '../../src/domain/validate-session.ts';
 import { buildBatchSubmitArgs } from '../../src/driver/batch-submit-args.ts';
-import { driverEnvConf, kubernetesDriverPodName, standaloneRestUrl } from '../../src/driver/cluster/cluster-conf.ts';
+import { driverEnvConf, kubernetesDriverPodName, presetSubmissionId, standaloneRestUrl } from '../../src/driver/cluster/cluster-conf.ts';
 import { kubernetesCommand, kubernetesReport } from '../../src/driver/cluster/kubernetes.ts';
 import { clusterDriverEnv, clusterSessionSubmitArgs } from '../../src/driver/cluster-session-launcher.ts';
 import { sessionSubmitArgs } from '../../src/driver/local-launcher.ts';
@@ -165,5 +165,8 @@ describe('Kubernetes (command lines only: no cluster here)', () => {
     assert.deepEqual(kubernetesReport('spark-jobs:p-driver', out), { phase: 'running', state: 'Running', appId: 'spark-0123abc' });
     assert.equal(kubernetesReport('x', 'phase: Failed').phase, 'failed');
     assert.equal(kubernetesReport('x', 'phase: Succeeded').phase, 'succeeded');
+    assert.throws(() => kubernetesReport('x', 'phase: Unknown'), /phase is Unknown/, 'a node out of touch is asked again, not taken for an end');
+    assert.equal(presetSubmissionId(k8s.spark.master ? { master: k8s.spark.master, deployMode: 'cluster' } : assert.fail(), k8s, 'batch', 3), `spark-jobs:${kubernetesDriverPodName(k8s, 'batch', 3)}`,
+      'the id is the pod the server named, never read from output');
   });
 });

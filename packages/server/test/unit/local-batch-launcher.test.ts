@@ -13,6 +13,7 @@ import type { BatchProcess } from '../../src/domain/ports/batch-launcher.ts';
 import type { BatchSpec } from '../../src/domain/records.ts';
 import { buildBatchSubmitArgs } from '../../src/driver/batch-submit-args.ts';
 import { batchLogFile, batchRunFiles, LocalBatchLauncher, venvSparkHome } from '../../src/driver/local-batch-launcher.ts';
+import { bwrapWorks } from '../../src/driver/sandbox.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sparkport-batch-launcher-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -23,6 +24,7 @@ writeFileSync(path.join(home, 'bin', 'spark-submit'), `#!/bin/sh
 echo "args: $*"
 echo "cwd: $(pwd)"
 echo "env: $SPARK_HOME $PYSPARK_DRIVER_PYTHON $SPARK_LOCAL_IP \${SPARKPORT_SECRET:-no-secret}"
+echo "store: $(cat "$SPARK_TEST_STORE_FILE" 2>/dev/null || echo unseen)"
 echo "INFO JettyUtils: Start Jetty 127.0.0.1:0 for SparkUI" >&2
 echo "INFO Utils: Successfully started service 'SparkUI' on port 1." >&2
 echo "INFO StandaloneSchedulerBackend: Connected to Spark cluster with app ID app-20240101000000-0001" >&2
@@ -58,6 +60,9 @@ const config = defaultConfig();
 config.dataDir = path.join(tmp, 'data');
 config.spark.python = '/usr/bin/python3';
 config.batches.sparkHome = home;
+// These tests are about the launcher's processes (groups, kills, adoption): outside the sandbox,
+// whose pid namespace would hide the pids the stand-in reports. The last test runs it sandboxed.
+config.sessions.sandbox = 'none';
 
 /** A checked batch request; the stand-in spark-submit acts on its last argument. */
 function batch(args: string[], over: Partial<BatchSpec> = {}): BatchSpec {
@@ -110,6 +115,25 @@ describe('LocalBatchLauncher', () => {
     assert.ok(signal === 'SIGTERM' || code === 143, `${code} ${signal}`);
     for (let i = 0; i < 100 && alive(child); i++) await new Promise((r) => setTimeout(r, 10));
     assert.ok(!alive(child), 'the grandchild went with it');
+  });
+
+  test('sandboxed (sessions.sandbox), a batch\'s spark-submit sees none of the data directory but its own work directory', async () => {
+    const sandboxed = { ...config, sessions: { ...config.sessions, sandbox: 'auto' as const } };
+    mkdirSync(config.dataDir, { recursive: true });
+    const store = path.join(config.dataDir, 'store-stand-in');
+    writeFileSync(store, 'the store');
+    process.env.SPARK_TEST_STORE_FILE = store;
+    try {
+      const seen = async (cfg: typeof config, id: number) => {
+        const { lines, exit } = collect(new LocalBatchLauncher(cfg).launch({ batchId: id, batch: batch(['ok'], { conf: {} }), workDir: path.join(config.dataDir, 'batches', String(id)) }));
+        await exit;
+        return lines.find((l) => l.startsWith('store: '));
+      };
+      assert.equal(await seen(config, 20), 'store: the store', 'without the sandbox the server\'s files are in reach');
+      if (bwrapWorks()) assert.equal(await seen(sandboxed, 21), 'store: unseen');
+    } finally {
+      delete process.env.SPARK_TEST_STORE_FILE;
+    }
   });
 
   test('no spark-submit: launch throws, naming the setting', () => {

@@ -81,7 +81,13 @@ describe('placement', () => {
     assert.throws(load({ SPARKPORT_SPARK__MASTER: 'mesos://x' }), /spark\.master: 'mesos:\/\/x' is not a Spark master URL/);
     assert.throws(load({ SPARKPORT_SPARK__DEPLOY_MODE: 'both' }), /spark\.deployMode must be client or cluster/);
     assert.throws(load({ SPARKPORT_SPARK__ALLOWED_MASTERS: 'yarn,nope' }), /spark\.allowedMasters: 'nope'/);
-    assert.equal(loadConfig({ env: { SPARKPORT_SPARK__MASTER: 'yarn', SPARKPORT_DEPLOY_MODE: 'cluster' } }).spark.deployMode, 'cluster');
+    const yarnCluster = { SPARKPORT_SPARK__MASTER: 'yarn', SPARKPORT_DEPLOY_MODE: 'cluster' };
+    assert.throws(load(yarnCluster), /needs driver\.advertiseHost/, 'drivers in the cluster would call their own loopback');
+    assert.throws(load({ ...yarnCluster, SPARKPORT_DRIVER__ADVERTISE_HOST: 'gw.example' }), /needs driver\.tls/, 'no token in the clear by default');
+    assert.throws(load({ SPARKPORT_SPARK__MASTER: 'yarn', SPARKPORT_SPARK__ALLOWED_DEPLOY_MODES: 'cluster' }), /needs driver\.advertiseHost/, 'allowed is enough to need it');
+    assert.equal(loadConfig({ env: { ...yarnCluster, SPARKPORT_DRIVER__ADVERTISE_HOST: 'gw.example', SPARKPORT_DRIVER__ALLOW_PLAINTEXT: 'true' } }).spark.deployMode, 'cluster');
+    assert.equal(loadConfig({ env: { SPARKPORT_SPARK__MASTER: 'spark://m:7077', SPARKPORT_SPARK__ALLOWED_DEPLOY_MODES: 'cluster' } }).spark.master, 'spark://m:7077',
+      'standalone cluster mode runs jars only: no driver calls back');
   });
 
   test('records stored before placements were ran client mode on the configured master; cluster drivers call the TCP address', () => {

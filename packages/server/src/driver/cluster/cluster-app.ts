@@ -31,7 +31,11 @@ export class ClusterApp implements BatchProcess {
   private timer?: NodeJS.Timeout;
   private lastState?: string;
   private unreachable = false;
-  private killSent = false;
+  /** A kill was asked for: it is sent again with every report until the application has ended. */
+  private killWanted = false;
+  private killRefusal?: string;
+  /** A report is being asked for: one at a time, whatever schedules the next. */
+  private polling = false;
   private why?: string;
 
   constructor(
@@ -42,6 +46,8 @@ export class ClusterApp implements BatchProcess {
     knownId: string | null = null,
   ) {
     this.id = knownId;
+    // An id the server chose itself (a Kubernetes pod) is known before spark-submit says anything.
+    if (knownId && submit) this.run.writeApp({ id: knownId, master: opts.master });
     if (submit) {
       submit.onOutput((stream, line) => {
         this.emit(stream, line);
@@ -77,15 +83,26 @@ export class ClusterApp implements BatchProcess {
       this.submit?.kill(signal);
       return;
     }
-    if (this.killSent && signal !== 'SIGKILL') return;
-    this.killSent = true;
-    this.manager.kill(this.id).then(
-      () => this.emit('stderr', `asked ${this.manager.name} to kill ${this.id}`),
-      (e: Error) => this.emit('stderr', `could not kill ${this.id} through ${this.manager.name}: ${e.message}`),
-    );
+    const first = !this.killWanted;
+    this.killWanted = true;
+    if (first) this.sendKill();
     // The kill shows in the next report; poll now rather than a period later.
     this.schedule(500);
   }
+
+  private sendKill(): void {
+    const id = this.id!;
+    this.manager.kill(id).then(
+      () => this.emit('stderr', `asked ${this.manager.name} to kill ${id}`),
+      (e: Error) => {
+        // Said once; tried again with each report, until the application ends.
+        if (this.killRefusal !== e.message) this.emit('stderr', `could not kill ${id} through ${this.manager.name}: ${e.message}`);
+        this.killRefusal = e.message;
+      },
+    );
+  }
+
+  private get pollMs(): number { return Math.max(this.opts.pollMs, this.manager.minPollMs ?? 0); }
 
   private emit(stream: Stream, line: string): void { this.outputCbs.forEach((cb) => cb(stream, line)); }
 
@@ -105,20 +122,32 @@ export class ClusterApp implements BatchProcess {
   private schedule(ms: number): void {
     if (this.exited) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.poll(), ms);
+    // A poll in flight schedules the next itself when it is done.
+    this.timer = setTimeout(() => (this.polling ? this.schedule(ms) : void this.poll()), ms);
     this.timer.unref();
   }
 
   private async poll(): Promise<void> {
-    if (this.exited || !this.id) return;
+    if (this.exited || !this.id || this.polling) return;
+    this.polling = true;
+    try {
+      await this.pollOnce();
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async pollOnce(): Promise<void> {
     let report: AppReport;
     try {
-      report = await this.manager.report(this.id);
+      report = await this.manager.report(this.id!);
     } catch (e) {
-      if (!this.unreachable) this.emit('stderr', `cannot ask ${this.manager.name} about ${this.id}: ${(e as Error).message}; trying again every ${this.opts.pollMs} ms`);
+      if (this.exited) return;
+      if (!this.unreachable) this.emit('stderr', `cannot ask ${this.manager.name} about ${this.id}: ${(e as Error).message}; trying again every ${this.pollMs} ms`);
       this.unreachable = true;
-      return this.schedule(this.opts.pollMs);
+      return this.schedule(this.pollMs);
     }
+    if (this.exited) return;
     if (this.unreachable) this.emit('stderr', `${this.manager.name} answers again`);
     this.unreachable = false;
     if (report.state !== this.lastState) {
@@ -130,7 +159,10 @@ export class ClusterApp implements BatchProcess {
       if (report.driverLogUrl) info.driverLogUrl = report.driverLogUrl;
       if (Object.keys(info).length) this.infoCbs.forEach((cb) => cb(info));
     }
-    if (!isFinalPhase(report.phase)) return this.schedule(this.opts.pollMs);
+    if (!isFinalPhase(report.phase)) {
+      if (this.killWanted) this.sendKill();
+      return this.schedule(this.pollMs);
+    }
     await this.end(report);
   }
 
@@ -139,7 +171,9 @@ export class ClusterApp implements BatchProcess {
     this.why = report.diagnostics ? `${where}: ${report.diagnostics}` : where;
     if (report.phase === 'failed') {
       // The driver's last words (a Python traceback, "cannot connect to …") are on the cluster.
-      for (const line of await this.manager.driverLogTail(this.id!, report)) this.emit('stderr', line);
+      const tail = await this.manager.driverLogTail(this.id!, report);
+      if (this.exited) return;
+      for (const line of tail) this.emit('stderr', line);
     }
     if (report.phase === 'succeeded') this.finish(0, null);
     else if (report.phase === 'failed') this.finish(1, null);

@@ -74,6 +74,15 @@ export function clusterSubmit(p: Placement, cfg: Pick<Config, 'cluster' | 'spark
 }
 
 /**
+ * The submission id known before spark-submit runs, where the server names the application
+ * itself (a Kubernetes driver pod: namespace:pod); null where the cluster manager names it.
+ */
+export function presetSubmissionId(p: Placement, cfg: Pick<Config, 'cluster' | 'dataDir'>, what: 'session' | 'batch', id: number): string | null {
+  if (p.deployMode !== 'cluster' || masterKind(p.master) !== 'kubernetes') return null;
+  return `${cfg.cluster.kubernetes.namespace}:${kubernetesDriverPodName(cfg, what, id)}`;
+}
+
+/**
  * How a cluster-mode driver gets environment variables: each cluster manager has its own conf
  * prefix (Spark standalone runs no Python driver in cluster mode, and a jar's driver needs none).
  */

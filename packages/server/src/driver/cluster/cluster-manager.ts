@@ -30,8 +30,10 @@ export interface AppReport {
 export interface ClusterManager {
   /** How the manager is called in messages: "YARN", "the standalone master", "Kubernetes". */
   readonly name: string;
-  /** The submission id in a line of spark-submit's output, if this line names it. */
+  /** The submission id in a line of spark-submit's output, if this line (all of it) is spark-submit saying so. */
   submissionIn(line: string): string | undefined;
+  /** The shortest time between two reports worth asking for (a report may cost a JVM). */
+  readonly minPollMs?: number;
   /** Throws when the manager can't be reached or doesn't answer sensibly. */
   report(id: string): Promise<AppReport>;
   kill(id: string): Promise<void>;

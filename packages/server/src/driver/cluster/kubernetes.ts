@@ -9,25 +9,22 @@ import type { Config } from '../../config.ts';
 import { sparkHomeOf } from '../spark-home.ts';
 import type { AppPhase, AppReport, ClusterManager } from './cluster-manager.ts';
 
-/** The submission id is namespace:pod-name, as spark-submit --status and --kill take it. */
-const POD_LINE = /pod name: (\S+)/;
-const NAMESPACE_LINE = /namespace: (\S+)/;
+const PHASES: Record<string, AppPhase> = { Pending: 'pending', Running: 'running', Succeeded: 'succeeded', Failed: 'failed' };
 
-function phaseOf(phase: string): AppPhase {
-  switch (phase) {
-    case 'Pending': return 'pending';
-    case 'Running': return 'running';
-    case 'Succeeded': return 'succeeded';
-    case 'Failed': return 'failed';
-    default: return 'gone';
-  }
-}
-
-/** spark-submit --status output → report: the driver pod's phase. */
+/**
+ * spark-submit --status output → report: the driver pod's phase. `Unknown` (its node is out of
+ * touch) is asked again, not taken for an end; a pod that is no longer there is gone.
+ */
 export function kubernetesReport(id: string, output: string): AppReport {
-  const phase = /phase: (\w+)/.exec(output)?.[1] ?? 'Unknown';
+  const phase = /phase: (\w+)/.exec(output)?.[1];
+  if (!phase) {
+    if (/not found|No such|does not exist/i.test(output)) return { phase: 'gone', state: 'NOT FOUND', appId: id };
+    throw new Error(`spark-submit --status said nothing of the driver pod's phase: ${output.trim().split('\n').slice(-1)[0] ?? ''}`);
+  }
+  const known = PHASES[phase];
+  if (!known) throw new Error(`the driver pod's phase is ${phase}`);
   const appId = /spark-app-selector -> (\S+?),?\s/.exec(output)?.[1];
-  return { phase: phaseOf(phase), state: phase, ...(appId ? { appId } : { appId: id }) };
+  return { phase: known, state: phase, ...(appId ? { appId } : { appId: id }) };
 }
 
 /** The command lines --status and --kill run. */
@@ -42,14 +39,12 @@ export function kubernetesManager(master: string, cfg: Pick<Config, 'cluster' | 
     const c = kubernetesCommand(op, id, master, sparkSubmit);
     execFile(c.command, c.args, { timeout: 60_000, maxBuffer: 1024 * 1024 }, (err, stdout, stderr) => (err ? reject(err) : resolve(`${stdout}\n${stderr}`)));
   });
-  let namespace = cfg.cluster.kubernetes.namespace;
   return {
     name: 'Kubernetes',
-    submissionIn(line) {
-      namespace = NAMESPACE_LINE.exec(line)?.[1] ?? namespace;
-      const pod = POD_LINE.exec(line)?.[1];
-      return pod ? `${namespace}:${pod}` : undefined;
-    },
+    // The id is the driver pod's name, which the server chooses (cluster-conf.ts): never read from output.
+    submissionIn: () => undefined,
+    // Each poll is a JVM (spark-submit --status): not every couple of seconds.
+    minPollMs: 15_000,
     report: async (id) => kubernetesReport(id, await run('status', id)),
     kill: async (id) => { await run('kill', id); },
     driverLogTail: async () => [],

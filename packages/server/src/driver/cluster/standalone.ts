@@ -7,7 +7,8 @@ import type { Config } from '../../config.ts';
 import { standaloneRestUrl } from './cluster-conf.ts';
 import { fetchJson, type AppPhase, type AppReport, type ClusterManager } from './cluster-manager.ts';
 
-const DRIVER_ID = /\bdriver-\d{14}-\d{4,}\b/;
+/** RestSubmissionClient's own log line (log4j's console pattern), the whole line's start: see yarn.ts's SUBMITTED. */
+const SUBMITTED = /^(?:\d{2}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} )?INFO RestSubmissionClient: Submission successfully created as (driver-\d{14}-\d{4,})\. /;
 
 function phaseOf(driverState: string): AppPhase {
   switch (driverState) {
@@ -28,13 +29,15 @@ interface StatusResponse {
 }
 
 export function standaloneReport(id: string, r: StatusResponse): AppReport {
+  // A master that is not ALIVE (recovering, a standby) says so in `message`: ask again later.
+  if (r.success === false && r.driverState === undefined && r.message) throw new Error(`the master can't tell just now: ${r.message.split('\n')[0]}`);
   const state = String(r.driverState ?? 'UNKNOWN');
   return {
     phase: phaseOf(state),
     state,
     // A cluster-mode driver is known to the master by its driver id; that is what its UI lists and kills.
     appId: id,
-    ...(r.message ? { diagnostics: r.message.trim().split('\n')[0] } : {}),
+    ...(r.message ? { diagnostics: r.message.trim().split('\n').slice(0, 3).join(' ').slice(0, 500) } : {}),
   };
 }
 
@@ -42,7 +45,7 @@ export function standaloneManager(master: string, cfg: Pick<Config, 'cluster'>):
   const rest = standaloneRestUrl(master, cfg);
   return {
     name: 'the standalone master',
-    submissionIn: (line) => (/Submission successfully created|"submissionId"/.test(line) ? DRIVER_ID.exec(line)?.[0] : undefined),
+    submissionIn: (line) => SUBMITTED.exec(line)?.[1],
     async report(id) {
       const { status, body } = await fetchJson(`${rest}/v1/submissions/status/${id}`);
       const r = body as StatusResponse | null;
