@@ -32,7 +32,7 @@ export function record(name: string, result: Record<string, unknown>): void {
   process.stdout.write(`${name}: ${JSON.stringify(result)}\n`);
 }
 
-const freePort = () => new Promise<number>((resolve) => {
+export const freePort = () => new Promise<number>((resolve) => {
   const s = net.createServer().listen(0, '127.0.0.1', () => {
     const p = (s.address() as net.AddressInfo).port;
     s.close(() => resolve(p));
@@ -81,13 +81,13 @@ export async function call(url: string, method: string, body?: unknown): Promise
   return text ? JSON.parse(text) : undefined;
 }
 
-export async function idleSession(url: string, body: Record<string, unknown> = { kind: 'pyspark' }): Promise<{ id: number; ms: number }> {
+export async function idleSession(url: string, body: Record<string, unknown> = { kind: 'pyspark' }, pollMs = 20): Promise<{ id: number; ms: number }> {
   const t0 = performance.now();
   const s = await call(`${url}/sessions`, 'POST', body);
   for (;;) {
     const st = await call(`${url}/sessions/${s.id}/state`, 'GET');
     if (st.state === 'idle') return { id: s.id, ms: performance.now() - t0 };
     if (!sessionMachine.is(st.state, 'live')) throw new Error(`session ${s.id} ${st.state}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Installs whatever is missing, and nothing else: npm packages, the Python virtual environment
-// with the pinned pyspark and the driver's dependencies, the Scala helper jar, and for the tests their tools and clusters. Quick when everything is in place:
+// with the pinned pyspark and the driver's dependencies, the Scala helper jar, and for the tests
+// their tools and clusters, for the benchmarks theirs. Quick when everything is in place:
 // each step compares a hash of its inputs with the stamp it left last time.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -139,6 +140,11 @@ if (process.argv.includes('--livy-clients')) {
   // --no-deps: the list is complete and pinned (see the file for why sparkmagic needs that).
   testVenv('.venv-clients', 'test/livy-clients/requirements.txt', 'the Livy clients (sparkmagic, livy)', ['--no-deps']);
   testVenv('.venv-fuzz', 'test/fuzz/requirements.txt', 'the API fuzzer (schemathesis)', []);
+}
+// 6b. The benchmark's tools (`--bench`, which npm run bench passes): Jupyter's server and ipykernel,
+// which bench/warm-start.ts starts kernels on to set beside a session's start.
+if (process.argv.includes('--bench')) {
+  testVenv('.venv-bench', 'bench/requirements.txt', 'the benchmark tools (jupyter_server, ipykernel)', []);
 }
 // 7. Test clusters (`--clusters`, which npm test passes): the one-JVM YARN cluster
 // (test/clusters/minicluster: Hadoop's MiniYARNCluster, its version that of pyspark's hadoop-client

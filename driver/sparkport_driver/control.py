@@ -1,8 +1,9 @@
 """The control thread: reads every request and answers what must not wait for a statement.
 
-Cancel, ping, shutdown and map reads and writes are answered here while a statement runs
-on the main thread; executes are queued for it. Completion and shared requests that may
-run Spark jobs go to worker threads of their own, so they never hold up the socket.
+Cancel, ping, shutdown, configure and map reads and writes are answered here while a
+statement runs on the main thread; executes are queued for it. Completion and shared
+requests that may run Spark jobs go to worker threads of their own, so they never hold up
+the socket.
 
 When the connection drops, this thread also gets it back (reconnect.py) while statements
 run on. It must outlive any line the server sends: whatever handling a line raises becomes
@@ -17,7 +18,7 @@ import os
 import threading
 from typing import TYPE_CHECKING
 
-from . import completion, protocol
+from . import completion, configure, protocol
 from .exit_codes import EXIT_CONNECTION_LOST, EXIT_FATAL, EXIT_OK
 from .protocol import RECEIVED, Ack
 from .reconnect import Outcome
@@ -158,6 +159,8 @@ class ControlThread:
             self._on_cancel(req)
         elif t == RECEIVED.complete:
             self._completions.put(req)
+        elif t == RECEIVED.configure:
+            self._on_configure(req)
         elif t in protocol.SHARED_TYPES:
             if self.shared.needs_spark(req.msg):
                 self._shared_jobs.put(req)
@@ -193,6 +196,30 @@ class ControlThread:
         self.link.send(protocol.reply_ok(req.id, {"running": running}))
         if running:
             self._start_canceller(stmt, signal_main=True)
+
+    def _on_configure(self: "Driver", req: protocol.Request) -> None:
+        # On the control thread, on purpose. Not the main thread: it would wait behind the
+        # running statement. Not a worker thread either: isModifiable and set are a few quick
+        # py4j calls per key (a lookup and a put in the session's SQLConf, no Spark job, no lock
+        # a running query holds for long), so ping and cancel wait milliseconds at most; and
+        # answered here, in the order the lines come, a configure is applied before any execute
+        # that follows it is even queued, so the statements the server sends next see the
+        # settings without the server having to wait for this reply. (The completion thread can
+        # be busy starting the Scala interpreter and the shared workers saving a dataset.)
+        with self.lock:
+            stopping = self.stopping
+        spark = self.executor.spark_session if self.executor is not None else None
+        if stopping or spark is None:
+            self._reply_error(req, protocol.NOT_READY, "the driver is shutting down" if stopping else "no Spark session")
+            return
+        try:
+            applied = configure.apply(spark.conf, req.msg["conf"])
+        except configure.ConfigureError as e:
+            log.warning("configure %s refused: %s", req.id, e.message)
+            self.link.send(protocol.reply_error(req.id, protocol.BAD_REQUEST, e.message))
+            return
+        log.info("configure %s: set %s", req.id, ", ".join(applied) or "nothing")
+        self.link.send(protocol.reply_ok(req.id, {"applied": applied}))
 
     def _on_shared(self: "Driver", req: protocol.Request) -> None:
         try:

@@ -164,6 +164,13 @@ def parse_request(line: bytes | str) -> Request | Ack:
         kind = msg.get("kind", "pyspark")
         if not isinstance(kind, str):
             raise bad("complete 'kind' must be a string")
+    elif mtype == RECEIVED.configure:
+        conf = msg.get("conf")
+        if not isinstance(conf, dict):
+            raise bad("configure needs an object 'conf'")
+        wrong = [k for k, v in conf.items() if not isinstance(v, str)]
+        if wrong:
+            raise bad(f"configure 'conf' values must be strings: {', '.join(wrong)}")
     return Request(mtype, rid, msg)
 
 

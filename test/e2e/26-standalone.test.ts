@@ -139,8 +139,14 @@ describe('a Spark standalone cluster', { timeout: 600_000 }, () => {
     const appId = await waitAppId(k.body.id);
     assert.match(appId, /^app-/);
     assert.equal((await call('DELETE', `/batches/${k.body.id}`)).status, 200);
-    const state = await cluster.state();
+    // The master hears of the end from the application's driver a moment after spark-submit is gone.
+    let state = await cluster.state();
+    for (let i = 0; i < 120 && !state.completedapps.some((a: any) => a.id === appId); i++) {
+      await new Promise((res) => setTimeout(res, 250));
+      state = await cluster.state();
+    }
     assert.ok(state.completedapps.some((a: any) => a.id === appId && ['KILLED', 'FINISHED'].includes(a.state)), JSON.stringify(state.completedapps.map((a: any) => [a.id, a.state])));
+    assert.ok(!state.activeapps.some((a: any) => a.id === appId), 'no longer running');
   });
 
   test('a jar batch in cluster mode (with a streaming query): its driver runs on a worker, submitted and followed through the REST server', async () => {

@@ -44,6 +44,8 @@ export async function startOwnServer(o: OwnServerOptions): Promise<OwnServer> {
       // A test's server that ends takes its drivers with it, and a driver left behind by a
       // killed one gives up within a minute: nothing outlives the test run.
       SPARKPORT_SHUTDOWN__STOP_DRIVERS: 'true', SPARKPORT_SESSIONS__RECONNECT_GRACE_MS: '60000',
+      // No warm driver unless a test asks: each is a JVM, and these servers come and go.
+      SPARKPORT_SESSIONS__WARM_DRIVERS: '0',
       ...o.env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],

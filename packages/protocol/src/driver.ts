@@ -97,6 +97,14 @@ export const PingReq = Type.Object({ type: Type.Literal('ping'), id: Id });
 export type PingReq = Static<typeof PingReq>;
 export const ShutdownReq = Type.Object({ type: Type.Literal('shutdown'), id: Id });
 export type ShutdownReq = Static<typeof ShutdownReq>;
+/**
+ * Runtime Spark settings for a running session (a warm driver handed to a new session): every
+ * key is checked with `spark.conf.isModifiable` first, then each is set in order (PROTOCOL.md §4).
+ */
+export const ConfigureReq = Type.Object({
+  type: Type.Literal('configure'), id: Id, conf: MapOf(Type.String()),
+});
+export type ConfigureReq = Static<typeof ConfigureReq>;
 /** Not a request (no id, no reply): the server has dealt with every message up to seq. */
 export const AckMsg = Type.Object({ type: Type.Literal('ack'), seq: Count });
 export type AckMsg = Static<typeof AckMsg>;
@@ -137,8 +145,8 @@ export const SharedLoadReq = Type.Object({
   as: Type.Optional(Type.Union([Type.Literal('dataset'), Type.Literal('map')])),
 });
 
-export const DriverRequest = Type.Union([ExecuteReq, CancelReq, CompleteReq, PingReq, ShutdownReq, SharedReq]);
-export type DriverRequest = ExecuteReq | CancelReq | CompleteReq | PingReq | ShutdownReq | SharedReq;
+export const DriverRequest = Type.Union([ExecuteReq, CancelReq, CompleteReq, PingReq, ShutdownReq, ConfigureReq, SharedReq]);
+export type DriverRequest = ExecuteReq | CancelReq | CompleteReq | PingReq | ShutdownReq | ConfigureReq | SharedReq;
 export const ServerToDriver = Type.Union([WelcomeMsg, DriverRequest, AckMsg, ErrorMsg]);
 export type ServerToDriver = WelcomeMsg | DriverRequest | AckMsg | ErrorMsg;
 
@@ -160,7 +168,7 @@ const SCHEMAS: {
   },
   serverToDriver: {
     welcome: WelcomeMsg, execute: ExecuteReq, cancel: CancelReq, complete: CompleteReq, ping: PingReq, shutdown: ShutdownReq,
-    shared_list: SharedListReq, shared_put: SharedPutReq, shared_get: SharedGetReq, shared_delete: SharedDeleteReq,
+    configure: ConfigureReq, shared_list: SharedListReq, shared_put: SharedPutReq, shared_get: SharedGetReq, shared_delete: SharedDeleteReq,
     shared_scan: SharedScanReq, shared_save: SharedSaveReq, shared_load: SharedLoadReq, ack: AckMsg, error: ErrorMsg,
   },
 };

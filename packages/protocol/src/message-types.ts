@@ -7,7 +7,7 @@ export const SHARED_REQUEST_TYPES = [
   'shared_list', 'shared_put', 'shared_get', 'shared_delete', 'shared_scan', 'shared_save', 'shared_load',
 ] as const;
 export const SERVER_TO_DRIVER_TYPES = [
-  'welcome', 'execute', 'cancel', 'complete', 'ping', 'shutdown', ...SHARED_REQUEST_TYPES, 'ack', 'error',
+  'welcome', 'execute', 'cancel', 'complete', 'ping', 'shutdown', 'configure', ...SHARED_REQUEST_TYPES, 'ack', 'error',
 ] as const;
 
 /**

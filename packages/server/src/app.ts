@@ -133,12 +133,17 @@ export async function createApp(p: AppParts): Promise<App> {
     shared,
     reconciler,
     metrics,
-    start: () => reconciler.start(),
+    start: () => {
+      reconciler.start();
+      sessions.warmUp();
+    },
     close(reason = 'server shutting down', opts = {}) {
       closing ??= (async () => {
         reconciler.stop();
         // Answers first, while the drivers are still there to give them; then the drivers, if asked.
         await closeHttp(http, held, opts.drainMs ?? config.shutdown.drainMs);
+        // Warm drivers belong to no session: they never outlive the server.
+        await sessions.closeWarm();
         const stopDrivers = opts.stopDrivers ?? true;
         if (stopDrivers) await Promise.all([sessions.stopAll(reason), batches.stopAll(reason)]);
         listening = false;

@@ -118,6 +118,11 @@ export interface Config extends SecurityConfig {
     pingTimeoutMs: number;
     /** Statements waiting in one session's queue; one more is a 429. */
     maxQueuedStatements: number;
+    /**
+     * Drivers started ahead, so that a session's start is a claim (domain/warm-pool.ts says which
+     * requests a warm driver serves); -1: one on a local master, none on a cluster.
+     */
+    warmDrivers: number;
   };
   /** What happens on SIGTERM or SIGINT. */
   shutdown: {
@@ -226,6 +231,7 @@ export function defaultConfig(): Config {
       pingIntervalMs: 5_000,
       pingTimeoutMs: 15_000,
       maxQueuedStatements: 1000,
+      warmDrivers: -1,
     },
     shutdown: { stopDrivers: false, drainMs: 10_000 },
     shared: { allowedDirs: [] },

@@ -20,9 +20,10 @@ import { restError } from './driver-errors.ts';
 import { DriverCallError, type DriverChannel } from './ports/driver-link.ts';
 import type { SessionLauncher } from './ports/launcher.ts';
 import { driverAddressFor, type DriverAddresses } from './placement.ts';
+import { WarmPool, warmMisfit, type WarmDriver } from './warm-pool.ts';
 import { noMetrics, type DomainMetrics } from './ports/metrics.ts';
 import type { Store } from './ports/store.ts';
-import type { SessionRecord, StatementRecord } from './records.ts';
+import type { SessionRecord, SessionSpec, StatementRecord } from './records.ts';
 import { Registry, type FlagOf } from './registry.ts';
 import { sessionDriverEvents, type SessionHost } from './session-driver-events.ts';
 import { SessionRuntime } from './session-runtime.ts';
@@ -53,6 +54,7 @@ const LOG_TAIL_LINES = 50;
 export class SessionManager {
   private readonly reg: Registry<SessionRecord, SessionRuntime, FlagOf<typeof sessionMachine>>;
   private readonly drivers: DriverSupervisorDeps;
+  private readonly pool: WarmPool;
   private get metrics(): DomainMetrics { return this.d.metrics ?? noMetrics; }
 
   /** What a session's driver events act on (session-driver-events.ts). */
@@ -69,6 +71,14 @@ export class SessionManager {
       clock: d.clock, config: d.config, launcher: d.launcher, channel: d.listener, connect: d.driverAddress,
       slots: new StartQueue(d.config.sessions.maxStarting),
     };
+    this.pool = new WarmPool({
+      config: d.config, clock: d.clock, live: () => this.reg.count('live'), log: d.log ?? (() => undefined),
+      mint: () => this.mintWarm(),
+      start: (rt, events) => {
+        rt.driver = new DriverSupervisor(this.drivers, rt.record, this.workDir(rt), rt.log, events);
+        rt.driver.start();
+      },
+    });
     this.reg = new Registry({
       noun: 'session', notFoundCode: 'SESSION_NOT_FOUND', machine: sessionMachine, finishedFlag: 'finished', clock: d.clock,
       store: {
@@ -107,6 +117,8 @@ export class SessionManager {
       if (proc) rt.log.clear();
       this.supervise(rt, workDir).reattach(proc);
     }
+    // Drivers of no session: warm drivers an earlier server left when it died.
+    this.d.launcher.reap?.(new Set(this.reg.list().map((rt) => rt.id)));
   }
 
   // ---- sessions -------------------------------------------------------------------------
@@ -122,6 +134,10 @@ export class SessionManager {
         setting: 'sessions.max', remedy: 'Delete one', retryAfterSeconds: 30,
       });
     }
+    const warm = warmMisfit(spec, config) === undefined ? this.pool.take() : undefined;
+    if (warm) return this.claim(warm, spec, owner);
+    // Warm drivers count against sessions.max: one gives way to a session that can't use it.
+    if (live + this.pool.count >= config.sessions.max) this.pool.giveWay();
     const now = this.d.clock.now();
     const rec: SessionRecord = {
       ...spec, id: this.reg.nextId(), owner, proxyUser: spec.proxyUser,
@@ -131,6 +147,60 @@ export class SessionManager {
     };
     this.launch(this.reg.insert(this.runtime(rec, 0)));
     return rec;
+  }
+
+  /** Starts the warm drivers (sessions.warmDrivers): with the server's upkeep, not in unit tests. */
+  warmUp(): void { this.pool.fill(); }
+
+  /** Warm drivers not yet taken, ready or still starting (GET /metrics). */
+  warmDrivers(): { ready: number; starting: number } { return this.pool.counts(); }
+
+  /** Stops the warm drivers for good: they never outlive the server. */
+  closeWarm(): Promise<void> { return this.pool.close(); }
+
+  /**
+   * The session takes a warm driver: the runtime minted for it becomes the session's, and what
+   * the driver says from now on is the session's. Conf Spark takes at runtime is set before the
+   * session is idle; a driver that refuses it is stopped and the session starts cold after all.
+   */
+  private claim(w: WarmDriver, spec: SessionSpec, owner: string | null): SessionRecord {
+    const rt = w.rt;
+    const now = this.d.clock.now();
+    Object.assign(rt.record, {
+      ...spec, id: rt.id, owner, state: 'starting', stateReason: 'created (on a warm driver)', stateChangedAt: now,
+      createdAt: now, lastActivity: now, lastHeartbeat: now, deleted: false,
+    });
+    this.reg.insert(rt);
+    this.pool.fill();
+    this.metrics.driverStarted();
+    const events = sessionDriverEvents(rt, this.host);
+    const conf = spec.conf;
+    WarmPool.hand(w, !Object.keys(conf).length ? events : {
+      ...events,
+      ready: (app, link) => {
+        link.request({ type: 'configure', conf }, { timeoutMs: COMPLETION_TIMEOUT_MS }).then(
+          () => events.ready(app, link),
+          (e: Error) => this.startCold(rt, `the warm driver could not take the session's conf (${e.message})`),
+        );
+      },
+    });
+    return rt.record;
+  }
+
+  private startCold(rt: SessionRuntime, why: string): void {
+    rt.log.push('stderr', `${why}: starting a new driver`);
+    void rt.driver?.stop().then(() => { if (rt.record.state === 'starting') this.launch(rt); });
+  }
+
+  /** A runtime for a warm driver: a session id of its own, the default settings, not registered until taken. */
+  private mintWarm(): SessionRuntime {
+    const now = this.d.clock.now();
+    const rec: SessionRecord = {
+      ...validateSessionRequest({}, this.d.config), id: this.reg.nextId(), owner: null,
+      state: 'starting', stateReason: 'warm driver', stateChangedAt: now, createdAt: now, lastActivity: now, lastHeartbeat: now,
+      appId: null, sparkUiUrl: null, driverLogUrl: null, driverPid: null, deleted: false, logTail: [],
+    };
+    return this.runtime(rec, 0);
   }
 
   /** By numeric id or by name, as every Livy route allows. Deleted sessions are not found. */

@@ -13,7 +13,7 @@
  * stderr.log in the work directory, and a restarted server adopts it (adopt) and writes its new
  * address to driver.connect (connect-file.ts), where the driver looks when it calls again.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { DriverProcess, SessionLaunch, SessionLauncher } from '../domain/ports/launcher.ts';
@@ -125,6 +125,25 @@ export class LocalLauncher implements SessionLauncher {
    * (pid and start time as recorded); null otherwise. Its last lines are delivered again, then
    * what it writes from now on; `connect` goes to its connect file.
    */
+  /**
+   * Every driver recorded in the run directory for a session id not in `keep`: a warm driver an
+   * earlier server started and never handed to a session. Killed, its records removed with it.
+   */
+  reap(keep: Set<number>): void {
+    const dir = path.join(this.cfg.dataDir, 'run');
+    const names = existsSync(dir) ? readdirSync(dir) : [];
+    for (const f of names) {
+      const id = /^session-(\d+)\.json$/.exec(f)?.[1];
+      if (id === undefined || keep.has(Number(id))) continue;
+      const run = sessionRunFiles(this.cfg, Number(id));
+      if (!recordedRunning(run)) {
+        run.remove();
+        continue;
+      }
+      adoptDetached(run, { name: 'driver', maxLogBytes: this.cfg.logs.maxBytes, replayLines: 0 })?.kill('SIGKILL');
+    }
+  }
+
   adopt(session: SessionRecord, workDir: string, connect?: string): DriverProcess | null {
     const run = sessionRunFiles(this.cfg, session.id);
     if (!recordedRunning(run)) return null;

@@ -30,4 +30,9 @@ export class SessionLaunchers implements SessionLauncher {
   adopt(session: SessionRecord, workDir: string, connect: string): DriverProcess | null {
     return this.of(session).adopt!(session, workDir, connect);
   }
+
+  /** Warm drivers run on this machine only (a cluster's pool size is 0 unless set): the local launcher's to reap. */
+  reap(keep: Set<number>): void {
+    this.client.reap(keep);
+  }
 }

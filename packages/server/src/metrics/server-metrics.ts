@@ -12,7 +12,10 @@ import type { DomainMetrics, DriverFailurePhase, StatementOutcome } from '../dom
 
 /** What the gauges read at scrape time. */
 export interface Observed {
-  sessions: { list(): Iterable<{ record: { state: string }; statements: { waiting: number } }> };
+  sessions: {
+    list(): Iterable<{ record: { state: string }; statements: { waiting: number } }>;
+    warmDrivers(): { ready: number; starting: number };
+  };
   batches: { list(): Iterable<{ record: { state: string } }> };
   /** Requests held open: `?wait` long polls and event streams. */
   held: { longPolls: number; eventStreams: number };
@@ -81,6 +84,14 @@ export class ServerMetrics implements DomainMetrics {
         let n = 0;
         for (const rt of o.sessions.list()) n += rt.statements.waiting;
         this.set(n);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}warm_drivers`, help: 'Warm drivers not yet taken by a session (sessions.warmDrivers), ready or starting', labelNames: ['state'], registers,
+      collect() {
+        const w = o.sessions.warmDrivers();
+        this.set({ state: 'ready' }, w.ready);
+        this.set({ state: 'starting' }, w.starting);
       },
     });
     new Gauge({ name: `${PREFIX}long_polls`, help: 'Requests held open by ?wait', registers, collect() { this.set(o.held.longPolls); } });

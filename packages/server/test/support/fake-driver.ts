@@ -112,6 +112,14 @@ class FakeProcess implements DriverProcess {
       }
       case 'complete': return reply({ candidates: [`${String(m.code)}_x`] });
       case 'ping': return reply({});
+      case 'configure': {
+        // As Spark would: runtime SQL settings are taken; this one stands for a key Spark refuses at runtime.
+        const conf = m.conf as Record<string, string>;
+        const refused = Object.keys(conf).filter((k) => k === 'spark.sql.fake.staticOnly');
+        if (refused.length) return this.send({ type: 'reply', re: id, ok: false, error: { code: 'BAD_REQUEST', message: `not settable in a running session: ${refused.join(', ')} (they need a new driver)` } });
+        Object.assign(this.conf, conf);
+        return reply({ applied: Object.keys(conf) });
+      }
       case 'shared_put': {
         const map = (this.maps[m.name as string] ??= {});
         Object.assign(map, m.entries);
@@ -134,8 +142,12 @@ class FakeProcess implements DriverProcess {
     }
   }
 
+  /** Settings `configure` applied; `__conf__` as code prints them. */
+  readonly conf: Record<string, string> = {};
+
   private execute(id: number, sid: number, code: string): void {
     const ok = (text: string) => ({ status: 'ok', execution_count: sid, data: { 'text/plain': text } });
+    if (code === '__conf__') return this.send({ type: 'reply', re: id, ok: true, result: { output: ok(JSON.stringify(this.conf)), cancelled: false } });
     if (this.behaviour === 'die-mid') {
       this.log('Fatal Python error: Segmentation fault');
       return this.exit(139);

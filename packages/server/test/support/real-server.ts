@@ -20,6 +20,8 @@ export function testConfig(tweak: (c: Config) => void = () => undefined, dataDir
   config.batches.allowedDirs = [path.join(dataDir, 'batch-files')];
   config.audit.file = path.join(dataDir, 'audit.log');
   config.http.checkResponses = true;
+  // Warm drivers only where a test asks for them (test/http/warm-pool.test.ts).
+  config.sessions.warmDrivers = 0;
   tweak(config);
   return config;
 }

@@ -49,4 +49,6 @@ export interface SessionLauncher {
    * server now listens (`connect`, host:port); null when it is gone.
    */
   adopt?(session: SessionRecord, workDir: string, connect: string): DriverProcess | null;
+  /** Stops every driver an earlier server started for a session id not in `keep` (a warm driver never taken). */
+  reap?(keep: Set<number>): void;
 }
