@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { defaultConfig, loadConfig } from '../../src/config.ts';
+import { autoMaxSessions } from '../../src/domain/capacity.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sparkport-config-test-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -28,7 +29,7 @@ describe('config', () => {
     assert.equal(c.host, '127.0.0.1');
     assert.equal(c.port, 8998);
     assert.equal(c.spark.master, 'local[*]');
-    assert.equal(c.sessions.max, 8);
+    assert.equal(c.sessions.max, autoMaxSessions('1g', os.totalmem()), 'as many as this machine holds at 1g each');
     assert.equal(c.sessions.idleTimeout, '1h');
     assert.equal(c.csrfProtection, false);
     assert.ok(path.isAbsolute(c.dataDir));
