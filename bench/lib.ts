@@ -46,7 +46,8 @@ export async function startServer(env: Record<string, string> = {}, at: { dataDi
   const dataDir = at.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'sparkport-bench-'));
   const port = at.port ?? await freePort();
   const child = spawn(path.join(ROOT, 'bin/sparkport'), ['serve', '--port', String(port), '--data-dir', dataDir], {
-    env: { ...process.env, SPARK_LOCAL_IP: '127.0.0.1', ...env },
+    // Cold starts unless a bench asks for warm drivers (warm-start.ts): each measures one thing.
+    env: { ...process.env, SPARK_LOCAL_IP: '127.0.0.1', SPARKPORT_SESSIONS__WARM_DRIVERS: '0', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -4,13 +4,11 @@
  * local Spark drivers at most.
  */
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultSecurityConfig, type SecurityConfig } from './config-security.ts';
 import { checkAccessPolicy } from './domain/access.ts';
 import { checkPlacementSettings } from './domain/placement.ts';
-import { autoMaxSessions } from './domain/capacity.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -99,7 +97,7 @@ export interface Config extends SecurityConfig {
     };
   };
   sessions: {
-    /** Live sessions at once; by default as many as the machine's memory holds at spark.defaultDriverMemory (domain/capacity.ts); -1: that, recomputed. */
+    /** Live sessions at once; -1 (the default): as many as the machine's memory holds at the driver memory sessions get (domain/capacity.ts). */
     max: number;
     maxStarting: number;
     startTimeoutMs: number;
@@ -218,7 +216,7 @@ export function defaultConfig(): Config {
       kubernetes: { namespace: 'default', image: null, serviceAccount: null },
     },
     sessions: {
-      max: autoMaxSessions('1g', os.totalmem()),
+      max: -1,
       maxStarting: 2,
       startTimeoutMs: 180_000,
       shutdownTimeoutMs: 10_000,
@@ -356,11 +354,6 @@ export function loadConfig(src: ConfigSources = {}): Config {
   }
   const c = cfg as unknown as Config;
   Object.assign(c, Object.fromEntries(Object.entries(src.overrides ?? {}).filter(([, v]) => v !== undefined)));
-  // sessions.max follows the driver memory it was not told otherwise of (-1 asks for it).
-  const defaults = defaultConfig();
-  if (c.sessions.max === -1 || (c.sessions.max === defaults.sessions.max && c.spark.defaultDriverMemory !== defaults.spark.defaultDriverMemory)) {
-    c.sessions.max = autoMaxSessions(c.spark.defaultDriverMemory, os.totalmem());
-  }
   c.dataDir = path.resolve(c.dataDir);
   if (!c.shared.allowedDirs.length) c.shared.allowedDirs = [path.join(c.dataDir, 'shared')];
   c.shared.allowedDirs = c.shared.allowedDirs.map((d) => path.resolve(d));

@@ -4,6 +4,8 @@
  * gigabyte of the rest (the JVM's own memory, the Python process), measured on this project's
  * machine (bench/capacity.ts); a gigabyte stays for the system and the server.
  */
+import os from 'node:os';
+import type { Config } from '../config.ts';
 import { MEMORY } from './validate-submit.ts';
 
 const GiB = 1024 ** 3;
@@ -22,4 +24,16 @@ export function memoryBytes(size: string): number {
 export function autoMaxSessions(driverMemory: string, totalBytes: number): number {
   const fit = Math.floor((totalBytes - RESERVED) / (memoryBytes(driverMemory) + PER_DRIVER_OVERHEAD));
   return Math.max(1, Math.min(64, fit));
+}
+
+/** The memory this process may use: the machine's, or its container's (cgroup) limit when lower. */
+export function machineMemory(): number {
+  const constrained = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
+  return Math.min(os.totalmem(), constrained && constrained > 0 ? constrained : Infinity);
+}
+
+/** sessions.max, or (-1, the default) as many as this machine holds at the driver memory sessions get. */
+export function sessionLimit(cfg: Pick<Config, 'sessions' | 'spark'>): number {
+  if (cfg.sessions.max >= 0) return cfg.sessions.max;
+  return autoMaxSessions(cfg.spark.forcedConf['spark.driver.memory'] ?? cfg.spark.defaultDriverMemory, machineMemory());
 }

@@ -45,6 +45,8 @@ export interface SessionRecord extends SessionSpec {
   sparkUiUrl: string | null;
   /** Where the cluster manager shows the driver's log (a cluster-mode driver's, or the YARN application master's). */
   driverLogUrl?: string | null;
+  /** A warm driver took the session and has yet to set its runtime conf (warm-pool.ts). */
+  confPending?: boolean;
   driverPid: number | null;
   /** Set when a user deleted it (or a timeout did): it is gone from the API. */
   deleted: boolean;

@@ -19,7 +19,11 @@ export interface SessionHost {
   persist(rt: SessionRuntime): void;
   /** Something happened: the idle timeout counts from here. */
   touch(rt: SessionRuntime): void;
+  /** The driver could not take the session's conf (a warm driver): a new one, or the session ends. */
+  startCold(rt: SessionRuntime, why: string): void;
 }
+
+const CONFIGURE_TIMEOUT_MS = 30_000;
 
 export function sessionDriverEvents(rt: SessionRuntime, host: SessionHost): DriverEvents {
   const orphans = new WeakSet<DriverLink>();
@@ -29,13 +33,31 @@ export function sessionDriverEvents(rt: SessionRuntime, host: SessionHost): Driv
     orphans.add(link);
     link.on('orphan', (m) => rt.statements.onOrphan(m));
   };
-  /** The session's shared data is loaded, then it is idle and statements go to `link`. */
+  /**
+   * The session's conf is set if a warm driver still owes it (confPending), its shared data is
+   * loaded, then it is idle and statements go to `link`.
+   */
   const becomeIdle = (link: DriverLink, thenRun: () => void) => {
-    void preloadShared(rt, link, host.config).then(() => {
-      if (rt.record.state !== 'starting') return;
-      host.transition(rt, 'idle', 'driver ready');
-      thenRun();
+    void configured(link).then((ok) => {
+      if (!ok) return;
+      return preloadShared(rt, link, host.config).then(() => {
+        if (rt.record.state !== 'starting') return;
+        host.transition(rt, 'idle', 'driver ready');
+        thenRun();
+      });
     });
+  };
+  const configured = async (link: DriverLink): Promise<boolean> => {
+    if (!rt.record.confPending) return true;
+    try {
+      await link.request({ type: 'configure', conf: rt.record.conf }, { timeoutMs: CONFIGURE_TIMEOUT_MS });
+    } catch (e) {
+      if (rt.record.confPending) host.startCold(rt, `the warm driver could not take the session's conf (${(e as Error).message})`);
+      return false;
+    }
+    rt.record.confPending = false;
+    host.persist(rt);
+    return true;
   };
   return {
     launched: (pid) => {

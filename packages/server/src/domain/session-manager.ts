@@ -20,6 +20,7 @@ import { restError } from './driver-errors.ts';
 import { DriverCallError, type DriverChannel } from './ports/driver-link.ts';
 import type { SessionLauncher } from './ports/launcher.ts';
 import { driverAddressFor, type DriverAddresses } from './placement.ts';
+import { sessionLimit } from './capacity.ts';
 import { WarmPool, warmMisfit, type WarmDriver } from './warm-pool.ts';
 import { noMetrics, type DomainMetrics } from './ports/metrics.ts';
 import type { Store } from './ports/store.ts';
@@ -62,6 +63,7 @@ export class SessionManager {
     return {
       config: this.d.config, metrics: this.metrics,
       transition: (rt, to, reason) => this.transition(rt, to, reason), persist: (rt) => this.persist(rt), touch: (rt) => this.touch(rt),
+      startCold: (rt, why) => this.startCold(rt, why),
     };
   }
 
@@ -128,16 +130,17 @@ export class SessionManager {
     const spec = validateSessionRequest(req, config);
     this.reg.checkNameFree(spec.name);
     const live = this.reg.count('live');
-    if (live >= config.sessions.max) {
+    const max = sessionLimit(config);
+    if (live >= max) {
       throw limitReached({
-        code: 'TOO_MANY_SESSIONS', what: 'sessions', count: live, limit: config.sessions.max, state: 'are live',
+        code: 'TOO_MANY_SESSIONS', what: 'sessions', count: live, limit: max, state: 'are live',
         setting: 'sessions.max', remedy: 'Delete one', retryAfterSeconds: 30,
       });
     }
     const warm = warmMisfit(spec, config) === undefined ? this.pool.take() : undefined;
     if (warm) return this.claim(warm, spec, owner);
     // Warm drivers count against sessions.max: one gives way to a session that can't use it.
-    if (live + this.pool.count >= config.sessions.max) this.pool.giveWay();
+    if (live + this.pool.count >= max) this.pool.giveWay();
     const now = this.d.clock.now();
     const rec: SessionRecord = {
       ...spec, id: this.reg.nextId(), owner, proxyUser: spec.proxyUser,
@@ -150,7 +153,7 @@ export class SessionManager {
   }
 
   /** Starts the warm drivers (sessions.warmDrivers): with the server's upkeep, not in unit tests. */
-  warmUp(): void { this.pool.fill(); }
+  warmUp(): void { this.pool.start(); }
 
   /** Warm drivers not yet taken, ready or still starting (GET /metrics). */
   warmDrivers(): { ready: number; starting: number } { return this.pool.counts(); }
@@ -160,36 +163,44 @@ export class SessionManager {
 
   /**
    * The session takes a warm driver: the runtime minted for it becomes the session's, and what
-   * the driver says from now on is the session's. Conf Spark takes at runtime is set before the
-   * session is idle; a driver that refuses it is stopped and the session starts cold after all.
+   * the driver says from now on is the session's. Conf Spark takes at runtime is marked pending
+   * on the record and set before the session is idle, after a reconnect or a server restart too
+   * (session-driver-events.ts); a driver that refuses it is stopped and the session starts cold.
    */
   private claim(w: WarmDriver, spec: SessionSpec, owner: string | null): SessionRecord {
     const rt = w.rt;
     const now = this.d.clock.now();
+    const before = { ...rt.record };
     Object.assign(rt.record, {
       ...spec, id: rt.id, owner, state: 'starting', stateReason: 'created (on a warm driver)', stateChangedAt: now,
-      createdAt: now, lastActivity: now, lastHeartbeat: now, deleted: false,
+      createdAt: now, lastActivity: now, lastHeartbeat: now, deleted: false, confPending: Object.keys(spec.conf).length > 0,
     });
-    this.reg.insert(rt);
+    try {
+      this.reg.insert(rt);
+    } catch (e) {
+      // Neither the pool's nor a session: it must not run on unseen.
+      rt.record = before;
+      void rt.driver?.stop();
+      throw e;
+    }
+    // Counted once: a driver still waiting for its start slot is counted when it launches.
+    if (rt.driver?.state !== 'launching') this.metrics.driverStarted();
+    WarmPool.hand(w, sessionDriverEvents(rt, this.host));
     this.pool.fill();
-    this.metrics.driverStarted();
-    const events = sessionDriverEvents(rt, this.host);
-    const conf = spec.conf;
-    WarmPool.hand(w, !Object.keys(conf).length ? events : {
-      ...events,
-      ready: (app, link) => {
-        link.request({ type: 'configure', conf }, { timeoutMs: COMPLETION_TIMEOUT_MS }).then(
-          () => events.ready(app, link),
-          (e: Error) => this.startCold(rt, `the warm driver could not take the session's conf (${e.message})`),
-        );
-      },
-    });
     return rt.record;
   }
 
+  /** The warm driver could not take the session's conf: a new one, with the conf on its command line. */
   private startCold(rt: SessionRuntime, why: string): void {
+    if (rt.record.state !== 'starting' || this.pool.isClosed) {
+      void this.stop(rt, why);
+      return;
+    }
     rt.log.push('stderr', `${why}: starting a new driver`);
-    void rt.driver?.stop().then(() => { if (rt.record.state === 'starting') this.launch(rt); });
+    rt.record.confPending = false;
+    void rt.driver?.stop().then(() => {
+      if (rt.record.state === 'starting' && !this.pool.isClosed) this.launch(rt);
+    });
   }
 
   /** A runtime for a warm driver: a session id of its own, the default settings, not registered until taken. */
@@ -357,7 +368,11 @@ export class SessionManager {
   // ---- state ----------------------------------------------------------------------------
 
   /** Checks the move against the table, stamps time and reason, persists, then announces it. */
-  transition(rt: SessionRuntime, to: SessionState, reason: string): void { this.reg.transition(rt, to, reason); }
+  transition(rt: SessionRuntime, to: SessionState, reason: string): void {
+    this.reg.transition(rt, to, reason);
+    // A session that ends makes room: the pool refills to its size.
+    if (!sessionMachine.is(to, 'live')) this.pool.fill();
+  }
 
   persist(rt: SessionRuntime): void { this.reg.persist(rt); }
 }

@@ -21,6 +21,7 @@ import type { Config } from '../config.ts';
 import type { DriverApp, DriverEvents, DriverLoss } from './driver-supervisor.ts';
 import type { DriverLink } from './ports/driver-link.ts';
 import type { AppInfoUpdate } from './ports/launcher.ts';
+import { sessionLimit } from './capacity.ts';
 import { defaultPlacement, isLocalMaster, placementOf } from './placement.ts';
 import type { SessionSpec } from './records.ts';
 import type { SessionRuntime } from './session-runtime.ts';
@@ -53,9 +54,11 @@ export function warmMisfit(spec: SessionSpec, cfg: Pick<Config, 'spark'>): strin
 
 /** The pool's size: the setting, or with -1 (auto) one warm driver on a local master and none on a cluster. */
 export function warmPoolSize(cfg: Pick<Config, 'sessions' | 'spark'>): number {
+  // Warm drivers run on this machine: in cluster deploy mode there are none, whatever the setting.
+  if (cfg.spark.deployMode === 'cluster') return 0;
   const n = cfg.sessions.warmDrivers;
   if (n >= 0) return n;
-  return isLocalMaster(cfg.spark.master) && cfg.spark.deployMode === 'client' ? 1 : 0;
+  return isLocalMaster(cfg.spark.master) ? 1 : 0;
 }
 
 /** What the pool needs of the session manager. */
@@ -85,6 +88,7 @@ const RETRY_MAX_MS = 300_000;
 export class WarmPool {
   private readonly drivers: WarmDriver[] = [];
   private closed = false;
+  private started = false;
   private retryMs = RETRY_FIRST_MS;
   private retry?: Timer;
 
@@ -100,9 +104,24 @@ export class WarmPool {
 
   /** Starts warm drivers up to the pool's size, within sessions.max. */
   fill(): void {
-    if (this.closed || this.retry) return;
-    while (this.drivers.length < this.size && this.host.live() + this.drivers.length < this.host.config.sessions.max) this.startOne();
+    // A launch that fails at once ends in failed(), which sets `retry`: the loop stops there.
+    while (this.started && !this.closed && !this.retry && this.drivers.length < this.size && this.host.live() + this.drivers.length < sessionLimit(this.host.config)) {
+      try {
+        this.startOne();
+      } catch (e) {
+        // No id to mint (the store can't write just now): later, like a failed start.
+        this.backOff(`no session id for it (${(e as Error).message})`, null);
+      }
+    }
   }
+
+  /** From now on the pool fills (the server's upkeep starts it; unit tests mostly don't). */
+  start(): void {
+    this.started = true;
+    this.fill();
+  }
+
+  get isClosed(): boolean { return this.closed; }
 
   /**
    * A warm driver for a session, a ready one first, or undefined. The caller gives it its events
@@ -123,7 +142,9 @@ export class WarmPool {
 
   /** Stops one warm driver, to make room for a session that can't use one. */
   giveWay(): void {
-    const w = this.drivers.pop();
+    // One still starting first: its start slot is the scarcer thing.
+    const starting = this.drivers.findIndex((d) => !d.ready);
+    const [w] = this.drivers.splice(starting >= 0 ? starting : this.drivers.length - 1, 1);
     if (w) void w.rt.driver?.stop();
   }
 
@@ -153,8 +174,12 @@ export class WarmPool {
       },
       resumed: () => undefined,
       returned: () => undefined,
-      // A warm driver that lost its connection is not worth waiting for.
-      disconnected: () => { void w.rt.driver?.stop(); this.drop(w); },
+      // A warm driver that lost its connection is not worth waiting for: replaced, as a failed one is.
+      // Stopped after the supervisor has finished setting up its wait for the driver's return.
+      disconnected: () => {
+        queueMicrotask(() => void w.rt.driver?.stop());
+        this.failed(w, { why: 'its connection dropped', reason: 'its connection dropped', killed: false });
+      },
       gone: (loss) => this.failed(w, loss),
     };
     const route = <K extends keyof DriverEvents>(k: K) => ((...a: Parameters<DriverEvents[K]>) =>
@@ -174,8 +199,12 @@ export class WarmPool {
   private failed(w: WarmDriver, loss: DriverLoss): void {
     if (!this.drivers.includes(w)) return;
     this.drop(w);
-    if (this.closed) return;
-    this.host.log(`a warm driver (session id ${w.rt.id}) failed: ${loss.why}; starting another in ${Math.round(this.retryMs / 1000)} s`);
+    this.backOff(loss.why, w.rt.id);
+  }
+
+  private backOff(why: string, id: number | null): void {
+    if (this.closed || this.retry) return;
+    this.host.log(`a warm driver${id === null ? '' : ` (session id ${id})`} failed: ${why}; starting another in ${Math.round(this.retryMs / 1000)} s`);
     this.retry = this.host.clock.setTimeout(() => {
       this.retry = undefined;
       this.fill();

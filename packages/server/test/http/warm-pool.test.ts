@@ -92,6 +92,28 @@ describe('warm drivers', () => {
     assert.equal((await hh.json('POST', '/sessions', { kind: 'pyspark' })).status, 429);
   });
 
+  test('a launch that fails at once is tried again later, not at once in a loop (ids are not burnt)', async () => {
+    h = await makeHarness((c) => { c.sessions.warmDrivers = 2; });
+    const hh = h;
+    hh.launcher.behaviour = 'cannot-spawn';
+    hh.sessions.warmUp();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(hh.launcher.launched.length, 1, 'one attempt, then the back-off');
+    hh.launcher.behaviour = 'ok';
+    hh.clock.advance(5_000);
+    await hh.waitFor(() => hh.launcher.launched.length === 3, 'both started after the back-off');
+  });
+
+  test('a session that ends makes room, and the pool refills', async () => {
+    const hh = await warm(1, (c) => { c.sessions.max = 1; });
+    const r = await hh.json('POST', '/sessions', { kind: 'pyspark' });
+    await hh.waitState(r.body.id, 'idle');
+    await new Promise((res) => setTimeout(res, 20));
+    assert.equal(hh.launcher.launched.length, 1, 'no room for a warm driver beside the session');
+    await hh.json('DELETE', `/sessions/${r.body.id}`);
+    await hh.waitFor(() => hh.launcher.launched.length === 2, 'refilled once the session was gone');
+  });
+
   test('a warm driver that fails is retried later, less often each time; they stop with the server', async () => {
     h = await makeHarness((c) => { c.sessions.warmDrivers = 1; });
     const hh = h;

@@ -5,7 +5,7 @@
 import net from 'node:net';
 import type { DriverProcess, SessionLaunch, SessionLauncher } from '../../src/domain/ports/launcher.ts';
 
-export type Behaviour = 'ok' | 'crash-start' | 'fatal' | 'hang' | 'garbage' | 'die-mid' | 'bad-token';
+export type Behaviour = 'ok' | 'crash-start' | 'fatal' | 'hang' | 'garbage' | 'die-mid' | 'bad-token' | 'cannot-spawn';
 
 export class FakeLauncher implements SessionLauncher {
   behaviour: Behaviour = 'ok';
@@ -14,6 +14,8 @@ export class FakeLauncher implements SessionLauncher {
   procs: FakeProcess[] = [];
   launch(spec: SessionLaunch): DriverProcess {
     this.launched.push(spec);
+    // As a spawn that fails at once (no such file, too many open files): the launch itself throws.
+    if (this.behaviour === 'cannot-spawn') throw new Error('spawn EMFILE');
     const p = new FakeProcess(spec, this.behaviour, this.readyDelayMs);
     this.procs.push(p);
     return p;

@@ -1,12 +1,12 @@
 /**
- * sessions.max from the machine's memory (domain/capacity.ts): the default follows
- * spark.defaultDriverMemory unless the operator sets a number; -1 asks for it explicitly.
+ * sessions.max from the machine's memory (domain/capacity.ts): by default (-1) the limit follows
+ * the driver memory sessions get and the memory this process may use; a number set is the limit.
  */
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
-import { autoMaxSessions, memoryBytes } from '../../src/domain/capacity.ts';
+import { autoMaxSessions, machineMemory, memoryBytes, sessionLimit } from '../../src/domain/capacity.ts';
 
 const GiB = 1024 ** 3;
 
@@ -23,11 +23,16 @@ describe('how many sessions a machine holds', () => {
     assert.throws(() => memoryBytes('lots'), /not a memory size/);
   });
 
-  test('the setting wins; without it the default follows the driver memory; -1 recomputes', () => {
-    const here = (mem: string) => autoMaxSessions(mem, os.totalmem());
-    assert.equal(loadConfig({ env: {} }).sessions.max, here('1g'));
-    assert.equal(loadConfig({ env: { SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '3g' } }).sessions.max, here('3g'));
-    assert.equal(loadConfig({ env: { SPARKPORT_SESSIONS__MAX: '4', SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '3g' } }).sessions.max, 4);
-    assert.equal(loadConfig({ env: { SPARKPORT_SESSIONS__MAX: '-1' } }).sessions.max, here('1g'));
+  test('a number set wins, whatever it is; by default the limit follows the driver memory sessions get', () => {
+    const here = (mem: string) => autoMaxSessions(mem, machineMemory());
+    const limit = (env: Record<string, string>) => sessionLimit(loadConfig({ env }));
+    assert.equal(limit({}), here('1g'));
+    assert.equal(limit({ SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '3g' }), here('3g'));
+    assert.equal(limit({ SPARKPORT_SESSIONS__MAX: '4', SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '3g' }), 4);
+    assert.equal(limit({ SPARKPORT_SESSIONS__MAX: String(here('1g')), SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '3g' }), here('1g'), 'a number that happens to equal the default is still the setting');
+    const forced = loadConfig({ env: {} });
+    forced.spark.forcedConf['spark.driver.memory'] = '4g';
+    assert.equal(sessionLimit(forced), here('4g'), 'a forced driver memory is what sessions get');
+    assert.ok(machineMemory() <= os.totalmem());
   });
 });

@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { defaultConfig, loadConfig } from '../../src/config.ts';
-import { autoMaxSessions } from '../../src/domain/capacity.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sparkport-config-test-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -29,7 +28,7 @@ describe('config', () => {
     assert.equal(c.host, '127.0.0.1');
     assert.equal(c.port, 8998);
     assert.equal(c.spark.master, 'local[*]');
-    assert.equal(c.sessions.max, autoMaxSessions('1g', os.totalmem()), 'as many as this machine holds at 1g each');
+    assert.equal(c.sessions.max, -1, 'as many as this machine holds at the driver memory (domain/capacity.ts)');
     assert.equal(c.sessions.idleTimeout, '1h');
     assert.equal(c.csrfProtection, false);
     assert.ok(path.isAbsolute(c.dataDir));
