@@ -1,4 +1,5 @@
 /** `npm run bench`: every benchmark, results printed and written to bench/results.json. */
+import { capacity } from './capacity.ts';
 import { clusterStart } from './cluster-start.ts';
 import { load } from './load.ts';
 import { recovery } from './recovery.ts';
@@ -18,3 +19,4 @@ await scalaBench();
 await recovery();
 await load();
 await clusterStart();
+await capacity();
