@@ -170,7 +170,9 @@ describe('driver faults', () => {
       const next = await api('POST', `/sessions/${ids.oom}/statements?wait=30`, { code: '1 + 1' }, base);
       assert.equal(next.body.output?.status, 'ok', `the session is ${session.state} but its next statement fails: ${JSON.stringify(next.body.output).slice(0, 300)}`);
     } else {
-      assert.match(session.log.join('\n'), /OutOfMemory|exited|JVM/, JSON.stringify(session.log));
+      // The reason reaches the user: in the statement's error (the JVM's exit) or the session's log.
+      const told = `${r.body.output.evalue ?? ''}\n${session.log.join('\n')}`;
+      assert.match(told, /OutOfMemory|exited|JVM/, told);
     }
     await spareStillWorks();
   });
