@@ -28,7 +28,7 @@ import { driverEnvConf, presetSubmissionId } from './cluster/cluster-conf.ts';
 import { clusterManagerFor } from './cluster/cluster-manager.ts';
 import { adoptDetached, spawnDetached } from './detached-process.ts';
 import { sessionLogFiles, sessionRunFiles, withDriverJvmOptions } from './local-launcher.ts';
-import { sandboxed, sandboxOn } from './sandbox.ts';
+import { launchCommand } from './sandbox.ts';
 import { withScalaSupport } from './scala-support.ts';
 import { sparkHomeOf, sparkSubmitOf } from './spark-home.ts';
 import { buildSubmitArgs } from './submit-args.ts';
@@ -112,7 +112,7 @@ export class ClusterSessionLauncher implements SessionLauncher {
     const zip = path.join(spec.workDir, 'sparkport_driver.zip');
     copyFileSync(driverZip(cfg), zip);
     const args = clusterSessionSubmitArgs(spec, cfg, zip, props);
-    const cmd = sandboxOn(cfg) ? sandboxed(cfg, spec.workDir, sparkSubmit, args) : { command: sparkSubmit, args };
+    const cmd = launchCommand(cfg, spec.workDir, sparkSubmit, args);
     const proc = spawnDetached({
       name: 'spark-submit',
       command: cmd.command,

@@ -19,7 +19,7 @@ import { cleanEnv } from './clean-env.ts';
 import { adoptDetached, spawnDetached, type DetachedProcess } from './detached-process.ts';
 import { isLocalMaster, placementOf } from '../domain/placement.ts';
 import { presetSubmissionId } from './cluster/cluster-conf.ts';
-import { sandboxed, sandboxOn } from './sandbox.ts';
+import { launchCommand } from './sandbox.ts';
 import type { BatchSpec } from '../domain/records.ts';
 import { adoptClusterApp, ClusterApp } from './cluster/cluster-app.ts';
 import { clusterManagerFor } from './cluster/cluster-manager.ts';
@@ -106,7 +106,7 @@ export class LocalBatchLauncher implements BatchLauncher {
     // The batch's code (client mode) or the jars spark-submit loads (cluster mode) run sandboxed,
     // as sessions' drivers do: the data directory but the batch's own work directory out of sight.
     const args = buildBatchSubmitArgs(spec.batch, spec.batchId, this.config, spec.workDir);
-    const cmd = sandboxOn(this.config) ? sandboxed(this.config, spec.workDir, sparkSubmit, args) : { command: sparkSubmit, args };
+    const cmd = launchCommand(this.config, spec.workDir, sparkSubmit, args);
     const proc = spawnDetached({
       name: 'spark-submit',
       command: cmd.command,

@@ -24,7 +24,7 @@ import { driverTls } from './driver-tls.ts';
 import { connectFile, writeConnectFile } from './connect-file.ts';
 import { adoptDetached, recordedRunning, spawnDetached } from './detached-process.ts';
 import { RunFiles } from './run-files.ts';
-import { sandboxOn, sandboxed } from './sandbox.ts';
+import { launchCommand } from './sandbox.ts';
 import { replClassDir, withScalaSupport } from './scala-support.ts';
 import { isLocalMaster, placementOf } from '../domain/placement.ts';
 import { buildSubmitArgs } from './submit-args.ts';
@@ -102,9 +102,7 @@ export class LocalLauncher implements SessionLauncher {
     const token = tokenFile(spec.workDir);
     writePrivateFile(token, spec.token);
     writeConnectFile(spec.workDir, spec.connect);
-    const run = sandboxOn(this.cfg)
-      ? sandboxed(this.cfg, spec.workDir, this.cfg.spark.python, ['-m', 'sparkport_driver'])
-      : { command: this.cfg.spark.python, args: ['-m', 'sparkport_driver'] };
+    const run = launchCommand(this.cfg, spec.workDir, this.cfg.spark.python, ['-m', 'sparkport_driver']);
     const proc = spawnDetached({
       name: 'driver',
       command: run.command,

@@ -61,3 +61,8 @@ export function sandboxed(cfg: Config, workDir: string, command: string, args: s
   // the restarted server's, which adopts or stops what it finds in its run directory.
   return { command: BWRAP, args: [...mounts, '--die-with-parent', '--chdir', workDir, '--', command, ...args] };
 }
+
+/** `command args` as launches run it: in the sandbox when sessions.sandbox has it on, as it is otherwise. */
+export function launchCommand(cfg: Config, workDir: string, command: string, args: string[]): { command: string; args: string[] } {
+  return sandboxOn(cfg) ? sandboxed(cfg, workDir, command, args) : { command, args };
+}
