@@ -177,6 +177,11 @@ def to_json(value: Any, depth: int = 0) -> Any:
 def json_value(value: Any, limits: Limits) -> tuple[Any, bool]:
     """%json: (JSON value, truncated). DataFrames become row objects, RDDs lists."""
     if is_dataframe(value):
+        from . import jvm_rows
+
+        fast = jvm_rows.rows(value, limits.rows, as_objects=True)
+        if fast is not None:
+            return fast
         rows, truncated = take_limited(value, limits.rows)
         return [to_json(r) for r in rows], truncated
     if is_rdd(value):

@@ -17,6 +17,8 @@ import threading
 import time
 from typing import Any, Callable, Optional
 
+from . import py4j_link
+
 log = logging.getLogger("sparkport.driver")
 
 
@@ -118,6 +120,7 @@ class SparkRuntime:
 
         runtime = cls(SparkSession.builder.getOrCreate())
         _quiet_query_context_loggers()
+        py4j_link.no_delay(runtime.spark)
         return runtime
 
     def info(self) -> dict:

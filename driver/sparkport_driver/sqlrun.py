@@ -1,11 +1,14 @@
-"""`kind: sql` statements: spark.sql(code) rendered as Livy's {schema, data} JSON."""
+"""`kind: sql` statements: spark.sql(code) rendered as Livy's {schema, data} JSON.
+
+The rows are converted in the JVM (jvm_rows) when their types allow, else here.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from . import outputs, protocol, tracebacks
+from . import jvm_rows, outputs, protocol, tracebacks
 from .interrupts import InterruptGate
 
 MAX_JVM_TRACE_LINES = 60
@@ -17,11 +20,17 @@ def run(spark: Any, code: str, statement_id: int, limits: outputs.Limits, gate: 
     gate.armed = True
     try:
         df = spark.sql(code)
-        rows, truncated = outputs.take_limited(df, limits.rows)
+        fast = jvm_rows.sql_result(df, limits.rows)
+        if fast is None:
+            rows, truncated = outputs.take_limited(df, limits.rows)
         gate.armed = False
     except BaseException as e:
         gate.armed = False
         return error_output(statement_id, e)
+    if fast is not None:
+        schema, data_rows, truncated = fast
+        data = {"schema": schema, "data": data_rows}
+        return protocol.ok_output(statement_id, {"application/json": data}, truncated)
     try:
         data = {"schema": json.loads(df.schema.json()), "data": outputs.sql_rows(rows)}
     except outputs.ConversionError as e:

@@ -6,6 +6,7 @@ import datetime
 import decimal
 from typing import Any
 
+from . import jvm_rows
 from .outputs import (
     ConversionError,
     Limits,
@@ -143,15 +144,18 @@ def spark_type_name(data_type: Any) -> str:
 
 def table_from_dataframe(df: Any, limits: Limits) -> tuple[dict, bool]:
     fields = df.schema.fields
-    rows, truncated = take_limited(df, limits.rows)
     types = [spark_type_name(f.dataType) for f in fields]
+    headers = [{"name": f.name, "type": t} for f, t in zip(fields, types)]
+    fast = jvm_rows.rows(df, limits.rows, as_objects=False)
+    if fast is not None:
+        return {"headers": headers, "data": fast[0]}, fast[1]
+    rows, truncated = take_limited(df, limits.rows)
     data = []
     for row in rows:
         out = []
         for value in row:
             out.append(cell(value)[1])
         data.append(out)
-    headers = [{"name": f.name, "type": t} for f, t in zip(fields, types)]
     return {"headers": headers, "data": data}, truncated
 
 

@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { run, sharedSession } from './helpers.ts';
+import { api, run, sharedSession } from './helpers.ts';
 
 describe('sql statements', () => {
   let s: number;
@@ -23,6 +23,29 @@ describe('sql statements', () => {
     const r = await run(s, 'SELECT * FROM range(2500)', 'sql');
     assert.equal(r.output.data['application/json'].data.length, 1000);
     assert.equal(r.output.truncated, true);
+  });
+
+  test('typed and nested values: maps keep their order, decimals and times as Python writes them', async () => {
+    const r = await run(s, [
+      "SELECT map('z',1,'a',2,'m',3,'b',4,'y',5,'c',6) AS m, named_struct('x', 1, 'y', array(1.5D, double('NaN'))) AS st,",
+      "CAST(1.10 AS DECIMAL(10,2)) AS dec, CAST(3 AS DECIMAL(10,2)) AS whole, TIMESTAMP_NTZ'2024-01-01 10:00:00.5' AS ts,",
+      "X'0102ff' AS bin, CAST(NULL AS INT) AS n",
+    ].join(' '), 'sql');
+    const [row] = r.output.data['application/json'].data;
+    assert.deepEqual(row, [
+      { z: 1, a: 2, m: 3, b: 4, y: 5, c: 6 }, { x: 1, y: [1.5, 'NaN'] }, 1.1, 3, '2024-01-01T10:00:00.500000', 'AQL/', null,
+    ]);
+    assert.deepEqual(Object.keys(row[0]), ['z', 'a', 'm', 'b', 'y', 'c'], 'the map\'s entries in Spark\'s order');
+  });
+
+  test('a SQL statement is a query in the Spark UI\'s SQL tab, as collect() would be', async () => {
+    const session = (await api('GET', `/sessions/${s}`)).body;
+    const sqlTab = `${session.appInfo.sparkUiUrl}/api/v1/applications/${session.appId}/sql`;
+    const before = (await (await fetch(sqlTab)).json()) as { id: number }[];
+    await run(s, 'SELECT id % 7 AS k, count(*) AS c FROM range(1000) GROUP BY id % 7 ORDER BY k', 'sql');
+    const after = (await (await fetch(sqlTab)).json()) as { id: number; status: string }[];
+    assert.ok(after.length > before.length, `the SQL tab lists ${after.length} queries, as before`);
+    assert.equal(after.at(-1)!.status, 'COMPLETED');
   });
 
   test('bad SQL is an error output', async () => {

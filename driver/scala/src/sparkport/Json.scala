@@ -26,7 +26,7 @@ object Json {
     case Null => sb.append("null")
     case Bool(b) => sb.append(if (b) "true" else "false")
     case Num(t) => sb.append(t)
-    case Str(s) => quote(s, sb)
+    case Str(s) => quoteTo(s, sb)
     case Arr(items) =>
       sb.append('[')
       var first = true
@@ -42,14 +42,14 @@ object Json {
       fields.foreach { case (k, v) =>
         if (!first) sb.append(',')
         first = false
-        quote(k, sb)
+        quoteTo(k, sb)
         sb.append(':')
         write(v, sb)
       }
       sb.append('}')
   }
 
-  private def quote(s: String, sb: java.lang.StringBuilder): Unit = {
+  def quoteTo(s: String, sb: java.lang.StringBuilder): Unit = {
     sb.append('"')
     var i = 0
     while (i < s.length) {

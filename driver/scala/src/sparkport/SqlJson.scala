@@ -1,0 +1,244 @@
+package sparkport
+
+import java.time.{LocalDate, LocalDateTime, ZoneId, ZoneOffset}
+import java.util.Base64
+
+import org.apache.spark.sql.Row
+import org.apache.spark.sql.catalyst.InternalRow
+import org.apache.spark.sql.catalyst.expressions.{Alias, Literal}
+import org.apache.spark.sql.catalyst.plans.logical.{LocalRelation, OneRowRelation, Project}
+import org.apache.spark.sql.catalyst.util.{ArrayData, MapData}
+import org.apache.spark.sql.classic.Dataset
+import org.apache.spark.sql.execution.{CollectLimitExec, SQLExecution, SparkPlan}
+import org.apache.spark.sql.types._
+
+/**
+ * The fast path of a DataFrame's rows to JSON (`kind: sql`, and `%json` / `%table` of a
+ * DataFrame in Python): one call from Python, the rows taken in Spark's internal form and written
+ * straight to JSON text, with no Python object per row or cell.
+ *
+ * The JSON is exactly what the Python driver's outputs.to_json writes for the same rows (ISO
+ * dates and local times as Python's isoformat, decimals as numbers, bytes as base64, non-finite
+ * doubles as strings, structs as objects, map entries in Spark's order), because clients see
+ * one format whichever path ran. A schema with a type outside that list (intervals, variants,
+ * user-defined types, ...) is not taken here: `rows` answers null and Python converts as before.
+ *
+ * Two shortcuts keep small answers small:
+ * - A query the optimizer reduced to constants over no table (`SELECT 1`, `SELECT current_date()`)
+ *   is answered from the plan's literals, without a Spark job (a job is about 20 ms here).
+ * - Rows are collected under the query's own SQL execution id, so the Spark UI's SQL tab and
+ *   query listeners see the query as they would see `collect()`.
+ */
+object SqlJson {
+  /**
+   * `[truncated, rows]` as JSON text for the first `limit` rows of `df`, each row an array of
+   * values (`asObjects` false: SQL output and %table) or an object by field name (%json); null
+   * when the schema has a type this path does not convert.
+   */
+  def rows(df: Dataset[Row], limit: Int, asObjects: Boolean): String = render(df, limit, asObjects, withSchema = false)
+
+  /** `kind: sql`: `[truncated, schema, rows]`, the schema as Spark's JSON, saving Python a call. */
+  def sql(df: Dataset[Row], limit: Int): String = render(df, limit, asObjects = false, withSchema = true)
+
+  private def render(df: Dataset[Row], limit: Int, asObjects: Boolean, withSchema: Boolean): String = {
+    val schema = df.schema
+    // A stream has no rows to take; Python's path gives Spark's own error for that.
+    if (df.isStreaming || !schema.fields.forall(f => supported(f.dataType))) return null
+    val (taken, truncated) = collect(df, limit)
+    val zone = ZoneId.systemDefault()
+    val sb = new java.lang.StringBuilder(64 + taken.length * 16)
+    sb.append('[').append(truncated).append(',')
+    if (withSchema) sb.append(schema.json).append(',')
+    sb.append('[')
+    var i = 0
+    while (i < taken.length) {
+      if (i > 0) sb.append(',')
+      writeStruct(taken(i), schema, asObjects, zone, sb)
+      i += 1
+    }
+    sb.append("]]").toString
+  }
+
+  private def collect(df: Dataset[Row], limit: Int): (Array[InternalRow], Boolean) = {
+    constants(df) match {
+      case Some(row) => (if (limit >= 1) Array(row) else Array.empty, limit < 1)
+      case None =>
+        val wanted = math.min(limit.toLong + 1, Int.MaxValue).toInt
+        val qe = df.limit(wanted).queryExecution
+        val all = SQLExecution.withNewExecutionId(qe, Some("collect")) {
+          qe.executedPlan match {
+            case c: CollectLimitExec if c.offset == 0 => take(c.child, wanted)
+            case plan => plan.executeCollect()
+          }
+        }
+        if (all.length > limit) (all.take(limit), true) else (all, false)
+    }
+  }
+
+  /**
+   * The first `n` rows of a plan, as SparkPlan.executeTake gives them (in partition order), but
+   * starting with as many partitions as the context runs at once rather than one: a result of a
+   * few partitions then costs one job, not two. Each later round scans four times as many.
+   */
+  private def take(plan: SparkPlan, n: Int): Array[InternalRow] = {
+    val rdd = plan.execute()
+    val total = rdd.partitions.length
+    val sc = plan.session.sparkContext
+    val rows = scala.collection.mutable.ArrayBuffer.empty[InternalRow]
+    var scanned = 0
+    var step = math.max(1, sc.defaultParallelism)
+    while (rows.length < n && scanned < total) {
+      val left = n - rows.length
+      val parts = scanned until math.min(total.toLong, scanned.toLong + step).toInt
+      val got = sc.runJob(rdd, (it: Iterator[InternalRow]) => it.take(left).map(_.copy()).toArray, parts)
+      got.foreach(part => rows ++= part.take(n - rows.length))
+      scanned += parts.length
+      step = math.min(Int.MaxValue / 4, step) * 4
+    }
+    rows.toArray
+  }
+
+  /** The one row of a plan the optimizer folded to literals over no table. */
+  private def constants(df: Dataset[Row]): Option[InternalRow] = df.queryExecution.optimizedPlan match {
+    case Project(list, OneRowRelation()) =>
+      val values = list.map {
+        case Alias(l: Literal, _) => Some(l.value)
+        case l: Literal => Some(l.value)
+        case _ => None
+      }
+      if (values.forall(_.isDefined)) Some(InternalRow.fromSeq(values.map(_.get))) else None
+    case LocalRelation(_, data, _, _) if data.length == 1 => Some(data.head)
+    case _ => None
+  }
+
+  private[sparkport] def supported(t: DataType): Boolean = t match {
+    case NullType | BooleanType | ByteType | ShortType | IntegerType | LongType | FloatType | DoubleType => true
+    case _: DecimalType | _: StringType | BinaryType | DateType | TimestampType | TimestampNTZType => true
+    case ArrayType(e, _) => supported(e)
+    case MapType(k, v, _) => keySupported(k) && supported(v)
+    case s: StructType => s.fields.forall(f => supported(f.dataType))
+    case _ => false
+  }
+
+  /** Map keys whose text is the same as Python's str() of the value PySpark would make. */
+  private def keySupported(t: DataType): Boolean = t match {
+    case BooleanType | ByteType | ShortType | IntegerType | LongType | DateType => true
+    case _: DecimalType | _: StringType => true
+    case _ => false
+  }
+
+  private def writeStruct(row: InternalRow, schema: StructType, asObject: Boolean, zone: ZoneId, sb: java.lang.StringBuilder): Unit = {
+    val fields = schema.fields
+    sb.append(if (asObject) '{' else '[')
+    var i = 0
+    while (i < fields.length) {
+      if (i > 0) sb.append(',')
+      if (asObject) {
+        Json.quoteTo(fields(i).name, sb)
+        sb.append(':')
+      }
+      write(row, i, fields(i).dataType, zone, sb)
+      i += 1
+    }
+    sb.append(if (asObject) '}' else ']')
+  }
+
+  /** Structs nested in a value are always objects, as Python's Row.asDict makes them. */
+  private def write(data: org.apache.spark.sql.catalyst.expressions.SpecializedGetters, i: Int, t: DataType, zone: ZoneId, sb: java.lang.StringBuilder): Unit = {
+    if (data.isNullAt(i)) {
+      sb.append("null")
+      return
+    }
+    t match {
+      case NullType => sb.append("null")
+      case BooleanType => sb.append(data.getBoolean(i))
+      case ByteType => sb.append(data.getByte(i).toInt)
+      case ShortType => sb.append(data.getShort(i).toInt)
+      case IntegerType => sb.append(data.getInt(i))
+      case LongType => sb.append(data.getLong(i))
+      case FloatType => double(data.getFloat(i).toDouble, sb)
+      case DoubleType => double(data.getDouble(i), sb)
+      case d: DecimalType => decimal(data.getDecimal(i, d.precision, d.scale).toJavaBigDecimal, sb)
+      case _: StringType => Json.quoteTo(data.getUTF8String(i).toString, sb)
+      case BinaryType => Json.quoteTo(Base64.getEncoder.encodeToString(data.getBinary(i)), sb)
+      case DateType => Json.quoteTo(LocalDate.ofEpochDay(data.getInt(i).toLong).toString, sb)
+      case TimestampType => Json.quoteTo(isoformat(localTime(data.getLong(i), zone)), sb)
+      case TimestampNTZType => Json.quoteTo(isoformat(localTime(data.getLong(i), ZoneOffset.UTC)), sb)
+      case ArrayType(e, _) =>
+        val a = data.getArray(i)
+        sb.append('[')
+        var j = 0
+        while (j < a.numElements()) {
+          if (j > 0) sb.append(',')
+          write(a, j, e, zone, sb)
+          j += 1
+        }
+        sb.append(']')
+      case MapType(k, v, _) => writeMap(data.getMap(i), k, v, zone, sb)
+      case s: StructType => writeStruct(data.getStruct(i, s.length), s, asObject = true, zone, sb)
+      case other => throw new ConversionError(s"cannot convert a value of type '${other.simpleString}' to JSON")
+    }
+  }
+
+  private def writeMap(m: MapData, k: DataType, v: DataType, zone: ZoneId, sb: java.lang.StringBuilder): Unit = {
+    val keys: ArrayData = m.keyArray()
+    val values: ArrayData = m.valueArray()
+    // Python builds a dict: a key met again replaces the value but keeps its first place.
+    val order = new java.util.LinkedHashMap[String, Int]()
+    var j = 0
+    while (j < m.numElements()) {
+      order.put(keyText(keys, j, k), j)
+      j += 1
+    }
+    sb.append('{')
+    var first = true
+    order.forEach { (key, at) =>
+      if (!first) sb.append(',')
+      first = false
+      Json.quoteTo(key, sb)
+      sb.append(':')
+      write(values, at, v, zone, sb)
+    }
+    sb.append('}')
+  }
+
+  private def keyText(keys: ArrayData, j: Int, t: DataType): String = {
+    if (keys.isNullAt(j)) return "null"
+    t match {
+      case BooleanType => if (keys.getBoolean(j)) "true" else "false"
+      case ByteType => keys.getByte(j).toString
+      case ShortType => keys.getShort(j).toString
+      case IntegerType => keys.getInt(j).toString
+      case LongType => keys.getLong(j).toString
+      case DateType => LocalDate.ofEpochDay(keys.getInt(j).toLong).toString
+      case d: DecimalType => keys.getDecimal(j, d.precision, d.scale).toJavaBigDecimal.toString
+      case _ => keys.getUTF8String(j).toString
+    }
+  }
+
+  private def localTime(micros: Long, zone: ZoneId): LocalDateTime = {
+    val seconds = Math.floorDiv(micros, 1000000L)
+    val nanos = Math.floorMod(micros, 1000000L) * 1000L
+    LocalDateTime.ofEpochSecond(seconds, nanos.toInt, zone.getRules.getOffset(java.time.Instant.ofEpochSecond(seconds)))
+  }
+
+  /** Python's datetime.isoformat(): microseconds as six digits, or none when zero. */
+  private def isoformat(t: LocalDateTime): String = {
+    val date = t.toLocalDate.toString
+    val base = f"$date%sT${t.getHour}%02d:${t.getMinute}%02d:${t.getSecond}%02d"
+    val micros = t.getNano / 1000
+    if (micros == 0) base else f"$base%s.$micros%06d"
+  }
+
+  private def double(d: Double, sb: java.lang.StringBuilder): Unit =
+    if (d.isNaN) sb.append("\"NaN\"")
+    else if (d.isInfinite) sb.append(if (d > 0) "\"Infinity\"" else "\"-Infinity\"")
+    else sb.append(java.lang.Double.toString(d))
+
+  /** As outputs.decimal_json: an integral value as an integer, any other as a number. */
+  private def decimal(d: java.math.BigDecimal, sb: java.lang.StringBuilder): Unit = {
+    val plain = d.stripTrailingZeros
+    if (plain.scale <= 0 && plain.precision - plain.scale <= 400) sb.append(plain.toBigIntegerExact.toString)
+    else sb.append(d.toString)
+  }
+}

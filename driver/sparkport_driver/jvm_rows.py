@@ -1,0 +1,48 @@
+"""A DataFrame's first rows as JSON, converted in the JVM (sparkport.SqlJson in the helper jar).
+
+One py4j call takes the rows and writes their JSON, with no Python object per row or cell, in
+the very format outputs.to_json gives. None means "not here": the helper jar is not loaded, or
+the schema has a type only Python converts (intervals, user-defined types, ...); the caller then
+converts in Python as before.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+from . import py4j_link
+
+_available: Optional[bool] = None
+
+
+def _helper(df: Any) -> Any:
+    global _available
+    from py4j.java_gateway import JavaClass
+
+    py4j_link.no_delay(df.sparkSession)  # rows come back as one big py4j answer
+
+    helper = df.sparkSession._jvm.sparkport.SqlJson
+    if _available is None:
+        _available = isinstance(helper, JavaClass)
+    return helper if _available else None
+
+
+def rows(df: Any, limit: int, as_objects: bool) -> Optional[tuple[list, bool]]:
+    """(rows, truncated): rows as arrays of values, or objects by field name (%json)."""
+    helper = _helper(df)
+    text = helper.rows(df._jdf, limit, as_objects) if helper is not None else None
+    if text is None:
+        return None
+    truncated, data = json.loads(text)
+    return data, truncated
+
+
+def sql_result(df: Any, limit: int) -> Optional[tuple[dict, list, bool]]:
+    """(schema, rows, truncated) of a `kind: sql` statement's DataFrame."""
+    helper = _helper(df)
+    text = helper.sql(df._jdf, limit) if helper is not None else None
+    if text is None:
+        return None
+    truncated, schema, data = json.loads(text)
+    return schema, data, truncated

@@ -1,0 +1,37 @@
+"""TCP_NODELAY on both ends of a thread's py4j connection (see Py4jLink.scala for why).
+
+Without it every py4j answer or request between about 8 KiB and a few hundred KiB waits 40 ms
+for a delayed ACK. Each Python thread has a connection of its own, so each thread that talks
+to the JVM calls this once; it costs one small py4j call.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from typing import Any
+
+log = logging.getLogger("sparkport.driver")
+_done = threading.local()
+
+
+def no_delay(spark: Any) -> None:
+    if getattr(_done, "yes", False):
+        return
+    _done.yes = True
+    try:
+        helper = spark._jvm.sparkport.Py4jLink
+        from py4j.java_gateway import JavaClass
+
+        if not isinstance(helper, JavaClass):
+            return  # the helper jar is not loaded: nothing to do it with
+        said = helper.noDelay()
+        if said != "ok":
+            log.debug("py4j link: %s", said)
+        conn = spark.sparkContext._gateway._gateway_client.get_thread_connection()
+        sock = getattr(conn, "socket", None)
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except Exception:
+        log.debug("could not set TCP_NODELAY on the py4j connection", exc_info=True)
