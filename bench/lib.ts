@@ -47,7 +47,8 @@ export async function startServer(env: Record<string, string> = {}, at: { dataDi
   const port = at.port ?? await freePort();
   const child = spawn(path.join(ROOT, 'bin/sparkport'), ['serve', '--port', String(port), '--data-dir', dataDir], {
     // Cold starts unless a bench asks for warm drivers (warm-start.ts): each measures one thing.
-    env: { ...process.env, SPARK_LOCAL_IP: '127.0.0.1', SPARKPORT_SESSIONS__WARM_DRIVERS: '0', ...env },
+    // Drivers end with the server (SIGTERM), so no bench leaves one running into the next.
+    env: { ...process.env, SPARK_LOCAL_IP: '127.0.0.1', SPARKPORT_SESSIONS__WARM_DRIVERS: '0', SPARKPORT_SHUTDOWN__STOP_DRIVERS: 'true', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from . import py4j_link
+from . import protocol, py4j_link
 
 _available: Optional[bool] = None
 
@@ -38,11 +38,14 @@ def rows(df: Any, limit: int, as_objects: bool) -> Optional[tuple[list, bool]]:
     return data, truncated
 
 
-def sql_result(df: Any, limit: int) -> Optional[tuple[dict, list, bool]]:
-    """(schema, rows, truncated) of a `kind: sql` statement's DataFrame."""
+def sql_result(df: Any, limit: int) -> Optional[tuple[protocol.RawJson, bool]]:
+    """(`{"schema": …, "data": […]}` as JSON text, truncated) of a `kind: sql` statement.
+
+    The text goes to the server as it is: parsing it here only to write it again cost more
+    than the query for big results.
+    """
     helper = _helper(df)
     text = helper.sql(df._jdf, limit) if helper is not None else None
     if text is None:
         return None
-    truncated, schema, data = json.loads(text)
-    return schema, data, truncated
+    return protocol.RawJson(text[1:]), text[0] == "T"

@@ -6,6 +6,7 @@ Kept free of I/O and Spark so the rules can be unit-tested on their own.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -192,6 +193,24 @@ def check_welcome(msg: dict) -> None:
     grace = msg.get("reconnect_grace_ms")
     if grace is not None and (not _is_int(grace) or grace < 0):
         raise ProtocolError(BAD_MESSAGE, "welcome 'reconnect_grace_ms' must be a non-negative integer")
+    connect = msg.get("connect")
+    if connect is not None:
+        check_connect_settings(connect)
+
+
+def check_connect_settings(connect: Any) -> None:
+    """The welcome's `connect` (a Spark Connect face is asked for): a host to bind, and ports."""
+    if not isinstance(connect, dict):
+        raise ProtocolError(BAD_MESSAGE, "welcome 'connect' must be an object")
+    host = connect.get("host")
+    if not isinstance(host, str) or not host:
+        raise ProtocolError(BAD_MESSAGE, "welcome 'connect.host' must be a non-empty string")
+    low, high = connect.get("port_low"), connect.get("port_high")
+    for name, port in (("port_low", low), ("port_high", high)):
+        if not _is_int(port) or not 1 <= port <= 65535:
+            raise ProtocolError(BAD_MESSAGE, f"welcome 'connect.{name}' must be a port number (1-65535)")
+    if low > high:
+        raise ProtocolError(BAD_MESSAGE, "welcome 'connect.port_low' is above 'connect.port_high'")
 
 
 # ---- builders ------------------------------------------------------------------------------
@@ -212,14 +231,21 @@ def resumed(app: Optional[dict], statement_id: Optional[int] = None, request_id:
     return {"type": SENT.resumed, "app": app, "running": running}
 
 
-def ready(app_id: Optional[str], spark_ui_url: Optional[str], spark_version: str, master: str) -> dict:
-    return {
+def ready(
+    app_id: Optional[str], spark_ui_url: Optional[str], spark_version: str, master: str, connect: Optional[dict] = None
+) -> dict:
+    """`connect` (port, session_id, user_id, token) when the welcome asked for a Spark Connect
+    face and it started; the token in it is a secret, never logged."""
+    msg = {
         "type": SENT.ready,
         "app_id": app_id,
         "spark_ui_url": spark_ui_url,
         "spark_version": spark_version,
         "master": master,
     }
+    if connect is not None:
+        msg["connect"] = connect
+    return msg
 
 
 def fatal(message: str, traceback_lines: list[str]) -> dict:
@@ -280,6 +306,15 @@ def error_output(execution_count: int, ename: str, evalue: str, traceback_lines:
     }
 
 
+class RawJson:
+    """JSON text made elsewhere (the JVM's rows), put into a message as it is, unparsed."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
 def encode(msg: dict) -> bytes:
     """Serialise one message as a protocol line.
 
@@ -287,12 +322,32 @@ def encode(msg: dict) -> bytes:
     output converters replace it, so hitting this is a driver bug, not user data.
     Lone surrogates (printable from Python) cannot be UTF-8 encoded, so those
     messages fall back to ASCII escapes, which JSON.parse accepts.
+    A RawJson value is written as its text: json.dumps writes a marker string in
+    its place (a NUL and a random nonce, so that no string of user data is taken
+    for it), and the marker is swapped for the text.
     """
-    text = json.dumps(msg, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    raws: list[str] = []
+    nonce: list[str] = []  # made on the first RawJson only: most messages have none
+
+    def raw(value: Any) -> str:
+        if not isinstance(value, RawJson):
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+        if not nonce:
+            nonce.append(os.urandom(8).hex())
+        raws.append(value.text)
+        return f"\0{nonce[0]}:{len(raws) - 1}"
+
+    def dumps(ascii_only: bool) -> str:
+        raws.clear()
+        text = json.dumps(msg, ensure_ascii=ascii_only, allow_nan=False, separators=(",", ":"), default=raw)
+        for i, t in enumerate(raws):
+            text = text.replace(f'"\\u0000{nonce[0]}:{i}"', t, 1)
+        return text
+
     try:
-        data = text.encode("utf-8")
+        data = dumps(False).encode("utf-8")
     except UnicodeEncodeError:
-        data = json.dumps(msg, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+        data = dumps(True).encode("utf-8")
     return data + b"\n"
 
 

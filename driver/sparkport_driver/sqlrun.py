@@ -28,9 +28,8 @@ def run(spark: Any, code: str, statement_id: int, limits: outputs.Limits, gate: 
         gate.armed = False
         return error_output(statement_id, e)
     if fast is not None:
-        schema, data_rows, truncated = fast
-        data = {"schema": schema, "data": data_rows}
-        return protocol.ok_output(statement_id, {"application/json": data}, truncated)
+        raw, truncated = fast
+        return protocol.ok_output(statement_id, {"application/json": raw}, truncated)
     try:
         data = {"schema": json.loads(df.schema.json()), "data": outputs.sql_rows(rows)}
     except outputs.ConversionError as e:

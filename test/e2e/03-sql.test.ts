@@ -43,7 +43,13 @@ describe('sql statements', () => {
     const sqlTab = `${session.appInfo.sparkUiUrl}/api/v1/applications/${session.appId}/sql`;
     const before = (await (await fetch(sqlTab)).json()) as { id: number }[];
     await run(s, 'SELECT id % 7 AS k, count(*) AS c FROM range(1000) GROUP BY id % 7 ORDER BY k', 'sql');
-    const after = (await (await fetch(sqlTab)).json()) as { id: number; status: string }[];
+    // Spark's UI learns of the query's end from its listener bus, a moment after the answer.
+    let after: { id: number; status: string }[] = [];
+    for (let i = 0; i < 50; i++) {
+      after = (await (await fetch(sqlTab)).json()) as { id: number; status: string }[];
+      if (after.length > before.length && after.at(-1)!.status !== 'RUNNING') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     assert.ok(after.length > before.length, `the SQL tab lists ${after.length} queries, as before`);
     assert.equal(after.at(-1)!.status, 'COMPLETED');
   });

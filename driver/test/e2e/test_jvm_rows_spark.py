@@ -13,7 +13,7 @@ import pathlib
 
 import pytest
 
-from sparkport_driver import jvm_rows, outputs, sqlrun, tables
+from sparkport_driver import jvm_rows, outputs, protocol, sqlrun, tables
 from sparkport_driver.interrupts import InterruptGate
 
 JAR = pathlib.Path(__file__).resolve().parents[2] / "scala" / "target" / "sparkport-scala.jar"
@@ -69,8 +69,8 @@ def test_sql_rows_are_what_python_makes(spark, code):
     for limit in (2, 1000):
         fast = jvm_rows.sql_result(spark.sql(code), limit)
         assert fast is not None, "this schema takes the JVM path"
-        schema, data, truncated = fast
-        assert ({"schema": schema, "data": data}, truncated) == python_sql(spark, code, limit)
+        raw, truncated = fast
+        assert (json.loads(raw.text), truncated) == python_sql(spark, code, limit)
 
 
 @pytest.mark.parametrize("code", QUERIES)
@@ -97,6 +97,8 @@ def test_errors_raise_as_spark_errors(spark):
 
 def test_sql_statement_through_the_fast_path(spark):
     out = sqlrun.run(spark, "select id, id * 2 as twice from range(5)", 5, outputs.Limits(rows=3), InterruptGate())
+    # As the server gets it: the JVM's JSON inside the protocol line.
+    out = json.loads(protocol.encode(protocol.reply_ok(1, {"output": out}))[:-1])["result"]["output"]
     assert out["status"] == "ok" and out["truncated"] is True
     assert out["data"]["application/json"]["data"] == [[0, 0], [1, 2], [2, 4]]
     assert [f["name"] for f in out["data"]["application/json"]["schema"]["fields"]] == ["id", "twice"]
@@ -106,8 +108,8 @@ def test_constant_queries_run_no_spark_job(spark):
     tracker = spark.sparkContext.statusTracker()
     spark.sparkContext.setJobGroup("sparkport-constants", "constants")
     try:
-        assert jvm_rows.sql_result(spark.sql("select 1 as one, 'x' as s"), 10)[1] == [[1, "x"]]
-        assert jvm_rows.sql_result(spark.sql("select id from range(2)"), 10)[1] == [[0], [1]]
+        assert json.loads(jvm_rows.sql_result(spark.sql("select 1 as one, 'x' as s"), 10)[0].text)["data"] == [[1, "x"]]
+        assert json.loads(jvm_rows.sql_result(spark.sql("select id from range(2)"), 10)[0].text)["data"] == [[0], [1]]
     finally:
         spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
     # Only the range ran a job.

@@ -123,3 +123,24 @@ def test_transport_line_limit(monkeypatch):
         t.read_line()
     t.close()
     b.close()
+
+
+def test_raw_json_is_written_as_it_is():
+    raw = protocol.RawJson('{"schema":{"type":"struct"},"data":[[1,"é"],[2,"\\ud83d\\ude00"]]}')
+    msg = protocol.reply_ok(3, {"output": protocol.ok_output(3, {"application/json": raw}), "echo": "\0x:0"})
+    line = protocol.encode(msg)
+    assert line.endswith(b"\n")
+    got = json.loads(line)
+    assert got["result"]["output"]["data"]["application/json"] == {"schema": {"type": "struct"}, "data": [[1, "é"], [2, "😀"]]}
+    assert got["result"]["echo"] == "\0x:0", "a string that looks like a marker stays itself"
+
+
+def test_raw_json_beside_a_lone_surrogate():
+    raw = protocol.RawJson("[1]")
+    line = protocol.encode(protocol.reply_ok(1, {"a": raw, "b": "\ud800"}))
+    assert json.loads(line)["result"] == {"a": [1], "b": "\ud800"}
+
+
+def test_other_objects_are_still_refused():
+    with pytest.raises(TypeError):
+        protocol.encode({"type": "reply", "x": object()})

@@ -6,7 +6,7 @@ import java.util.Base64
 import org.apache.spark.sql.Row
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.expressions.{Alias, Literal}
-import org.apache.spark.sql.catalyst.plans.logical.{LocalRelation, OneRowRelation, Project}
+import org.apache.spark.sql.catalyst.plans.logical.{LocalRelation, LogicalPlan, OneRowRelation, Project}
 import org.apache.spark.sql.catalyst.util.{ArrayData, MapData}
 import org.apache.spark.sql.classic.Dataset
 import org.apache.spark.sql.execution.{CollectLimitExec, SQLExecution, SparkPlan}
@@ -35,36 +35,50 @@ object SqlJson {
    * values (`asObjects` false: SQL output and %table) or an object by field name (%json); null
    * when the schema has a type this path does not convert.
    */
-  def rows(df: Dataset[Row], limit: Int, asObjects: Boolean): String = render(df, limit, asObjects, withSchema = false)
-
-  /** `kind: sql`: `[truncated, schema, rows]`, the schema as Spark's JSON, saving Python a call. */
-  def sql(df: Dataset[Row], limit: Int): String = render(df, limit, asObjects = false, withSchema = true)
-
-  private def render(df: Dataset[Row], limit: Int, asObjects: Boolean, withSchema: Boolean): String = {
-    val schema = df.schema
-    // A stream has no rows to take; Python's path gives Spark's own error for that.
-    if (df.isStreaming || !schema.fields.forall(f => supported(f.dataType))) return null
+  def rows(df: Dataset[Row], limit: Int, asObjects: Boolean): String = {
+    if (!convertible(df)) return null
     val (taken, truncated) = collect(df, limit)
-    val zone = ZoneId.systemDefault()
     val sb = new java.lang.StringBuilder(64 + taken.length * 16)
     sb.append('[').append(truncated).append(',')
-    if (withSchema) sb.append(schema.json).append(',')
+    writeRows(taken, df.schema, asObjects, sb)
+    sb.append(']').toString
+  }
+
+  /**
+   * `kind: sql`'s whole output, `{"schema": …, "data": […]}`, after one letter, T or F, that
+   * says whether rows were cut: Python passes the JSON on to the server as it is, unparsed.
+   */
+  def sql(df: Dataset[Row], limit: Int): String = {
+    if (!convertible(df)) return null
+    val (taken, truncated) = collect(df, limit)
+    val sb = new java.lang.StringBuilder(64 + taken.length * 16)
+    sb.append(if (truncated) 'T' else 'F').append("{\"schema\":").append(df.schema.json).append(",\"data\":")
+    writeRows(taken, df.schema, asObjects = false, sb)
+    sb.append('}').toString
+  }
+
+  // A stream has no rows to take; Python's path gives Spark's own error for that.
+  private def convertible(df: Dataset[Row]): Boolean =
+    !df.isStreaming && df.schema.fields.forall(f => supported(f.dataType))
+
+  private def writeRows(rows: Array[InternalRow], schema: StructType, asObjects: Boolean, sb: java.lang.StringBuilder): Unit = {
+    val zone = ZoneId.systemDefault()
     sb.append('[')
     var i = 0
-    while (i < taken.length) {
+    while (i < rows.length) {
       if (i > 0) sb.append(',')
-      writeStruct(taken(i), schema, asObjects, zone, sb)
+      writeStruct(rows(i), schema, asObjects, zone, sb)
       i += 1
     }
-    sb.append("]]").toString
+    sb.append(']')
   }
 
   private def collect(df: Dataset[Row], limit: Int): (Array[InternalRow], Boolean) = {
-    constants(df) match {
+    val wanted = math.min(limit.toLong + 1, Int.MaxValue).toInt
+    val qe = df.limit(wanted).queryExecution
+    constants(qe.optimizedPlan) match {
       case Some(row) => (if (limit >= 1) Array(row) else Array.empty, limit < 1)
       case None =>
-        val wanted = math.min(limit.toLong + 1, Int.MaxValue).toInt
-        val qe = df.limit(wanted).queryExecution
         val all = SQLExecution.withNewExecutionId(qe, Some("collect")) {
           qe.executedPlan match {
             case c: CollectLimitExec if c.offset == 0 => take(c.child, wanted)
@@ -98,8 +112,8 @@ object SqlJson {
     rows.toArray
   }
 
-  /** The one row of a plan the optimizer folded to literals over no table. */
-  private def constants(df: Dataset[Row]): Option[InternalRow] = df.queryExecution.optimizedPlan match {
+  /** The one row of a plan the optimizer folded to literals over no table (it drops the limit). */
+  private def constants(plan: LogicalPlan): Option[InternalRow] = plan match {
     case Project(list, OneRowRelation()) =>
       val values = list.map {
         case Alias(l: Literal, _) => Some(l.value)
