@@ -8,12 +8,14 @@ import { scalaBench } from './scala.ts';
 import { sessionStart } from './session-start.ts';
 import { sseLatency } from './sse-latency.ts';
 import { sharedBench } from './shared.ts';
+import { sqlBench } from './sql.ts';
 import { warmStart } from './warm-start.ts';
 
 await roundtrip();
 await sseLatency();
 await sessionStart();
 await warmStart();
+await sqlBench();
 await sharedBench();
 await scalaBench();
 await recovery();

@@ -118,8 +118,9 @@ if (!stampOk(scalaStamp, scalaHash) || !existsSync(scalaJar)) {
   writeFileSync(scalaStamp, scalaHash);
 }
 // 6. Test tools with their own virtual environments (`--livy-clients`, which npm test passes): the
-// real Livy clients (sparkmagic brings Jupyter and pandas, which .venv must not carry) and the
-// schema-based fuzzer.
+// real Livy clients (sparkmagic brings Jupyter and pandas, which .venv must not carry), the
+// schema-based fuzzer, and a Spark Connect client (pyspark-client, which .venv's full pyspark
+// would clash with).
 function testVenv(dir, reqsFile, what, pipArgs) {
   const venvDir = path.join(root, dir);
   const vpy = path.join(venvDir, 'bin', 'python');
@@ -141,10 +142,14 @@ if (process.argv.includes('--livy-clients')) {
   testVenv('.venv-clients', 'test/livy-clients/requirements.txt', 'the Livy clients (sparkmagic, livy)', ['--no-deps']);
   testVenv('.venv-fuzz', 'test/fuzz/requirements.txt', 'the API fuzzer (schemathesis)', []);
 }
+const connectClient = () => testVenv('.venv-connect', 'test/connect/requirements.txt', 'a Spark Connect client (pyspark-client)', []);
+if (process.argv.includes('--livy-clients')) connectClient();
 // 6b. The benchmark's tools (`--bench`, which npm run bench passes): Jupyter's server and ipykernel,
-// which bench/warm-start.ts starts kernels on to set beside a session's start.
+// which bench/warm-start.ts starts kernels on to set beside a session's start, and the Spark
+// Connect client that Spark Connect is measured with.
 if (process.argv.includes('--bench')) {
   testVenv('.venv-bench', 'bench/requirements.txt', 'the benchmark tools (jupyter_server, ipykernel)', []);
+  connectClient();
 }
 // 7. Test clusters (`--clusters`, which npm test passes): the one-JVM YARN cluster
 // (test/clusters/minicluster: Hadoop's MiniYARNCluster, its version that of pyspark's hadoop-client

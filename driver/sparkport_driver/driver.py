@@ -14,7 +14,7 @@ import threading
 import traceback
 from typing import Any, Optional
 
-from . import protocol, tracebacks
+from . import connect_face, protocol, tracebacks
 from .control import ControlThread
 from .executor import Executor, new_globals
 from .exit_codes import EXIT_FATAL, EXIT_OK
@@ -67,6 +67,10 @@ class Driver(StatementLoop, ControlThread):
         self._completions: "queue.Queue[Any]" = queue.Queue()
         self.shared = SharedStore()
         self._shared_jobs: "queue.Queue[Any]" = queue.Queue()
+        # The first welcome's `connect` (where a Spark Connect face should listen), and what
+        # `ready` said of the face once it started (its token included).
+        self.connect_settings: Optional[dict] = None
+        self.connect: Optional[dict] = None
 
     # ---- start-up (main thread) --------------------------------------------------------------
 
@@ -99,6 +103,9 @@ class Driver(StatementLoop, ControlThread):
         limits = Limits.from_welcome(msg.get("limits"))
         self.limits.rows, self.limits.text_bytes = limits.rows, limits.text_bytes
         self.session_id = msg["session_id"]
+        # The first welcome only: a reconnect's says nothing of it, and the face stays as it is.
+        if msg.get("connect") is not None:
+            self.connect_settings = msg["connect"]
         self.reconnector.welcomed(msg)
         self.link.retain = self.reconnector.can_reconnect
 
@@ -122,11 +129,14 @@ class Driver(StatementLoop, ControlThread):
             lines = traceback.format_exception(type(e), e, e.__traceback__)
             self.link.send(protocol.fatal(message, lines))
             return False
-        self.become_ready(info)
+        # Before `ready`, so no statement runs yet; a face that fails leaves the session without it.
+        if self.connect_settings is not None:
+            self.connect = connect_face.start(spark, self.connect_settings)
+        self.become_ready(info, self.connect)
         self.runtime.watch_jvm(self._on_jvm_exit)
         return True
 
-    def become_ready(self, info: dict) -> None:
+    def become_ready(self, info: dict, connect: Optional[dict] = None) -> None:
         """Install the SIGINT handler and announce `ready` (main thread; tests call it without Spark)."""
         if self.executor is None:
             self.executor = Executor(None, self.limits, None, self.gate, self.link.send)
@@ -137,8 +147,8 @@ class Driver(StatementLoop, ControlThread):
                 return
             self.ready = True
         # Written now if connected, else carried by the `resumed` of the next connection.
-        self.link.send(protocol.ready(**info))
-        log.info("ready: %s", info)
+        self.link.send(protocol.ready(**info, connect=connect))
+        log.info("ready: %s", info)  # not `connect`: its token is a secret
 
     def _on_jvm_exit(self, code: int) -> None:
         if self.stopping:
@@ -178,6 +188,21 @@ class Driver(StatementLoop, ControlThread):
                 self._start_canceller(stmt, signal_main=True)
         self.queue.put(STOP)
         self.deadline = _start_deadline(exit_code)
+
+    def stop_spark(self) -> None:
+        """Stops the Spark Connect face, then Spark (main thread, at the end)."""
+        if self.runtime is None:
+            return
+        if self.connect is not None:
+            connect_face.stop(self.runtime.spark)
+        self.runtime.stop()
+
+    def connect_idle_ms(self) -> Optional[int]:
+        """For a ping's reply: how long the Spark Connect face has gone without a client, or None
+        (no face, or no call yet)."""
+        if self.connect is None or self.runtime is None:
+            return None
+        return connect_face.idle_ms(self.runtime.spark)
 
     def cancel_deadline(self) -> None:
         if self.deadline is not None:

@@ -12,20 +12,19 @@ import json
 from typing import Any, Optional
 
 from . import protocol, py4j_link
+from .helper_jar import helper_class
 
-_available: Optional[bool] = None
+_looked_up = False
+_helper_class: Any = None
 
 
 def _helper(df: Any) -> Any:
-    global _available
-    from py4j.java_gateway import JavaClass
-
+    global _looked_up, _helper_class
     py4j_link.no_delay(df.sparkSession)  # rows come back as one big py4j answer
-
-    helper = df.sparkSession._jvm.sparkport.SqlJson
-    if _available is None:
-        _available = isinstance(helper, JavaClass)
-    return helper if _available else None
+    if not _looked_up:  # one py4j lookup per driver, not per statement
+        _helper_class = helper_class(df.sparkSession, "sparkport.SqlJson")
+        _looked_up = True
+    return _helper_class
 
 
 def rows(df: Any, limit: int, as_objects: bool) -> Optional[tuple[list, bool]]:

@@ -93,8 +93,7 @@ def main() -> int:
     log.info("stopping Spark")
     if driver.progress is not None:
         driver.progress.close()
-    if driver.runtime is not None:
-        driver.runtime.stop()
+    driver.stop_spark()
     driver.cancel_deadline()
     link.close()
     log.info("exiting with code %d", driver.exit_code)

@@ -287,6 +287,11 @@ def execute_result(output: dict, cancelled: bool) -> dict:
     return {"output": output, "cancelled": cancelled}
 
 
+def ping_result(connect_idle_ms: Optional[int] = None) -> dict:
+    """A ping's result: with `connect_idle_ms` when the Spark Connect face has served a call."""
+    return {} if connect_idle_ms is None else {"connect_idle_ms": connect_idle_ms}
+
+
 # ---- Livy statement outputs ---------------------------------------------------------------
 
 def ok_output(execution_count: int, data: dict, truncated: bool = False) -> dict:

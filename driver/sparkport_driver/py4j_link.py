@@ -12,6 +12,8 @@ import socket
 import threading
 from typing import Any
 
+from .helper_jar import helper_class
+
 log = logging.getLogger("sparkport.driver")
 _done = threading.local()
 
@@ -21,10 +23,8 @@ def no_delay(spark: Any) -> None:
         return
     _done.yes = True
     try:
-        helper = spark._jvm.sparkport.Py4jLink
-        from py4j.java_gateway import JavaClass
-
-        if not isinstance(helper, JavaClass):
+        helper = helper_class(spark, "sparkport.Py4jLink")
+        if helper is None:
             return  # the helper jar is not loaded: nothing to do it with
         said = helper.noDelay()
         if said != "ok":

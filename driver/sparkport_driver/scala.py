@@ -21,6 +21,7 @@ import time
 from typing import Any, Callable, Optional
 
 from . import outputs, protocol, scala_blocks, shared_bridge, tracebacks
+from .helper_jar import helper_class, not_on_class_path
 from .interrupts import InterruptGate
 from .magics import MagicError
 
@@ -132,17 +133,11 @@ class ScalaRunner:
             return self._helper
 
     def _start(self) -> Any:
-        from py4j.java_gateway import JavaClass
         from py4j.protocol import Py4JError
 
-        cls = self._spark._jvm
-        for part in HELPER_CLASS.split("."):
-            cls = getattr(cls, part)
-        if not isinstance(cls, JavaClass):
-            raise InterpreterUnavailable(
-                f"{HELPER_CLASS} is not on the driver's class path (build it with `npm run setup`; "
-                "the server passes driver/scala/target/sparkport-scala.jar with --jars)"
-            )
+        cls = helper_class(self._spark, HELPER_CLASS)
+        if cls is None:
+            raise InterpreterUnavailable(not_on_class_path(HELPER_CLASS))
         log.info("starting the Scala interpreter")
         t0 = time.monotonic()
         bridge = shared_bridge.start(self._spark, self._shared) if self._shared is not None else None
@@ -150,7 +145,7 @@ class ScalaRunner:
             helper = cls(self._spark._jsparkSession, bridge)
         except Py4JError as e:
             log.exception("the Scala interpreter failed to start")
-            raise InterpreterUnavailable(_java_message(e)) from None
+            raise InterpreterUnavailable(tracebacks.java_message(e)) from None
         log.info("Scala interpreter started in %.1f s (classes in %s)", time.monotonic() - t0, helper.outputDir().getPath())
         return helper
 
@@ -173,16 +168,6 @@ def _ok_output(statement_id: int, end: dict, magic: Optional[dict], limits: outp
     if text or not data:
         data["text/plain"] = text
     return protocol.ok_output(statement_id, data, truncated)
-
-
-def _java_message(e: Exception) -> str:
-    java = getattr(e, "java_exception", None)
-    if java is not None:
-        try:
-            return str(java.toString())
-        except Exception:
-            pass
-    return tracebacks.safe_str(e)
 
 
 class _OutputPump:

@@ -56,6 +56,18 @@ def safe_str(exc: BaseException) -> str:
         return f"<{type(exc).__name__} str() failed>"
 
 
+def java_message(exc: BaseException) -> str:
+    """A py4j error's Java exception in one line (class and message), without the Java stack
+    py4j's own str() carries; other errors as safe_str."""
+    java = getattr(exc, "java_exception", None)
+    if java is not None:
+        try:
+            return str(java.toString())
+        except Exception:
+            pass
+    return safe_str(exc)
+
+
 def error_output(execution_count: int, exc: BaseException) -> dict:
     return protocol.error_output(execution_count, type(exc).__name__, safe_str(exc), format_lines(exc))
 

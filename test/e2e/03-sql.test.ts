@@ -35,7 +35,7 @@ describe('sql statements', () => {
     assert.deepEqual(row, [
       { z: 1, a: 2, m: 3, b: 4, y: 5, c: 6 }, { x: 1, y: [1.5, 'NaN'] }, 1.1, 3, '2024-01-01T10:00:00.500000', 'AQL/', null,
     ]);
-    assert.deepEqual(Object.keys(row[0]), ['z', 'a', 'm', 'b', 'y', 'c'], 'the map\'s entries in Spark\'s order');
+    assert.deepEqual(Object.keys(row[0] as object), ['z', 'a', 'm', 'b', 'y', 'c'], 'the map\'s entries in Spark\'s order');
   });
 
   test('a SQL statement is a query in the Spark UI\'s SQL tab, as collect() would be', async () => {

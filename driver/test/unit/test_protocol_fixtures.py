@@ -125,7 +125,7 @@ def _build(msg):
         resume = msg.get("resume", {})
         return protocol.hello(msg["token"], msg["pid"], msg["python"], msg.get("session_id"), resume.get("last_request"))
     if t == SENT.ready:
-        return protocol.ready(msg["app_id"], msg["spark_ui_url"], msg["spark_version"], msg["master"])
+        return protocol.ready(msg["app_id"], msg["spark_ui_url"], msg["spark_version"], msg["master"], msg.get("connect"))
     if t == SENT.fatal:
         return protocol.fatal(msg["message"], msg["traceback"])
     if t == SENT.resumed:
@@ -149,6 +149,8 @@ def _build(msg):
         else:
             output = protocol.error_output(out["execution_count"], out["ename"], out["evalue"], out["traceback"])
         result = protocol.execute_result(output, result["cancelled"])
+    elif "connect_idle_ms" in result:
+        result = protocol.ping_result(result["connect_idle_ms"])
     return protocol.reply_ok(msg["re"], result, sid)
 
 

@@ -42,6 +42,10 @@ export const COMMANDS: Record<string, Spec> = {
   'sessions show': { args: ['session'], options: {}, summary: 'one session' },
   'sessions log': { args: ['session'], options: { size: { type: 'string' } }, summary: "a session's driver log" },
   'sessions delete': { args: ['session'], options: {}, summary: 'stop and forget a session' },
+  'sessions connect': {
+    args: ['session'], options: {},
+    summary: "the session's Spark Connect URL, token included (a secret): pyspark --remote \"$(sparkport sessions connect 3)\"",
+  },
   run: {
     args: ['code?'],
     options: {

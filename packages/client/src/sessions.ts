@@ -2,7 +2,7 @@
  * One function per session and statement endpoint.
  */
 import type {
-  CreateSessionRequest, LogBody, Session, SessionList, SessionStateBody, Statement, StatementList, VersionBody,
+  CreateSessionRequest, LogBody, Session, SessionList, SessionStateBody, SparkConnectBody, Statement, StatementList, VersionBody,
 } from '@sparkport/protocol';
 import { enc, query, request, type ClientSettings } from './http.ts';
 import { sse } from './sse.ts';
@@ -18,6 +18,8 @@ export const getSessionState = (s: S, id: SessionRef) => request<SessionStateBod
 export const getSessionLog = (s: S, id: SessionRef, from?: number, size?: number) =>
   request<LogBody>(s, 'GET', `/sessions/${enc(String(id))}/log${query({ from, size })}`);
 export const deleteSession = (s: S, id: SessionRef) => request<{ msg: string }>(s, 'DELETE', `/sessions/${enc(String(id))}`);
+/** The session's Spark Connect URL with its token (a secret), for a Spark Connect client. */
+export const getSparkConnect = (s: S, id: SessionRef) => request<SparkConnectBody>(s, 'GET', `/sessions/${enc(String(id))}/spark-connect`);
 
 export const listStatements = (s: S, id: SessionRef, opts: { from?: number; size?: number; order?: 'asc' | 'desc' } = {}) =>
   request<StatementList>(s, 'GET', `/sessions/${enc(String(id))}/statements${query(opts)}`);

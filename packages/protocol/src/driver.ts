@@ -18,6 +18,19 @@ const Count = Type.Integer({ minimum: 0 });
 export const Limits = Type.Object({ rows: Count, text_bytes: Count });
 export type Limits = Static<typeof Limits>;
 
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+/** Where a session's Spark Connect face is to listen: a host to bind, the first free port of port_low..port_high. */
+export const ConnectSettings = Type.Object({ host: Type.String({ minLength: 1 }), port_low: Port, port_high: Port });
+export type ConnectSettings = Static<typeof ConnectSettings>;
+/**
+ * The Spark Connect face a driver started: its port, the key of the session it shares (Spark
+ * Connect's user id and session id), and the token its clients present, a secret.
+ */
+export const ConnectFace = Type.Object({
+  port: Port, session_id: Type.String({ minLength: 1 }), user_id: Type.String({ minLength: 1 }), token: Type.String({ minLength: 1 }),
+});
+export type ConnectFace = Static<typeof ConnectFace>;
+
 // driver → server
 export const HelloMsg = Type.Object({
   type: Type.Literal('hello'), token: Type.String(), pid: Type.Integer(), protocol: Type.Integer(),
@@ -30,6 +43,8 @@ export type HelloMsg = Static<typeof HelloMsg>;
 export const ReadyMsg = Type.Object({
   type: Type.Literal('ready'), app_id: Nullable(Type.String()), spark_ui_url: Nullable(Type.String()),
   spark_version: Type.Optional(Type.String()), master: Type.Optional(Type.String()),
+  /** The welcome asked for a Spark Connect face and it started. */
+  connect: Type.Optional(ConnectFace),
 });
 export type ReadyMsg = Static<typeof ReadyMsg>;
 /** Sequence number of a reply or event the driver keeps until acknowledged (§3a). */
@@ -81,6 +96,8 @@ export const WelcomeMsg = Type.Object({
   /** First welcome only: what the driver presents when it reconnects. */
   session_token: Type.Optional(Type.String()),
   reconnect_grace_ms: Type.Optional(Count),
+  /** First welcome only: start a Spark Connect face once Spark is up (absent: none). */
+  connect: Type.Optional(ConnectSettings),
 });
 export type WelcomeMsg = Static<typeof WelcomeMsg>;
 export const ExecuteReq = Type.Object({
@@ -152,6 +169,13 @@ export type ServerToDriver = WelcomeMsg | DriverRequest | AckMsg | ErrorMsg;
 
 export const ExecuteResult = Type.Object({ output: StatementOutput, cancelled: Type.Boolean() });
 export type ExecuteResult = Static<typeof ExecuteResult>;
+/**
+ * A ping's result. `connect_idle_ms`: how long the driver's Spark Connect face has gone without a
+ * client (0 while a call is open), when it has served one; the server counts that as the session's
+ * activity. Relative, so the two clocks need not agree.
+ */
+export const PingResult = Type.Object({ connect_idle_ms: Type.Optional(Count) });
+export type PingResult = Static<typeof PingResult>;
 
 // ---- checking one message ------------------------------------------------------------------
 

@@ -60,6 +60,14 @@ export const AppInfo = Type.Object({
   executorLogUrls: Nullable(Type.String()),
 });
 
+/** A session's: Livy's, and Sparkport's Spark Connect address. */
+export const SessionAppInfo = Type.Object({
+  ...AppInfo.properties,
+  sparkConnectUrl: Nullable(Type.String({
+    description: "Sparkport: the session's Spark Connect endpoint (sc://…, without its token; GET /sessions/{id}/spark-connect gives it with), or null when the server's connect.enabled is off or the endpoint is not (yet) known",
+  })),
+});
+
 export const Session = Type.Object(
   {
     id: Type.Integer(),
@@ -69,7 +77,7 @@ export const Session = Type.Object(
     proxyUser: Nullable(Type.String()),
     state: StringEnum(SESSION_STATES),
     kind: Type.String(),
-    appInfo: AppInfo,
+    appInfo: SessionAppInfo,
     log: StringList,
     ttl: Nullable(Type.String()),
     idleTimeout: Nullable(Type.String()),
@@ -171,6 +179,13 @@ export const CompletionResponse = Type.Object({ candidates: StringList });
 
 export const MsgBody = Type.Object({ msg: Type.String() });
 export type MsgBody = Static<typeof MsgBody>;
+
+/** GET /sessions/{id}/spark-connect: how a Spark Connect client reaches the session (a secret: the token opens it). */
+export const SparkConnectBody = Type.Object({
+  url: Type.String({ description: 'sc://host:port/;token=…;session_id=…;user_id=…, to be used as it is: session_id and user_id select the session\'s own SparkSession' }),
+  token: Type.String({ description: 'The token Spark Connect clients present, also in url' }),
+}, { $id: 'SparkConnectBody' });
+export type SparkConnectBody = Static<typeof SparkConnectBody>;
 
 export const ErrorBodySchema = Type.Object({
   msg: Type.String({ description: 'For people (what Livy clients show)' }),

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultSecurityConfig, type SecurityConfig } from './config-security.ts';
 import { checkAccessPolicy } from './domain/access.ts';
 import { checkPlacementSettings } from './domain/placement.ts';
+import { checkConnectSettings } from './domain/spark-connect.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -73,6 +74,20 @@ export interface Config extends SecurityConfig {
      * the network in the clear. Off: cluster deploy mode on YARN or Kubernetes needs driver.tls.
      */
     allowPlaintext: boolean;
+  };
+  /**
+   * A Spark Connect endpoint in each session's driver (domain/spark-connect.ts), serving the
+   * session's own SparkSession to Spark Connect clients; client deploy mode only.
+   */
+  connect: {
+    enabled: boolean;
+    /** Ports the endpoints take, `low-high`: each driver the first free one. */
+    portRange: string;
+    /**
+     * Address they bind. Spark Connect has no TLS of its own and its clients want TLS for a token
+     * off loopback: anything else needs a TLS-terminating proxy in front.
+     */
+    host: string;
   };
   /** Cluster managers: how the server follows and kills applications running in a cluster. */
   cluster: {
@@ -208,6 +223,7 @@ export function defaultConfig(): Config {
       passEnv: [],
     },
     driver: { listenHost: '127.0.0.1', advertiseHost: null, listenPort: 0, portRange: null, tls: { certFile: null, keyFile: null }, allowPlaintext: false },
+    connect: { enabled: false, portRange: '15002-15101', host: '127.0.0.1' },
     cluster: {
       python: null,
       pollMs: 2000,
@@ -362,6 +378,7 @@ export function loadConfig(src: ConfigSources = {}): Config {
   c.sessions.allowedDirs = c.sessions.allowedDirs.map((d) => path.resolve(d));
   checkAccessPolicy(c.access);
   checkPlacementSettings(c);
+  checkConnectSettings(c);
   c.audit.file = path.resolve(c.audit.file || path.join(c.dataDir, 'audit.log'));
   return c;
 }

@@ -37,10 +37,10 @@ object SqlJson {
    */
   def rows(df: Dataset[Row], limit: Int, asObjects: Boolean): String = {
     if (!convertible(df)) return null
-    val (taken, truncated) = collect(df, limit)
+    val (taken, truncated) = collect(df, limit, asObjects)
     val sb = new java.lang.StringBuilder(64 + taken.length * 16)
     sb.append('[').append(truncated).append(',')
-    writeRows(taken, df.schema, asObjects, sb)
+    writeRows(taken, sb)
     sb.append(']').toString
   }
 
@@ -50,10 +50,10 @@ object SqlJson {
    */
   def sql(df: Dataset[Row], limit: Int): String = {
     if (!convertible(df)) return null
-    val (taken, truncated) = collect(df, limit)
+    val (taken, truncated) = collect(df, limit, asObjects = false)
     val sb = new java.lang.StringBuilder(64 + taken.length * 16)
     sb.append(if (truncated) 'T' else 'F').append("{\"schema\":").append(df.schema.json).append(",\"data\":")
-    writeRows(taken, df.schema, asObjects = false, sb)
+    writeRows(taken, sb)
     sb.append('}').toString
   }
 
@@ -61,32 +61,48 @@ object SqlJson {
   private def convertible(df: Dataset[Row]): Boolean =
     !df.isStreaming && df.schema.fields.forall(f => supported(f.dataType))
 
-  private def writeRows(rows: Array[InternalRow], schema: StructType, asObjects: Boolean, sb: java.lang.StringBuilder): Unit = {
-    val zone = ZoneId.systemDefault()
+  private def writeRows(rows: Array[String], sb: java.lang.StringBuilder): Unit = {
     sb.append('[')
     var i = 0
     while (i < rows.length) {
       if (i > 0) sb.append(',')
-      writeStruct(rows(i), schema, asObjects, zone, sb)
+      sb.append(rows(i))
       i += 1
     }
     sb.append(']')
   }
 
-  private def collect(df: Dataset[Row], limit: Int): (Array[InternalRow], Boolean) = {
+
+  /**
+   * Each of the first `limit` rows as its JSON text, and whether there are more. Where Spark
+   * would fetch rows to the driver to take them, the rows are written as JSON in the tasks
+   * themselves: an executor's core writes its partition's text, and a string per row travels
+   * back instead of a serialised row.
+   */
+  private def collect(df: Dataset[Row], limit: Int, asObjects: Boolean): (Array[String], Boolean) = {
     val wanted = math.min(limit.toLong + 1, Int.MaxValue).toInt
     val qe = df.limit(wanted).queryExecution
-    constants(qe.optimizedPlan) match {
-      case Some(row) => (if (limit >= 1) Array(row) else Array.empty, limit < 1)
+    val schema = df.schema
+    // The driver's zone for every task, wherever it runs: Python converts with the driver's.
+    val zone = ZoneId.systemDefault().getId
+    def here(rows: Array[InternalRow]) = rows.map(r => rowJson(r, schema, asObjects, zone))
+    val all = constants(qe.optimizedPlan) match {
+      case Some(row) => here(Array(row))
       case None =>
-        val all = SQLExecution.withNewExecutionId(qe, Some("collect")) {
+        SQLExecution.withNewExecutionId(qe, Some("collect")) {
           qe.executedPlan match {
-            case c: CollectLimitExec if c.offset == 0 => take(c.child, wanted)
-            case plan => plan.executeCollect()
+            case c: CollectLimitExec if c.offset == 0 => take(c.child, wanted, schema, asObjects, zone)
+            case plan => here(plan.executeCollect())
           }
         }
-        if (all.length > limit) (all.take(limit), true) else (all, false)
     }
+    if (all.length > limit) (all.take(limit), true) else (all, false)
+  }
+
+  private def rowJson(row: InternalRow, schema: StructType, asObjects: Boolean, zone: String): String = {
+    val sb = new java.lang.StringBuilder(64)
+    writeStruct(row, schema, asObjects, ZoneId.of(zone), sb)
+    sb.toString
   }
 
   /**
@@ -94,17 +110,24 @@ object SqlJson {
    * starting with as many partitions as the context runs at once rather than one: a result of a
    * few partitions then costs one job, not two. Each later round scans four times as many.
    */
-  private def take(plan: SparkPlan, n: Int): Array[InternalRow] = {
+  private def take(plan: SparkPlan, n: Int, schema: StructType, asObjects: Boolean, zone: String): Array[String] = {
     val rdd = plan.execute()
     val total = rdd.partitions.length
     val sc = plan.session.sparkContext
-    val rows = scala.collection.mutable.ArrayBuffer.empty[InternalRow]
+    val rows = scala.collection.mutable.ArrayBuffer.empty[String]
     var scanned = 0
     var step = math.max(1, sc.defaultParallelism)
     while (rows.length < n && scanned < total) {
       val left = n - rows.length
       val parts = scanned until math.min(total.toLong, scanned.toLong + step).toInt
-      val got = sc.runJob(rdd, (it: Iterator[InternalRow]) => it.take(left).map(_.copy()).toArray, parts)
+      val got = sc.runJob(rdd, (it: Iterator[InternalRow]) => {
+        val z = ZoneId.of(zone)
+        it.take(left).map { r =>
+          val sb = new java.lang.StringBuilder(64)
+          writeStruct(r, schema, asObjects, z, sb)
+          sb.toString
+        }.toArray
+      }, parts)
       got.foreach(part => rows ++= part.take(n - rows.length))
       scanned += parts.length
       step = math.min(Int.MaxValue / 4, step) * 4

@@ -1,5 +1,5 @@
 /**
- * `sparkport sessions list|create|show|log|delete`.
+ * `sparkport sessions list|create|show|log|delete|connect`.
  */
 import { splitLivyLog, type CreateSessionRequest, type Session } from '@sparkport/client';
 import { parseConf, seconds, type Parsed } from '../args.ts';
@@ -42,6 +42,7 @@ export async function sessionsCommand(ctx: Ctx, p: Parsed): Promise<void> {
       else {
         io.out(`${sessionTable([s])}\n`);
         if (s.appInfo?.sparkUiUrl) io.out(`Spark UI: ${s.appInfo.sparkUiUrl}\n`);
+        if (s.appInfo?.sparkConnectUrl) io.out(`Spark Connect: ${s.appInfo.sparkConnectUrl} (sparkport sessions connect ${s.id} adds its token)\n`);
       }
       return;
     }
@@ -50,6 +51,13 @@ export async function sessionsCommand(ctx: Ctx, p: Parsed): Promise<void> {
       const log = await client.sessionLog(ref(p.args.session), undefined, size);
       if (io.json) printJson(io, log);
       else io.out(splitLivyLog(log.log).flat().map((l) => `${l}\n`).join(''));
+      return;
+    }
+    case 'sessions connect': {
+      // The URL alone on stdout, so that a shell can hand it to a Spark Connect client as it is.
+      const c = await client.sparkConnect(ref(p.args.session));
+      if (io.json) printJson(io, c);
+      else io.out(`${c.url}\n`);
       return;
     }
     case 'sessions delete': {

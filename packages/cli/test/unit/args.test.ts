@@ -23,6 +23,7 @@ describe('CLI arguments', () => {
     assert.deepEqual(p.opts, { kind: 'sql', name: 'demo', conf: ['a=1', 'b=2=3'], 'no-wait': true });
     assert.deepEqual(parseConf(p.opts.conf as string[]), { a: '1', b: '2=3' });
     assert.equal(parse('sessions', 'delete', 'demo').args.session, 'demo');
+    assert.deepEqual([parse('sessions', 'connect', '3').command, parse('sessions', 'connect', '3').args.session], ['sessions connect', '3']);
   });
 
   test('global options anywhere, their values never taken for the command', () => {

@@ -34,6 +34,22 @@ describe('SparkportClient', () => {
     assert.deepEqual(await c.deleteSession(s.id), { msg: 'deleted' });
   });
 
+  test("a session's Spark Connect URL and token; a 404 when the server has Spark Connect off", async () => {
+    const off = await c.createSession({ kind: 'pyspark' });
+    await c.waitForSession(off.id);
+    await assert.rejects(c.sparkConnect(off.id), (e: unknown) => e instanceof SparkportError && e.status === 404 && /connect\.enabled/.test(e.message));
+    h.config.connect.enabled = true;
+    try {
+      const s = await c.createSession({ kind: 'pyspark' });
+      const ready = await c.waitForSession(s.id);
+      const { url, token } = await c.sparkConnect(s.id);
+      assert.match(url, new RegExp(`^sc://localhost:15002/;token=${token};session_id=[0-9a-f-]+;user_id=sparkport$`));
+      assert.equal(ready.appInfo.sparkConnectUrl, url.replace(`;token=${token}`, ''));
+    } finally {
+      h.config.connect.enabled = false;
+    }
+  });
+
   test('statement events iterate until done', async () => {
     const s = await c.createSession({ kind: 'pyspark' });
     await c.waitForSession(s.id);

@@ -1,6 +1,6 @@
 /** Livy's interactive sessions. */
 import {
-  CreateSessionRequest, LogBody, LogQuery, MsgBody, PageQuery, Session, SessionList, SessionParams, SessionStateBody,
+  CreateSessionRequest, LogBody, LogQuery, MsgBody, PageQuery, Session, SessionList, SessionParams, SessionStateBody, SparkConnectBody,
 } from '../rest.ts';
 import { endpoint, eventStream } from './endpoint.ts';
 
@@ -47,6 +47,13 @@ export const connectSession = endpoint({
   method: 'POST', url: '/sessions/:id/connect', tags, access: 'modify', summary: 'Re-attach (records activity)',
   params,
   responses: { 200: Session },
+});
+
+export const getSparkConnect = endpoint({
+  method: 'GET', url: '/sessions/:id/spark-connect', tags, access: 'modify', summary: "Sparkport: the session's Spark Connect URL, with its token",
+  description: "With the server's connect.enabled on, each session's driver also serves Spark Connect on the session's own SparkSession (temp views and cached data are shared with statements). Needs the modify right: a Connect client runs code in the session. 404 when Spark Connect is off on the server; 409 while the endpoint is not known (the session is starting or recovering) or when the driver could not start one (its log says why). Not Livy's POST on the same path, which re-attaches.",
+  params,
+  responses: { 200: SparkConnectBody },
 });
 
 export const stopSession = endpoint({

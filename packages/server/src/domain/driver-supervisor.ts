@@ -10,20 +10,21 @@
  * back. A driver whose control thread stops answering pings, though, is gone even while its
  * process and socket live: it would never answer anything again.
  */
-import { driverProcessMachine, type DriverProcessState, type ResumedMsg } from '@sparkport/protocol';
+import { driverProcessMachine, type ConnectFace, type DriverProcessState, type PingResult, type ReadyMsg, type ResumedMsg } from '@sparkport/protocol';
 import type { Clock, Timer } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { LogBuffer } from './log-buffer.ts';
 import type { DriverCallError, DriverChannel, DriverLink } from './ports/driver-link.ts';
 import type { AppInfoUpdate, DriverProcess, SessionLauncher } from './ports/launcher.ts';
 import { driverAddressFor, type DriverAddresses } from './placement.ts';
+import { connectSettings } from './spark-connect.ts';
 import type { SessionRecord } from './records.ts';
 import type { StartQueue, StartTicket } from './start-queue.ts';
 import { checkTransition } from './state-machine.ts';
 
 export interface DriverSupervisorDeps {
   clock: Clock;
-  config: Pick<Config, 'sessions' | 'spark'>;
+  config: Pick<Config, 'sessions' | 'spark' | 'connect'>;
   launcher: SessionLauncher;
   channel: DriverChannel;
   slots: StartQueue;
@@ -31,7 +32,14 @@ export interface DriverSupervisorDeps {
   connect: string | DriverAddresses;
 }
 
-export interface DriverApp { appId: string | null; sparkUiUrl: string | null }
+export interface DriverApp {
+  appId: string | null;
+  sparkUiUrl: string | null;
+  /** Its Spark Connect face, when it was asked for one and it started (spark-connect.ts). */
+  connect: ConnectFace | null;
+}
+
+const appOf = (m: Omit<ReadyMsg, 'type'>): DriverApp => ({ appId: m.app_id, sparkUiUrl: m.spark_ui_url, connect: m.connect ?? null });
 
 /** Why a driver went away without being asked to. */
 export interface DriverLoss {
@@ -55,6 +63,8 @@ export interface DriverEvents {
   returned(link: DriverLink): void;
   /** What the cluster manager says of a cluster-mode driver's application. */
   appInfo(info: AppInfoUpdate): void;
+  /** Its Spark Connect face was last used at `at` (this server's clock): a ping's reply says so. */
+  connectUsed(at: number): void;
   /** Exit, dropped connection, failed launch or start deadline, whichever came first; told once. */
   gone(loss: DriverLoss): void;
 }
@@ -125,7 +135,8 @@ export class DriverSupervisor {
 
   private launch(): void {
     const { clock, config } = this.d;
-    const { token, revoke } = this.d.channel.expect(this.session.id, (link) => this.onConnect(link));
+    const welcome = { connect: connectSettings(this.d.config, this.session) };
+    const { token, revoke } = this.d.channel.expect(this.session.id, (link) => this.onConnect(link), welcome);
     this.revoke = revoke;
     const ms = config.sessions.startTimeoutMs;
     this.deadline = clock.setTimeout(() => this.lost(`the driver did not become ready within ${ms} ms`), ms);
@@ -168,7 +179,7 @@ export class DriverSupervisor {
       if (this.current !== 'connecting') return;
       this.endStart();
       this.move('ready');
-      this.events.ready({ appId: m.app_id, sparkUiUrl: m.spark_ui_url }, link);
+      this.events.ready(appOf(m), link);
     });
     link.on('resumed', (m) => this.onResumed(link, m));
     link.on('fatal', (m) => {
@@ -216,10 +227,13 @@ export class DriverSupervisor {
       return;
     }
     this.move('ready');
-    this.events.resumed({ appId: m.app.app_id, sparkUiUrl: m.app.spark_ui_url }, link, m.running);
+    this.events.resumed(appOf(m.app), link, m.running);
   }
 
-  /** A control thread that stops answering makes every later request hang: better dead. */
+  /**
+   * A control thread that stops answering makes every later request hang: better dead. The
+   * replies also say when the driver's Spark Connect face was last used (PROTOCOL.md, `ping`).
+   */
   private startPings(link: DriverLink): void {
     const { pingIntervalMs: every, pingTimeoutMs: within } = this.d.config.sessions;
     if (every <= 0) return;
@@ -227,12 +241,22 @@ export class DriverSupervisor {
     const next = () => {
       this.ping = this.d.clock.setTimeout(() => {
         if (!driverProcessMachine.is(this.current, 'alive') || this.current === 'stopping' || this.current === 'reconnecting' || !link.isOpen) return;
-        link.request({ type: 'ping' }, { timeoutMs: within }).then(next, (e: DriverCallError) => {
+        link.request<PingResult>({ type: 'ping' }, { timeoutMs: within }).then((r) => {
+          this.heardPing(r);
+          next();
+        }, (e: DriverCallError) => {
           if (e.code === 'TIMEOUT') this.lost(`the driver's control thread did not answer a ping within ${within} ms`);
         });
       }, every);
     };
     next();
+  }
+
+  private heardPing(r: PingResult | undefined): void {
+    // Replies are not checked field by field: a count of milliseconds, or nothing.
+    const idle: unknown = r?.connect_idle_ms;
+    if (this.current !== 'ready' || typeof idle !== 'number' || !Number.isSafeInteger(idle) || idle < 0) return;
+    this.events.connectUsed(this.d.clock.now() - idle);
   }
 
   /** The start is over, one way or the other: its slot and deadline go, the token is void. */

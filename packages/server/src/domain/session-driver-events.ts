@@ -75,14 +75,22 @@ export function sessionDriverEvents(rt: SessionRuntime, host: SessionHost): Driv
     },
     ready: (app, link) => {
       adoptOrphans(link);
+      rt.connect = app.connect ?? undefined;
       rt.record.appId = app.appId;
       if (!rt.clusterUi) rt.record.sparkUiUrl = app.sparkUiUrl;
       host.touch(rt);
       becomeIdle(link, () => rt.statements.attach(link));
     },
     returned: (link) => adoptOrphans(link),
+    // A Connect client's use is the session's: the idle timeout counts from it. Never backwards,
+    // and like any touch, not written to the store by itself.
+    connectUsed: (at) => {
+      if (at > rt.record.lastActivity) rt.record.lastActivity = at;
+    },
     resumed: (app, link, running) => {
       host.metrics.driverReconnected();
+      // How a restarted server learns the Spark Connect face again (it stores none of it).
+      rt.connect = app.connect ?? rt.connect;
       rt.record.appId = app.appId ?? rt.record.appId;
       if (!rt.clusterUi) rt.record.sparkUiUrl = app.sparkUiUrl ?? rt.record.sparkUiUrl;
       host.persist(rt);
@@ -96,7 +104,10 @@ export function sessionDriverEvents(rt: SessionRuntime, host: SessionHost): Driv
       rt.statements.detach();
       if (rt.record.state === 'idle' || rt.record.state === 'busy') host.transition(rt, 'recovering', 'waiting for the driver to reconnect');
     },
-    gone: (loss) => driverLost(rt, loss, host),
+    gone: (loss) => {
+      rt.connect = undefined;
+      driverLost(rt, loss, host);
+    },
   };
 }
 

@@ -92,7 +92,7 @@ export const BUILTIN_CONF_RULES: readonly ConfRule[] = [
   { pattern: 'spark.sql.catalog.*', reason: CATALOG },
   { pattern: 'spark.hadoop.*', reason: HADOOP },
   { pattern: 'spark.hive.*', reason: `${HADOOP} (spark.hive.* becomes hive.* there: hooks, metastore address and credentials)` },
-  { pattern: 'spark.connect.*', reason: 'Spark Connect: a server on a port of its own, without authentication' },
+  { pattern: 'spark.connect.*', reason: "Spark Connect: a server on a port of its own, without authentication; the server's setting connect.enabled gives each session one, with a token" },
   { pattern: 'spark.driver.host', reason: BIND },
   { pattern: 'spark.driver.bindAddress', reason: BIND },
   { pattern: 'spark.driver.port', reason: BIND },

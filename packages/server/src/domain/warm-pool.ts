@@ -168,6 +168,7 @@ export class WarmPool {
     const pool: DriverEvents = {
       launched: (pid) => { w.rt.record.driverPid = pid; },
       appInfo: () => undefined,
+      connectUsed: () => undefined,
       ready: (app, link) => {
         w.ready = { app, link };
         this.retryMs = RETRY_FIRST_MS;
@@ -185,7 +186,7 @@ export class WarmPool {
     const route = <K extends keyof DriverEvents>(k: K) => ((...a: Parameters<DriverEvents[K]>) =>
       ((w.owner ?? pool)[k] as (...x: Parameters<DriverEvents[K]>) => void)(...a)) as DriverEvents[K];
     return {
-      launched: route('launched'), appInfo: route('appInfo'), ready: route('ready'), resumed: route('resumed'),
+      launched: route('launched'), appInfo: route('appInfo'), connectUsed: route('connectUsed'), ready: route('ready'), resumed: route('resumed'),
       returned: route('returned'), disconnected: route('disconnected'), gone: route('gone'),
     };
   }

@@ -14,9 +14,10 @@ import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { DRIVER_PROTOCOL_VERSION, type HelloMsg, type Limits } from '@sparkport/protocol';
-import type { DriverChannel, DriverLink } from '../domain/ports/driver-link.ts';
+import type { DriverChannel, DriverLink, LaunchWelcome } from '../domain/ports/driver-link.ts';
 import { DriverConnection } from './connection.ts';
 import { ensurePrivateDir } from '../private-files.ts';
+import { parsePortRange } from '../port-range.ts';
 import { writeMessage } from './ndjson.ts';
 
 const HELLO_TIMEOUT_MS = 10_000;
@@ -28,6 +29,7 @@ const MAX_CONNECTIONS = 1024;
 interface Expected {
   sessionId: number;
   resolve: (c: DriverConnection) => void;
+  welcome: LaunchWelcome;
 }
 
 interface Returning {
@@ -47,10 +49,8 @@ export interface ListenerOptions {
 /** The ports driver.portRange (`low-high`) names, in order, or listenPort alone. */
 export function listenPorts(driver: { listenPort: number; portRange: string | null }): number[] {
   if (!driver.portRange) return [driver.listenPort];
-  const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(driver.portRange);
-  const lo = Number(m?.[1]), hi = Number(m?.[2]);
-  if (!m || lo < 1 || hi > 65535 || lo > hi) throw new Error(`driver.portRange must be low-high, e.g. 20000-20010, got '${driver.portRange}'`);
-  return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+  const { low, high } = parsePortRange(driver.portRange, 'driver.portRange');
+  return Array.from({ length: high - low + 1 }, (_, i) => low + i);
 }
 
 const sameSecret = (a: string, b: string) => {
@@ -113,9 +113,9 @@ export class DriverListener implements DriverChannel {
   accepting(): boolean { return this.server.listening && (this.socketServer?.listening ?? true); }
 
   /** A fresh token, and a callback fired once when the driver holding it says hello. */
-  expect(sessionId: number, onConnect: (c: DriverConnection) => void): { token: string; revoke: () => void } {
+  expect(sessionId: number, onConnect: (c: DriverConnection) => void, welcome: LaunchWelcome = {}): { token: string; revoke: () => void } {
     const token = randomBytes(32).toString('hex');
-    this.expected.set(token, { sessionId, resolve: onConnect });
+    this.expected.set(token, { sessionId, resolve: onConnect, welcome });
     return { token, revoke: () => this.expected.delete(token) };
   }
 
@@ -188,6 +188,7 @@ export class DriverListener implements DriverChannel {
     writeMessage(socket, {
       type: 'welcome', session_id: entry.sessionId, limits: this.limits,
       session_token: this.sessionToken(entry.sessionId), reconnect_grace_ms: grace,
+      ...(entry.welcome.connect ? { connect: entry.welcome.connect } : {}),
     });
     entry.resolve(new DriverConnection(socket, pid, rest));
   }

@@ -132,7 +132,7 @@ export function buildHttp(d: HttpDeps): FastifyInstance {
   app.register(async (api) => {
     versionRoutes(api, d.sparkVersion);
     operationsRoutes(api, d.metrics, d.notReadyBecause);
-    sessionRoutes(api, d.sessions, d.bus, d.held);
+    sessionRoutes(api, d.sessions, d.bus, d.held, d.config);
     statementRoutes(api, d.sessions, d.bus, d.config, d.held, d.statementPages);
     sharedRoutes(api, d.sessions, d.shared);
     batchRoutes(api, d.batches);

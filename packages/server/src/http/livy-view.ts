@@ -4,7 +4,8 @@
 import type { Batch, Session, Statement } from '@sparkport/protocol';
 import type { BatchRecord, SessionRecord, StatementRecord } from '../domain/records.ts';
 
-export function toLivySession(r: SessionRecord, log: string[]): Session {
+/** `sparkConnectUrl`: the session's Spark Connect address, without its token (domain/spark-connect.ts). */
+export function toLivySession(r: SessionRecord, log: string[], sparkConnectUrl: string | null = null): Session {
   return {
     id: r.id,
     name: r.name,
@@ -13,7 +14,7 @@ export function toLivySession(r: SessionRecord, log: string[]): Session {
     proxyUser: r.proxyUser,
     state: r.state,
     kind: r.kind,
-    appInfo: { driverLogUrl: r.driverLogUrl ?? null, sparkUiUrl: r.sparkUiUrl, executorLogUrls: null },
+    appInfo: { driverLogUrl: r.driverLogUrl ?? null, sparkUiUrl: r.sparkUiUrl, executorLogUrls: null, sparkConnectUrl },
     log: log.slice(-10),
     ttl: r.ttl,
     idleTimeout: r.idleTimeout,

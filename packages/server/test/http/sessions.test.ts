@@ -25,7 +25,9 @@ describe('sessions over HTTP', () => {
     assert.equal(r.body.state, 'starting');
     assert.equal(r.body.kind, 'pyspark');
     assert.equal(typeof r.body.id, 'number');
-    assert.deepEqual(Object.keys(r.body.appInfo).sort(), ['driverLogUrl', 'executorLogUrls', 'sparkUiUrl']);
+    // Livy's appInfo is a map of strings: one more key, Sparkport's Spark Connect address, is null when off.
+    assert.deepEqual(Object.keys(r.body.appInfo).sort(), ['driverLogUrl', 'executorLogUrls', 'sparkConnectUrl', 'sparkUiUrl']);
+    assert.equal(r.body.appInfo.sparkConnectUrl, null);
     await h.waitState(r.body.id, 'idle');
     const g = await h.json('GET', `/sessions/${r.body.id}`);
     assert.equal(g.body.appId, 'local-fake');

@@ -10,13 +10,15 @@ export type Behaviour = 'ok' | 'crash-start' | 'fatal' | 'hang' | 'garbage' | 'd
 export class FakeLauncher implements SessionLauncher {
   behaviour: Behaviour = 'ok';
   readyDelayMs = 5;
+  /** Asked for a Spark Connect face (the welcome's `connect`), the driver could not start one. */
+  connectFails = false;
   launched: SessionLaunch[] = [];
   procs: FakeProcess[] = [];
   launch(spec: SessionLaunch): DriverProcess {
     this.launched.push(spec);
     // As a spawn that fails at once (no such file, too many open files): the launch itself throws.
     if (this.behaviour === 'cannot-spawn') throw new Error('spawn EMFILE');
-    const p = new FakeProcess(spec, this.behaviour, this.readyDelayMs);
+    const p = new FakeProcess(spec, this.behaviour, this.readyDelayMs, this.connectFails);
     this.procs.push(p);
     return p;
   }
@@ -32,7 +34,7 @@ class FakeProcess implements DriverProcess {
   private sock?: net.Socket;
   private running = new Map<number, { timer?: NodeJS.Timeout; finish: (cancelled: boolean) => void }>();
 
-  constructor(private spec: SessionLaunch, private behaviour: Behaviour, private readyDelayMs: number) {
+  constructor(private spec: SessionLaunch, private behaviour: Behaviour, private readyDelayMs: number, private connectFails = false) {
     setImmediate(() => this.start());
   }
 
@@ -85,6 +87,19 @@ class FakeProcess implements DriverProcess {
   }
 
   received: Record<string, unknown>[] = [];
+  /** What its ping replies say of its Spark Connect face's last use (undefined: nothing, as before any call). */
+  connectIdleMs?: number;
+
+  /** A Spark Connect face on the first port asked for, as a real driver reports one in `ready`. */
+  private connectFace(asked: unknown): { connect?: object } {
+    if (!asked) return {};
+    if (this.connectFails) {
+      this.log('Spark Connect is off for this session: it could not start on 127.0.0.1, ports 15002-15101: java.io.IOException: Failed to bind');
+      return {};
+    }
+    const { port_low } = asked as { port_low: number };
+    return { connect: { port: port_low, session_id: `5e3b2f6a-0000-4000-8000-${String(this.pid).padStart(12, '0')}`, user_id: 'sparkport', token: `fake-connect-token-${this.pid}` } };
+  }
   maps: Record<string, Record<string, unknown>> = {};
 
   private onMessage(m: Record<string, unknown> & { type: string; id?: number }): void {
@@ -100,7 +115,9 @@ class FakeProcess implements DriverProcess {
         this.sock!.write('this is not json\n');
         this.sock!.write('{"no":"type"}\n');
       }
-      setTimeout(() => this.send({ type: 'ready', app_id: 'local-fake', spark_ui_url: 'http://127.0.0.1:4040', spark_version: '4.1.2' }), this.readyDelayMs);
+      setTimeout(() => this.send({
+        type: 'ready', app_id: 'local-fake', spark_ui_url: 'http://127.0.0.1:4040', spark_version: '4.1.2', ...this.connectFace(m.connect),
+      }), this.readyDelayMs);
       return;
     }
     const id = m.id!;
@@ -113,7 +130,7 @@ class FakeProcess implements DriverProcess {
         return;
       }
       case 'complete': return reply({ candidates: [`${String(m.code)}_x`] });
-      case 'ping': return reply({});
+      case 'ping': return reply(this.connectIdleMs === undefined ? {} : { connect_idle_ms: this.connectIdleMs });
       case 'configure': {
         // As Spark would: runtime SQL settings are taken; this one stands for a key Spark refuses at runtime.
         const conf = m.conf as Record<string, string>;

@@ -6,7 +6,7 @@
 import type { ReadyMsg } from '@sparkport/protocol';
 import {
   DriverCallError, type DriverCall, type DriverChannel, type DriverLink, type DriverLinkEvents, type DriverRequestBody,
-  type RequestEvent, type RequestOptions,
+  type LaunchWelcome, type RequestEvent, type RequestOptions,
 } from '../../src/domain/ports/driver-link.ts';
 import type { DriverProcess, SessionLaunch, SessionLauncher } from '../../src/domain/ports/launcher.ts';
 
@@ -54,9 +54,9 @@ export class ScriptedLauncher implements SessionLauncher {
 }
 
 export class ScriptedChannel implements DriverChannel {
-  expected: { sessionId: number; token: string; revoked: boolean; onConnect: (link: DriverLink) => void }[] = [];
-  expect(sessionId: number, onConnect: (link: DriverLink) => void) {
-    const e = { sessionId, token: `token-${this.expected.length}`, revoked: false, onConnect };
+  expected: { sessionId: number; token: string; revoked: boolean; onConnect: (link: DriverLink) => void; welcome?: LaunchWelcome }[] = [];
+  expect(sessionId: number, onConnect: (link: DriverLink) => void, welcome?: LaunchWelcome) {
+    const e = { sessionId, token: `token-${this.expected.length}`, revoked: false, onConnect, welcome };
     this.expected.push(e);
     return { token: e.token, revoke: () => { e.revoked = true; } };
   }

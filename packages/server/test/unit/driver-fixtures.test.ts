@@ -8,7 +8,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { checkDriverMessage, type DriverDirection } from '@sparkport/protocol';
+import { Value } from '@sinclair/typebox/value';
+import { PingResult, checkDriverMessage, type DriverDirection } from '@sparkport/protocol';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const fixtureDir = path.join(root, 'packages/protocol/fixtures/driver');
@@ -74,4 +75,13 @@ test('a message of the other direction, or not a message at all, is refused', ()
   assert.equal(checkDriverMessage('driverToServer', { type: 'ping', id: 1 }).ok, false);
   assert.equal(checkDriverMessage('serverToDriver', { type: 'hello', token: 't', pid: 1, protocol: 1 }).ok, false);
   for (const junk of [null, 'ping', [1], { id: 1 }, { type: 7 }]) assert.equal(checkDriverMessage('serverToDriver', junk).ok, false);
+});
+
+test("a ping reply's result, as the reply examples give it, is a PingResult; connect_idle_ms a count of milliseconds", () => {
+  const replies = fixtures.find((f) => f.type === 'reply')!.valid;
+  const pings = replies.filter((m) => m.ok && Object.hasOwn(m.result as object, 'connect_idle_ms'));
+  assert.ok(pings.length > 0, 'an example of a ping reply with connect_idle_ms');
+  for (const m of pings) assert.ok(Value.Check(PingResult, m.result), JSON.stringify(m));
+  assert.ok(Value.Check(PingResult, {}));
+  for (const bad of [-1, 1.5, '12', null]) assert.equal(Value.Check(PingResult, { connect_idle_ms: bad }), false, String(bad));
 });

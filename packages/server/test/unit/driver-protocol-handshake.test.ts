@@ -27,6 +27,19 @@ describe('driver protocol over TCP', () => {
       assert.equal(seen[0]!.isOpen, true);
     });
 
+    test("a launch's welcome carries what it was expected with (a Spark Connect face to start), and only that launch's", async () => {
+      const connect = { host: '127.0.0.1', port_low: 15002, port_high: 15101 };
+      const { token } = listener.expect(18, (c) => conns.push(c), { connect });
+      const d = await driver();
+      d.send({ type: 'hello', token, pid: 998, protocol: 2 });
+      const welcome = await d.next();
+      assert.deepEqual(welcome.connect, connect);
+      const plain = listener.expect(19, (c) => conns.push(c));
+      const e = await driver();
+      e.send({ type: 'hello', token: plain.token, pid: 997, protocol: 2 });
+      assert.equal((await e.next()).connect, undefined);
+    });
+
     test('a wrong token is refused with BAD_TOKEN and the connection is closed', async () => {
       listener.expect(1, () => assert.fail('must not connect'));
       const d = await driver();

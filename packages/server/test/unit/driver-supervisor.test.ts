@@ -29,7 +29,8 @@ function world(maxStarting = 2) {
   const driver = (id = 1) => {
     const heard: {
       launched: (number | null)[]; ready: DriverApp[]; gone: DriverLoss[]; links: DriverLink[]; resumed: DriverApp[]; disconnected: number;
-    } = { launched: [], ready: [], gone: [], links: [], resumed: [], disconnected: 0 };
+      connectUsed: number[];
+    } = { launched: [], ready: [], gone: [], links: [], resumed: [], disconnected: 0, connectUsed: [] };
     const log = new LogBuffer(100);
     const sup = new DriverSupervisor(
       { clock, config, launcher, channel, slots, connect: '127.0.0.1:7000' },
@@ -39,6 +40,7 @@ function world(maxStarting = 2) {
       {
         launched: (pid) => heard.launched.push(pid),
         appInfo: () => undefined,
+        connectUsed: (at) => heard.connectUsed.push(at),
         ready: (app, link) => { heard.ready.push(app); heard.links.push(link); },
         gone: (loss) => heard.gone.push(loss),
         resumed: (app, link) => { heard.resumed.push(app); heard.links.push(link); },
@@ -93,7 +95,7 @@ describe('DriverSupervisor', () => {
     assert.equal(d.sup.link, link);
     link.ready({ app_id: 'local-7', spark_ui_url: null });
     assert.equal(d.look(), 'ready');
-    assert.deepEqual(d.heard.ready, [{ appId: 'local-7', sparkUiUrl: null }]);
+    assert.deepEqual(d.heard.ready, [{ appId: 'local-7', sparkUiUrl: null, connect: null }]);
     assert.equal(d.heard.links[0], link);
     link.ready();
     assert.equal(d.heard.ready.length, 1, 'a second ready is not news');
@@ -294,7 +296,7 @@ describe('DriverSupervisor', () => {
     assert.ok(w.channel.comeBack(1));
     d.link.resume({ statement_id: 3, request_id: 9 });
     assert.equal(d.look(), 'ready');
-    assert.deepEqual(d.heard.resumed, [{ appId: 'local-1', sparkUiUrl: 'http://127.0.0.1:4040' }]);
+    assert.deepEqual(d.heard.resumed, [{ appId: 'local-1', sparkUiUrl: 'http://127.0.0.1:4040', connect: null }]);
     assert.equal(d.sup.link, d.link);
     w.clock.advance(10_000);
     assert.deepEqual(d.heard.gone, [], 'the grace timer is over once it is back');
@@ -342,6 +344,25 @@ describe('DriverSupervisor', () => {
     assert.equal(d.look(), 'gone');
     assert.equal(d.heard.gone[0]!.why, "the driver's control thread did not answer a ping within 3000 ms");
     assert.deepEqual(d.proc.signals, ['SIGTERM']);
+  });
+
+  test("a ping's reply with connect_idle_ms tells when the Spark Connect face was last used; one without, or a bad one, tells nothing", async () => {
+    const w = world();
+    w.config.sessions.pingIntervalMs = 1000;
+    const d = readyDriver(w);
+    const answer = async (result: Record<string, unknown>) => {
+      w.clock.advance(1000);
+      const [ping] = d.link.open('ping');
+      assert.ok(ping, 'pinged on the interval');
+      ping.reply(result);
+      await settle();
+    };
+    await answer({});
+    await answer({ connect_idle_ms: 250 });
+    assert.deepEqual(d.heard.connectUsed, [w.clock.now() - 250], 'in the server clock: now less the idle time');
+    for (const bad of [-1, 1.5, '250', null]) await answer({ connect_idle_ms: bad });
+    await answer({ connect_idle_ms: 0 });
+    assert.deepEqual(d.heard.connectUsed, [w.clock.now() - 1000 * 5 - 250, w.clock.now()]);
   });
 
   test('after a server restart: a driver process that still runs is waited for and resumes; one that is gone is lost at once', () => {
@@ -392,5 +413,33 @@ describe('DriverSupervisor', () => {
     d.link.drop();
     assert.equal(d.look(), 'gone');
     assert.match(d.heard.gone[0]!.reason, /JVM exited unexpectedly/);
+  });
+
+  test('Spark Connect: the launch\'s welcome asks for a face only when connect.enabled is on and the driver is on this machine; ready and resumed say where it is', () => {
+    const w = world();
+    w.config.sessions.reconnectGraceMs = 10_000;
+    const off = w.driver(1);
+    off.sup.start();
+    assert.deepEqual(w.channel.expected[0]!.welcome, { connect: undefined });
+    w.config.connect = { enabled: true, portRange: '16000-16009', host: '127.0.0.1' };
+    const d = w.driver(2);
+    d.sup.start();
+    assert.deepEqual(w.channel.expected[1]!.welcome, { connect: { host: '127.0.0.1', port_low: 16000, port_high: 16009 } });
+    const link = new ScriptedLink();
+    w.channel.connect(link);
+    const face = { port: 16001, session_id: '0f8fad5b-d9cb-469f-a165-70867728950e', user_id: 'sparkport', token: 'secret' };
+    link.ready({ connect: face });
+    assert.deepEqual(d.heard.ready[0]!.connect, face);
+    link.drop();
+    assert.ok(w.channel.comeBack(2));
+    link.resume(null, { connect: face });
+    assert.deepEqual(d.heard.resumed[0]!.connect, face, 'a restarted server learns it again from resumed');
+    const cluster = new DriverSupervisor(
+      { clock: w.clock, config: w.config, launcher: w.launcher, channel: w.channel, slots: w.slots, connect: '127.0.0.1:7000' },
+      { id: 3, name: null, placement: { master: 'yarn', deployMode: 'cluster' } } as SessionRecord, '/data/sessions/3', new LogBuffer(10),
+      { launched: () => undefined, appInfo: () => undefined, connectUsed: () => undefined, ready: () => undefined, gone: () => undefined, resumed: () => undefined, disconnected: () => undefined, returned: () => undefined },
+    );
+    cluster.start();
+    assert.deepEqual(w.channel.expected.at(-1)!.welcome, { connect: undefined }, 'a driver in the cluster gets none: its loopback is no use to clients');
   });
 });

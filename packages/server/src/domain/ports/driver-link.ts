@@ -3,7 +3,7 @@
  * The TCP adapters (driver/listener.ts, driver/connection.ts) implement it; the domain sees
  * nothing of sockets or framing. Messages and codes are the protocol's (PROTOCOL.md).
  */
-import type { DriverRequest, FatalMsg, ProgressMsg, ReadyMsg, ReplyMsg, ResumedMsg, StreamMsg } from '@sparkport/protocol';
+import type { ConnectSettings, DriverRequest, FatalMsg, ProgressMsg, ReadyMsg, ReplyMsg, ResumedMsg, StreamMsg } from '@sparkport/protocol';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -62,10 +62,18 @@ export interface DriverLink {
   close(): void;
 }
 
+/** What one launch's first welcome says besides what every driver is told. */
+export interface LaunchWelcome {
+  connect?: ConnectSettings;
+}
+
 /** Where launched drivers call back: a one-time token per launch, redeemed by the driver's hello. */
 export interface DriverChannel {
-  /** `onConnect` fires once, when a driver presents the token; `revoke` makes it worthless. */
-  expect(sessionId: number, onConnect: (link: DriverLink) => void): { token: string; revoke: () => void };
+  /**
+   * `onConnect` fires once, when a driver presents the token; `revoke` makes it worthless.
+   * `welcome` adds to that driver's first welcome: a Spark Connect face to start.
+   */
+  expect(sessionId: number, onConnect: (link: DriverLink) => void, welcome?: LaunchWelcome): { token: string; revoke: () => void };
   /**
    * Accepts the session's driver coming back with its session token, until revoked: `link` is
    * the one it had (its pending requests carry over), or undefined after a server restart.

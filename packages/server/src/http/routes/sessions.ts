@@ -1,14 +1,19 @@
 import { Endpoints, sessionMachine } from '@sparkport/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.ts';
 import type { EventBus } from '../../domain/event-bus.ts';
 import type { SessionManager } from '../../domain/session-manager.ts';
+import type { SessionRuntime } from '../../domain/session-runtime.ts';
+import { connectCredentials, publicConnectUrl } from '../../domain/spark-connect.ts';
 import { noteAudit } from '../audit.ts';
 import type { HeldRequests } from '../held-requests.ts';
 import { toLivySession } from '../livy-view.ts';
 import { logWindow, page } from '../paging.ts';
 import { route } from '../route.ts';
 
-export function sessionRoutes(app: FastifyInstance, sessions: SessionManager, bus: EventBus, held: HeldRequests): void {
+export function sessionRoutes(app: FastifyInstance, sessions: SessionManager, bus: EventBus, held: HeldRequests, config: Config): void {
+  const view = (rt: SessionRuntime) => toLivySession(rt.record, rt.log.lines(), publicConnectUrl(rt, config));
+
   /** The session the URL names. Only a request by one who may modify it is its heartbeat: others' polling does not keep it alive. */
   const session = (req: Pick<FastifyRequest, 'mayModify'>, id: string) => {
     const rt = sessions.resolve(id);
@@ -19,7 +24,7 @@ export function sessionRoutes(app: FastifyInstance, sessions: SessionManager, bu
   route(app, Endpoints.listSessions, async (req) => {
     const { from, size } = req.query;
     const all = sessions.list().filter((rt) => req.mayView(rt.record.owner));
-    return { from, total: all.length, sessions: page(all, from, size).map((rt) => toLivySession(rt.record, rt.log.lines())) };
+    return { from, total: all.length, sessions: page(all, from, size).map(view) };
   });
 
   route(app, Endpoints.createSession, async (req, reply) => {
@@ -28,18 +33,14 @@ export function sessionRoutes(app: FastifyInstance, sessions: SessionManager, bu
     noteAudit(req, { session: rec.id });
     const rt = sessions.resolve(rec.id);
     reply.status(201).header('Location', `/sessions/${rec.id}`);
-    return toLivySession(rt.record, rt.log.lines());
+    return view(rt);
   });
 
-  route(app, Endpoints.getSession, async (req) => {
-    const rt = session(req, req.params.id);
-    return toLivySession(rt.record, rt.log.lines());
-  });
+  route(app, Endpoints.getSession, async (req) => view(session(req, req.params.id)));
 
-  route(app, Endpoints.connectSession, async (req) => {
-    const rt = session(req, req.params.id);
-    return toLivySession(rt.record, rt.log.lines());
-  });
+  route(app, Endpoints.connectSession, async (req) => view(session(req, req.params.id)));
+
+  route(app, Endpoints.getSparkConnect, async (req) => connectCredentials(session(req, req.params.id), config));
 
   route(app, Endpoints.getSessionState, async (req) => {
     const rt = session(req, req.params.id);
