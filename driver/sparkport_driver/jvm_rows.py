@@ -1,21 +1,31 @@
 """A DataFrame's first rows as JSON, converted in the JVM (sparkport.SqlJson in the helper jar).
 
 One py4j call takes the rows and writes their JSON, with no Python object per row or cell, in
-the very format outputs.to_json gives. None means "not here": the helper jar is not loaded, or
-the schema has a type only Python converts (intervals, user-defined types, ...); the caller then
-converts in Python as before.
+the very format outputs.to_json gives. None means "not here": the helper jar is not loaded (or
+is not one this Spark can run), or the rows hold something only Python converts (intervals,
+user-defined types, dates outside years 1 to 9999, ...); the caller then converts in Python as
+before.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
+import logging
 from typing import Any, Optional
 
 from . import protocol, py4j_link
 from .helper_jar import helper_class
 
+log = logging.getLogger("sparkport.driver")
+
 _looked_up = False
 _helper_class: Any = None
+_local_times: Optional[bool] = None
+
+# Instants at which the JVM's local time must be Python's: epoch, before 1900, summer and
+# winter of a recent year, and a far future one.
+_PROBES_S = (0, -2240524800, 1719835200, 1704110400, 4102444800)
 
 
 def _helper(df: Any) -> Any:
@@ -27,10 +37,52 @@ def _helper(df: Any) -> Any:
     return _helper_class
 
 
+def _off(why: str) -> None:
+    global _helper_class
+    log.warning("rows are converted in Python from now on: %s", why)
+    _helper_class = None
+
+
+def local_times_agree(helper: Any) -> bool:
+    """Whether the JVM writes timestamps as PySpark's own conversion does (its time zone, e.g.
+    a -Duser.timezone, can differ from this process's); checked once per driver."""
+    global _local_times
+    if _local_times is None:
+        _local_times = all(
+            helper.localTime(s * 1_000_000) == datetime.datetime.fromtimestamp(s).isoformat() for s in _PROBES_S
+        )
+        if not _local_times:
+            log.info("the JVM's time zone is not Python's: timestamp columns are converted in Python")
+    return _local_times
+
+
+def _call(df: Any, method: str, *args: Any) -> Optional[str]:
+    """The helper's answer; None when it cannot answer here. Spark's errors (the query's) are raised."""
+    from py4j.protocol import Py4JError, Py4JJavaError, Py4JNetworkError
+
+    helper = _helper(df)
+    if helper is None:
+        return None
+    try:
+        return getattr(helper, method)(df._jdf, *args, local_times_agree(helper))
+    except Py4JNetworkError:
+        raise
+    except Py4JJavaError as e:
+        # A helper built for another Spark (a method or class that moved) is not the query's fault.
+        from py4j.java_gateway import is_instance_of
+
+        if is_instance_of(df.sparkSession.sparkContext._gateway, e.java_exception, "java.lang.LinkageError"):
+            _off(f"the helper jar does not fit this Spark: {e.java_exception}")
+            return None
+        raise
+    except Py4JError as e:  # e.g. a method py4j cannot find: the jar is not the one this driver expects
+        _off(str(e))
+        return None
+
+
 def rows(df: Any, limit: int, as_objects: bool) -> Optional[tuple[list, bool]]:
     """(rows, truncated): rows as arrays of values, or objects by field name (%json)."""
-    helper = _helper(df)
-    text = helper.rows(df._jdf, limit, as_objects) if helper is not None else None
+    text = _call(df, "rows", limit, as_objects)
     if text is None:
         return None
     truncated, data = json.loads(text)
@@ -43,8 +95,7 @@ def sql_result(df: Any, limit: int) -> Optional[tuple[protocol.RawJson, bool]]:
     The text goes to the server as it is: parsing it here only to write it again cost more
     than the query for big results.
     """
-    helper = _helper(df)
-    text = helper.sql(df._jdf, limit) if helper is not None else None
+    text = _call(df, "sql", limit)
     if text is None:
         return None
     return protocol.RawJson(text[1:]), text[0] == "T"

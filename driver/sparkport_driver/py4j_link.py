@@ -22,16 +22,18 @@ def no_delay(spark: Any) -> None:
     if getattr(_done, "yes", False):
         return
     _done.yes = True
+    # Each end on its own: one that cannot be set must not leave the other as it was.
     try:
         helper = helper_class(spark, "sparkport.Py4jLink")
-        if helper is None:
-            return  # the helper jar is not loaded: nothing to do it with
-        said = helper.noDelay()
+        said = helper.noDelay() if helper is not None else "the helper jar is not loaded"
         if said != "ok":
-            log.debug("py4j link: %s", said)
+            log.info("py4j link: TCP_NODELAY not set on the JVM's side: %s", said)
+    except Exception:
+        log.info("could not set TCP_NODELAY on the JVM's side of the py4j connection", exc_info=True)
+    try:
         conn = spark.sparkContext._gateway._gateway_client.get_thread_connection()
         sock = getattr(conn, "socket", None)
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     except Exception:
-        log.debug("could not set TCP_NODELAY on the py4j connection", exc_info=True)
+        log.info("could not set TCP_NODELAY on Python's side of the py4j connection", exc_info=True)

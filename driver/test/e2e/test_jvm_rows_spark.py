@@ -38,6 +38,11 @@ QUERIES = [
     "select cast(null as int) n, cast(null as array<int>) na, cast(null as struct<a:int>) ns",
     "select named_struct('a', 1, 'a', 2) s",
     "select current_date() = current_date() same, 1 + 1 two",
+    "select * from range(100) limit 5",
+    "select * from range(0, 100, 1, 4) limit 3",
+    "select * from range(0, 100, 1, 4) limit 0",
+    "select id from range(10) order by id desc limit 4",
+    "select * from range(20) limit 5 offset 2",
 ]
 
 
@@ -81,8 +86,20 @@ def test_json_and_table_rows_are_what_python_makes(spark, code):
     assert jvm_rows.rows(df, 2, as_objects=False) == ([[tables.cell(v)[1] for v in r] for r in rows], truncated)
 
 
+def test_schema_json_is_pysparks_byte_for_byte(spark):
+    df = spark.sql("select named_struct('b', 1, 'a', array(cast(1 as decimal(3,1)))) s, 'x' as c")
+    raw, _ = jvm_rows.sql_result(df, 10)
+    assert raw.text.startswith('{"schema":' + df.schema.json() + ',"data":')
+
+
+def test_dataframe_limits_below_the_output_limit_count(spark):
+    assert jvm_rows.rows(spark.range(50).limit(3), 1000, as_objects=True) == ([{"id": 0}, {"id": 1}, {"id": 2}], False)
+    assert jvm_rows.rows(spark.range(50).limit(3), 2, as_objects=False) == ([[0], [1]], True)
+
+
 def test_types_python_converts_take_the_python_path(spark):
-    for code in ("select interval 1 day i", "select array(interval 1 day) a", "select map(1.5D, 1) m"):
+    nested = "array(" * 100 + "1" + ")" * 100
+    for code in ("select interval 1 day i", "select array(interval 1 day) a", "select map(1.5D, 1) m", f"select {nested} a"):
         assert jvm_rows.sql_result(spark.sql(code), 10) is None, code
     out = sqlrun.run(spark, "select interval 1 day i", 3, outputs.Limits(), InterruptGate())
     assert out["status"] == "ok", out
@@ -114,3 +131,37 @@ def test_constant_queries_run_no_spark_job(spark):
         spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
     # Only the range ran a job.
     assert len(tracker.getJobIdsForGroup("sparkport-constants")) == 1
+
+
+def test_values_python_cannot_make_go_back_to_python(spark):
+    # Dates outside years 1-9999: the JVM writes them, Python's datetime cannot hold them; the
+    # statement gets the error it always got, and a query without them still takes the JVM path.
+    for code in ("select date'0000-12-31' d", "select * from values (date'2024-01-01'), (date'+10000-01-01') t(d)",
+                 "select timestamp_ntz'+10000-01-01 00:00:00' t"):
+        assert jvm_rows.sql_result(spark.sql(code), 10) is None, code
+        out = sqlrun.run(spark, code, 6, outputs.Limits(), InterruptGate())
+        assert out["status"] == "error", out
+    assert jvm_rows.sql_result(spark.sql("select date'2024-01-01' d"), 10) is not None
+
+
+def test_timestamps_go_to_python_when_the_zones_disagree(spark, monkeypatch):
+    assert jvm_rows.local_times_agree(jvm_rows._helper(spark.range(1)))
+    monkeypatch.setattr(jvm_rows, "_local_times", False)
+    assert jvm_rows.sql_result(spark.sql("select timestamp'2024-01-01 10:00:00' t"), 10) is None
+    assert jvm_rows.sql_result(spark.sql("select timestamp_ntz'2024-01-01 10:00:00' t"), 10) is not None
+
+
+def test_a_helper_that_does_not_fit_turns_the_path_off(spark, monkeypatch):
+    from py4j.protocol import Py4JError
+
+    class Misfit:
+        def localTime(self, micros):
+            return jvm_rows._helper_class.localTime(micros)
+
+        def sql(self, *args):
+            raise Py4JError("Method sql([class org.apache.spark.sql.classic.Dataset, class java.lang.Integer]) does not exist")
+
+    monkeypatch.setattr(jvm_rows, "_helper_class", Misfit())
+    out = sqlrun.run(spark, "select 1 as one", 7, outputs.Limits(), InterruptGate())
+    assert out["status"] == "ok" and out["data"]["application/json"]["data"] == [[1]]
+    assert jvm_rows._helper_class is None, "the path stays off"

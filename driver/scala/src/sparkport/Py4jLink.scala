@@ -10,14 +10,12 @@ import java.net.Socket
  *
  * py4j has no setting for it, so the socket is found behind the calling thread: py4j serves each
  * Python thread's connection on a thread of its own whose Runnable holds the socket. Spark's
- * launcher opens java.lang to reflection (--add-opens), which reading Thread.target needs.
+ * launcher opens java.lang to reflection (--add-opens), which reading the thread's fields needs.
  */
 object Py4jLink {
   /** Sets TCP_NODELAY on the calling thread's py4j connection; what it found, for the log. */
   def noDelay(): String = {
-    val field = classOf[Thread].getDeclaredField("target")
-    field.setAccessible(true)
-    val target = field.get(Thread.currentThread())
+    val target = runnable(Thread.currentThread())
     if (target == null) return "the calling thread has no Runnable"
     var c: Class[_] = target.getClass
     while (c != null) {
@@ -35,5 +33,22 @@ object Py4jLink {
       }
     }
     s"no socket in ${target.getClass.getName}"
+  }
+
+  /** The thread's Runnable: Thread.target up to JDK 18, Thread.holder.task from JDK 19. */
+  private def runnable(t: Thread): AnyRef = {
+    def field(on: AnyRef, name: String): Option[AnyRef] =
+      try {
+        val f = on.getClass.getDeclaredField(name)
+        f.setAccessible(true)
+        Option(f.get(on))
+      } catch { case _: NoSuchFieldException => None }
+    def threadField(name: String): Option[AnyRef] =
+      try {
+        val f = classOf[Thread].getDeclaredField(name)
+        f.setAccessible(true)
+        Option(f.get(t))
+      } catch { case _: NoSuchFieldException => None }
+    threadField("target").orElse(threadField("holder").flatMap(field(_, "task"))).orNull
   }
 }

@@ -23,6 +23,11 @@ import org.apache.spark.sql.types._
  * one format whichever path ran. A schema with a type outside that list (intervals, variants,
  * user-defined types, ...) is not taken here: `rows` answers null and Python converts as before.
  *
+ * So do values Python cannot make: a date or local time outside years 1 to 9999 sends the rows
+ * back to Python, which reports the error it always has; so does a value nested deeper than
+ * Python converts, and a timestamp when the JVM's time zone and Python's disagree (`localTimes`
+ * false: Python checks once, with `localTime`).
+ *
  * Two shortcuts keep small answers small:
  * - A query the optimizer reduced to constants over no table (`SELECT 1`, `SELECT current_date()`)
  *   is answered from the plan's literals, without a Spark job (a job is about 20 ms here).
@@ -35,9 +40,9 @@ object SqlJson {
    * values (`asObjects` false: SQL output and %table) or an object by field name (%json); null
    * when the schema has a type this path does not convert.
    */
-  def rows(df: Dataset[Row], limit: Int, asObjects: Boolean): String = {
-    if (!convertible(df)) return null
-    val (taken, truncated) = collect(df, limit, asObjects)
+  def rows(df: Dataset[Row], limit: Int, asObjects: Boolean, localTimes: Boolean): String = {
+    if (!convertible(df, localTimes)) return null
+    val (taken, truncated) = collect(df, limit, asObjects).getOrElse(return null)
     val sb = new java.lang.StringBuilder(64 + taken.length * 16)
     sb.append('[').append(truncated).append(',')
     writeRows(taken, sb)
@@ -48,18 +53,28 @@ object SqlJson {
    * `kind: sql`'s whole output, `{"schema": …, "data": […]}`, after one letter, T or F, that
    * says whether rows were cut: Python passes the JSON on to the server as it is, unparsed.
    */
-  def sql(df: Dataset[Row], limit: Int): String = {
-    if (!convertible(df)) return null
-    val (taken, truncated) = collect(df, limit, asObjects = false)
+  def sql(df: Dataset[Row], limit: Int, localTimes: Boolean): String = {
+    if (!convertible(df, localTimes)) return null
+    val (taken, truncated) = collect(df, limit, asObjects = false).getOrElse(return null)
     val sb = new java.lang.StringBuilder(64 + taken.length * 16)
-    sb.append(if (truncated) 'T' else 'F').append("{\"schema\":").append(df.schema.json).append(",\"data\":")
+    sb.append(if (truncated) 'T' else 'F').append("{\"schema\":").append(sortedKeys(df.schema.json)).append(",\"data\":")
     writeRows(taken, sb)
     sb.append('}').toString
   }
 
+  /** A local time as Python's isoformat writes it, for Python to compare its zone with the JVM's. */
+  def localTime(micros: Long): String = isoformat(localTime(micros, ZoneId.systemDefault()))
+
   // A stream has no rows to take; Python's path gives Spark's own error for that.
-  private def convertible(df: Dataset[Row]): Boolean =
-    !df.isStreaming && df.schema.fields.forall(f => supported(f.dataType))
+  private def convertible(df: Dataset[Row], localTimes: Boolean): Boolean =
+    !df.isStreaming && df.schema.fields.forall(f => supported(f.dataType, localTimes, 1))
+
+  private lazy val sortingMapper = new com.fasterxml.jackson.databind.ObjectMapper()
+    .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+
+  /** The schema's JSON with its keys sorted, as PySpark's StructType.json() writes it. */
+  private def sortedKeys(json: String): String =
+    sortingMapper.writeValueAsString(sortingMapper.readValue(json, classOf[java.util.Map[_, _]]))
 
   private def writeRows(rows: Array[String], sb: java.lang.StringBuilder): Unit = {
     sb.append('[')
@@ -79,36 +94,44 @@ object SqlJson {
    * themselves: an executor's core writes its partition's text, and a string per row travels
    * back instead of a serialised row.
    */
-  private def collect(df: Dataset[Row], limit: Int, asObjects: Boolean): (Array[String], Boolean) = {
+  private def collect(df: Dataset[Row], limit: Int, asObjects: Boolean): Option[(Array[String], Boolean)] = {
     val wanted = math.min(limit.toLong + 1, Int.MaxValue).toInt
     val qe = df.limit(wanted).queryExecution
     val schema = df.schema
     // The driver's zone for every task, wherever it runs: Python converts with the driver's.
     val zone = ZoneId.systemDefault().getId
-    def here(rows: Array[InternalRow]) = rows.map(r => rowJson(r, schema, asObjects, zone))
+    def here(rows: Array[InternalRow]) = rowsJson(rows.iterator, schema, asObjects, zone)
     val all = constants(qe.optimizedPlan) match {
       case Some(row) => here(Array(row))
       case None =>
         SQLExecution.withNewExecutionId(qe, Some("collect")) {
           qe.executedPlan match {
-            case c: CollectLimitExec if c.offset == 0 => take(c.child, wanted, schema, asObjects, zone)
+            // The query's own LIMIT, when it is below ours, is the one that counts.
+            case c: CollectLimitExec if c.offset == 0 => take(c.child, math.min(c.limit, wanted), schema, asObjects, zone)
             case plan => here(plan.executeCollect())
           }
         }
     }
-    if (all.length > limit) (all.take(limit), true) else (all, false)
+    Option(all).map(a => if (a.length > limit) (a.take(limit), true) else (a, false))
   }
 
-  private def rowJson(row: InternalRow, schema: StructType, asObjects: Boolean, zone: String): String = {
-    val sb = new java.lang.StringBuilder(64)
-    writeStruct(row, schema, asObjects, ZoneId.of(zone), sb)
-    sb.toString
+  /** The rows' JSON texts; null when a value is one Python cannot make (OutsidePython). */
+  private def rowsJson(rows: Iterator[InternalRow], schema: StructType, asObjects: Boolean, zone: String): Array[String] = {
+    val z = ZoneId.of(zone)
+    try {
+      rows.map { r =>
+        val sb = new java.lang.StringBuilder(64)
+        writeStruct(r, schema, asObjects, z, sb)
+        sb.toString
+      }.toArray
+    } catch { case _: OutsidePython => null }
   }
 
   /**
    * The first `n` rows of a plan, as SparkPlan.executeTake gives them (in partition order), but
-   * starting with as many partitions as the context runs at once rather than one: a result of a
-   * few partitions then costs one job, not two. Each later round scans four times as many.
+   * starting with as many partitions as the context runs at once (at most 4) rather than one: a
+   * result of a few partitions then costs one job, not two. Each later round scans four times as
+   * many, as Spark's do. Null when a task met a value Python cannot make.
    */
   private def take(plan: SparkPlan, n: Int, schema: StructType, asObjects: Boolean, zone: String): Array[String] = {
     val rdd = plan.execute()
@@ -116,18 +139,14 @@ object SqlJson {
     val sc = plan.session.sparkContext
     val rows = scala.collection.mutable.ArrayBuffer.empty[String]
     var scanned = 0
-    var step = math.max(1, sc.defaultParallelism)
+    // Each task may send back up to n rows: more partitions at once means more rows in the
+    // driver's memory (and against spark.driver.maxResultSize), so the first round stays small.
+    var step = math.max(1, math.min(sc.defaultParallelism, 4))
     while (rows.length < n && scanned < total) {
       val left = n - rows.length
       val parts = scanned until math.min(total.toLong, scanned.toLong + step).toInt
-      val got = sc.runJob(rdd, (it: Iterator[InternalRow]) => {
-        val z = ZoneId.of(zone)
-        it.take(left).map { r =>
-          val sb = new java.lang.StringBuilder(64)
-          writeStruct(r, schema, asObjects, z, sb)
-          sb.toString
-        }.toArray
-      }, parts)
+      val got = sc.runJob(rdd, (it: Iterator[InternalRow]) => rowsJson(it.take(left), schema, asObjects, zone), parts)
+      if (got.contains(null)) return null
       got.foreach(part => rows ++= part.take(n - rows.length))
       scanned += parts.length
       step = math.min(Int.MaxValue / 4, step) * 4
@@ -148,14 +167,18 @@ object SqlJson {
     case _ => None
   }
 
-  private[sparkport] def supported(t: DataType): Boolean = t match {
+  /** Python's outputs.MAX_DEPTH: it refuses values nested deeper, so those stay with it. */
+  private val MaxDepth = 100
+
+  private[sparkport] def supported(t: DataType, localTimes: Boolean, depth: Int): Boolean = depth <= MaxDepth && (t match {
     case NullType | BooleanType | ByteType | ShortType | IntegerType | LongType | FloatType | DoubleType => true
-    case _: DecimalType | _: StringType | BinaryType | DateType | TimestampType | TimestampNTZType => true
-    case ArrayType(e, _) => supported(e)
-    case MapType(k, v, _) => keySupported(k) && supported(v)
-    case s: StructType => s.fields.forall(f => supported(f.dataType))
+    case _: DecimalType | _: StringType | BinaryType | DateType | TimestampNTZType => true
+    case TimestampType => localTimes
+    case ArrayType(e, _) => supported(e, localTimes, depth + 1)
+    case MapType(k, v, _) => keySupported(k) && supported(v, localTimes, depth + 1)
+    case s: StructType => s.fields.forall(f => supported(f.dataType, localTimes, depth + 1))
     case _ => false
-  }
+  })
 
   /** Map keys whose text is the same as Python's str() of the value PySpark would make. */
   private def keySupported(t: DataType): Boolean = t match {
@@ -198,7 +221,7 @@ object SqlJson {
       case d: DecimalType => decimal(data.getDecimal(i, d.precision, d.scale).toJavaBigDecimal, sb)
       case _: StringType => Json.quoteTo(data.getUTF8String(i).toString, sb)
       case BinaryType => Json.quoteTo(Base64.getEncoder.encodeToString(data.getBinary(i)), sb)
-      case DateType => Json.quoteTo(LocalDate.ofEpochDay(data.getInt(i).toLong).toString, sb)
+      case DateType => Json.quoteTo(date(data.getInt(i)), sb)
       case TimestampType => Json.quoteTo(isoformat(localTime(data.getLong(i), zone)), sb)
       case TimestampNTZType => Json.quoteTo(isoformat(localTime(data.getLong(i), ZoneOffset.UTC)), sb)
       case ArrayType(e, _) =>
@@ -247,7 +270,7 @@ object SqlJson {
       case ShortType => keys.getShort(j).toString
       case IntegerType => keys.getInt(j).toString
       case LongType => keys.getLong(j).toString
-      case DateType => LocalDate.ofEpochDay(keys.getInt(j).toLong).toString
+      case DateType => date(keys.getInt(j))
       case d: DecimalType => keys.getDecimal(j, d.precision, d.scale).toJavaBigDecimal.toString
       case _ => keys.getUTF8String(j).toString
     }
@@ -259,8 +282,15 @@ object SqlJson {
     LocalDateTime.ofEpochSecond(seconds, nanos.toInt, zone.getRules.getOffset(java.time.Instant.ofEpochSecond(seconds)))
   }
 
+  private def date(days: Int): String = {
+    val d = LocalDate.ofEpochDay(days.toLong)
+    if (d.getYear < 1 || d.getYear > 9999) throw new OutsidePython
+    d.toString
+  }
+
   /** Python's datetime.isoformat(): microseconds as six digits, or none when zero. */
   private def isoformat(t: LocalDateTime): String = {
+    if (t.getYear < 1 || t.getYear > 9999) throw new OutsidePython
     val date = t.toLocalDate.toString
     val base = f"$date%sT${t.getHour}%02d:${t.getMinute}%02d:${t.getSecond}%02d"
     val micros = t.getNano / 1000
@@ -279,3 +309,6 @@ object SqlJson {
     else sb.append(d.toString)
   }
 }
+
+/** A value Python's datetime cannot hold (years 1 to 9999): the rows go back to Python's path. */
+private[sparkport] final class OutsidePython extends RuntimeException(null, null, false, false)
