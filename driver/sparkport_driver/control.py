@@ -146,7 +146,7 @@ class ControlThread:
     def _dispatch(self: "Driver", req: protocol.Request) -> None:
         t = req.type
         if t == RECEIVED.ping:
-            # With when Spark Connect was last used: one quick py4j call, when there is a face.
+            # With when Spark Connect was last used, as a thread of its own last read it: no py4j here.
             self.link.send(protocol.reply_ok(req.id, protocol.ping_result(self.connect_idle_ms())))
         elif t == RECEIVED.shutdown:
             self.link.send(protocol.reply_ok(req.id))

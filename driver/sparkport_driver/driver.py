@@ -71,6 +71,8 @@ class Driver(StatementLoop, ControlThread):
         # `ready` said of the face once it started (its token included).
         self.connect_settings: Optional[dict] = None
         self.connect: Optional[dict] = None
+        # When the face was last used, as a thread of its own reads it from the JVM (for pings).
+        self.connect_watch: Optional[connect_face.IdleWatch] = None
 
     # ---- start-up (main thread) --------------------------------------------------------------
 
@@ -132,6 +134,8 @@ class Driver(StatementLoop, ControlThread):
         # Before `ready`, so no statement runs yet; a face that fails leaves the session without it.
         if self.connect_settings is not None:
             self.connect = connect_face.start(spark, self.connect_settings)
+            if self.connect is not None:
+                self.connect_watch = connect_face.watch_idle(spark)
         self.become_ready(info, self.connect)
         self.runtime.watch_jvm(self._on_jvm_exit)
         return True
@@ -194,15 +198,16 @@ class Driver(StatementLoop, ControlThread):
         if self.runtime is None:
             return
         if self.connect is not None:
-            connect_face.stop(self.runtime.spark)
+            connect_face.stop(self.runtime.spark, self.connect_watch)
         self.runtime.stop()
 
     def connect_idle_ms(self) -> Optional[int]:
         """For a ping's reply: how long the Spark Connect face has gone without a client, or None
-        (no face, or no call yet)."""
-        if self.connect is None or self.runtime is None:
+        (no face, or no call yet). From what connect_watch last read: no py4j call here."""
+        watch = self.connect_watch
+        if self.connect is None or watch is None:
             return None
-        return connect_face.idle_ms(self.runtime.spark)
+        return watch.idle_ms()
 
     def cancel_deadline(self) -> None:
         if self.deadline is not None:

@@ -1,10 +1,13 @@
 /**
  * A session's Spark Connect face on real Spark (connect.enabled, domain/spark-connect.ts), on a
  * server of the test's own, driven by a real Spark Connect client (pyspark-client from
- * .venv-connect, test/e2e/spark_connect_flow.py): appInfo has the face's address, GET /spark-connect
- * its token; temp views go both ways between statements and the client, and so do SQL settings;
+ * .venv-connect, test/e2e/spark_connect_flow.py): appInfo has the face's address (127.0.0.1, plain
+ * gRPC), GET /spark-connect its token (an x-sparkport-token parameter, sent as a header); a wrong
+ * or missing token is refused UNAUTHENTICATED before anything else sees the call (it is no Connect
+ * activity); the token is not in the session's SparkConf (what a statement could print); temp views
+ * go both ways between statements and the client, and so do SQL settings;
  * a DataFrame the client caches and registers is a statement's `%json`, cached; a client's
- * stop() leaves the face to the next client; another token is refused; the token is in no log;
+ * stop() leaves the face to the next client; the token is in no log;
  * the CLI prints the URL; a server restarted after a SIGKILL learns the face again from the
  * reconnecting driver (it stores no token). A second session, whose face finds the range's one port taken, runs
  * without one and says why. A session used only through its face, with a short idleTimeout, outlives it:
@@ -66,12 +69,29 @@ describe('Spark Connect faces on real Spark', { timeout: 420_000 }, () => {
   test('appInfo has the sc:// address without its token; GET /spark-connect has it with', async () => {
     const s = (await call('GET', `/sessions/${id}`)).body;
     const pub = s.appInfo.sparkConnectUrl as string;
-    assert.match(pub, /^sc:\/\/localhost:\d+\/;session_id=[0-9a-f-]{36};user_id=sparkport$/, JSON.stringify(s.appInfo));
+    assert.match(pub, /^sc:\/\/127\.0\.0\.1:\d+\/;session_id=[0-9a-f-]{36};user_id=sparkport$/, JSON.stringify(s.appInfo));
     const c = await call('GET', `/sessions/${id}/spark-connect`);
     assert.equal(c.status, 200, JSON.stringify(c.body));
     ({ url, token } = c.body);
     assert.ok(token.length >= 40);
-    assert.equal(url, pub.replace(/\/;/, `/;token=${token};`));
+    assert.equal(url, `${pub};x-sparkport-token=${token}`);
+  });
+
+  test('a wrong or missing token is refused UNAUTHENTICATED, before the calls count as Connect use', async () => {
+    const r = await client('wrong-token');
+    assert.equal(r.wrong.refused, true, r.wrong.error);
+    assert.match(r.wrong.error, /wrong x-sparkport-token/);
+    assert.equal(r.missing.refused, true, r.missing.error);
+    assert.match(r.missing.error, /no x-sparkport-token/);
+    // No call has passed yet: the token check ran first, and nothing behind it saw the calls.
+    assert.equal(text(await stmt('print(sc._jvm.sparkport.ConnectFace.idleMs())')), '-1');
+  });
+
+  test("the token is not in the session's SparkConf: a statement that prints it all does not show it", async () => {
+    const all = text(await stmt('print(sc.getConf().getAll())\nprint(sorted(spark.conf.getAll.items()))'));
+    assert.match(all, /spark\.connect\.grpc\.interceptor\.classes/, 'the face\'s own settings are there');
+    assert.ok(!all.includes(token), 'a statement printed the token');
+    assert.doesNotMatch(all, /spark\.connect\.authenticate\.token/);
   });
 
   test('a temp view goes from a statement to the client and back; a cached DataFrame of the client is a %json, cached', async () => {
@@ -86,11 +106,6 @@ describe('Spark Connect faces on real Spark', { timeout: 420_000 }, () => {
   test("a client's stop() leaves the face to the next client, on the same session: views and SQL settings", async () => {
     text(await stmt('spark.range(2).createOrReplaceTempView("from_statement_2")\nspark.conf.set("spark.sql.session.timeZone", "Asia/Tokyo")'));
     assert.deepEqual(await client('again'), { from_statement_2: 2, from_connect: 7, timezone: 'Asia/Tokyo' });
-  });
-
-  test('another token is refused, UNAUTHENTICATED', async () => {
-    const r = await client('wrong-token');
-    assert.equal(r.refused, true, r.error);
   });
 
   test('the token is in no log: not the session\'s, not the server\'s; the CLI prints the URL for a client to take as it is', async () => {

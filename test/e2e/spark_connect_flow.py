@@ -5,7 +5,8 @@ for test/e2e/29-spark-connect.test.ts, one phase per run:
                      registered as a view, for statements to see; then stop(), as clients do
   again URL          a new client after that stop(): the endpoint and the shared session still
                      serve, with what statements made since
-  wrong-token URL    the same address with another token is refused (UNAUTHENTICATED)
+  wrong-token URL    the same address with another x-sparkport-token, or with none, is refused
+                     (UNAUTHENTICATED)
   keep URL SECONDS   a query every 3 s for SECONDS: a session used only this way is not idle
 
 Prints "ok: …" per step (the test logs them) and a last line of JSON with what it saw.
@@ -50,15 +51,24 @@ def again(url):
     return out
 
 
-def wrong_token(url):
-    bad = re.sub(r";token=[^;]*", ";token=not-the-token", url)
+def refused(url):
+    # A session of its own (create, not getOrCreate, which would hand back the previous one).
+    spark = SparkSession.builder.remote(url).create()
     try:
-        connect(bad).sql("SELECT 1").collect()
+        spark.sql("SELECT 1").collect()
     except Exception as e:  # pyspark's SparkConnectGrpcException, whose text names the gRPC status
         text = f"{type(e).__name__}: {e}"
         print(f"ok: refused: {text.splitlines()[0][:200]}", flush=True)
-        return {"refused": "UNAUTHENTICATED" in text or "Invalid authentication token" in text, "error": text[:500]}
-    return {"refused": False}
+        return {"refused": "UNAUTHENTICATED" in text, "error": text[:500]}
+    finally:
+        spark.stop()  # its ReleaseSession is refused too, and pyspark only warns
+    return {"refused": False, "error": "served"}
+
+
+def wrong_token(url):
+    without = re.sub(r";x-sparkport-token=[^;]*", "", url)
+    assert without != url, "no x-sparkport-token in the URL"
+    return {"wrong": refused(f"{without};x-sparkport-token=not-the-token"), "missing": refused(without)}
 
 
 def keep(url, seconds):

@@ -1,12 +1,15 @@
 """The Spark Connect face (connect_face.py, PROTOCOL.md section 3) without Spark: the welcome's
 `connect` as the driver checks and keeps it, what `ready` then says, a face that fails leaving
 the session without it, the token never written to the driver's log, and the ping's reply saying
-how long the face has gone without a client.
+how long the face has gone without a client, from what a thread of its own last read (IdleWatch),
+so that a JVM that stalls does not stall the ping.
 
 The face itself, on real Spark with a real Connect client, is test/e2e/29-spark-connect.test.ts.
 """
 
 import logging
+import threading
+import time
 import uuid
 
 import pytest
@@ -102,29 +105,99 @@ def test_ready_says_where_the_face_is_and_the_log_line_keeps_the_token_out(h, ca
     assert h.link.app["connect"] == face, "what a reconnect's `resumed` repeats to a restarted server"
 
 
-class FakeRuntime:
-    spark = FakeSpark()
+class FakeClock:
+    def __init__(self):
+        self.t = 100.0
+
+    def __call__(self):
+        return self.t
 
 
-def test_idle_ms_is_the_faces_answer_or_none_before_any_call_or_when_it_cannot_be_asked(monkeypatch, caplog):
-    face = FakeFace(idle=-1)
-    monkeypatch.setattr(connect_face, "helper_class", lambda spark, name: face)
-    monkeypatch.setattr(connect_face, "_idle_failed", False)
-    assert connect_face.idle_ms(FakeSpark()) is None, "-1: no call yet"
-    face.idle = 0
-    assert connect_face.idle_ms(FakeSpark()) == 0
+def test_the_idle_watch_answers_from_its_last_read_plus_the_time_since(caplog):
+    face, clock = FakeFace(idle=-1), FakeClock()
+    w = connect_face.IdleWatch(face.idleMs, clock=clock)
+    assert w.idle_ms() is None, "nothing read yet"
+    w.poll()
+    assert w.idle_ms() is None, "-1: no call seen yet"
     face.idle = 1234
-    assert connect_face.idle_ms(FakeSpark()) == 1234
+    w.poll()
+    assert w.idle_ms() == 1234
+    clock.t += 2.5
+    assert w.idle_ms() == 3734, "the value read, plus the time since it was read"
+    face.idle = 0
+    w.poll()
+    clock.t += 0.7
+    assert w.idle_ms() == 700, "0: a call was open when read; idle at most since then"
     face.idle = RuntimeError("py4j: the gateway is gone")
     with caplog.at_level(logging.INFO, logger="sparkport.driver"):
-        assert connect_face.idle_ms(FakeSpark()) is None
-        assert connect_face.idle_ms(FakeSpark()) is None
-    assert caplog.text.count("could not ask Spark Connect when it was last used") == 1, "logged once, not every ping"
+        w.poll()
+        w.poll()
+    clock.t += 60
+    assert w.idle_ms() == 60_700, "a read that fails keeps the last value, which ages"
+    assert caplog.text.count("could not ask Spark Connect when it was last used") == 1, "logged once, not every second"
 
 
-def test_a_ping_reply_carries_connect_idle_ms_only_when_the_face_reports_one(h, monkeypatch):  # noqa: F811
-    face = FakeFace(idle=1234)
+def test_the_idle_watch_reads_on_its_own_thread_every_interval_until_stopped():
+    reads = threading.Semaphore(0)
+    face = FakeFace(idle=5)
+
+    def read():
+        reads.release()
+        return face.idleMs()
+
+    w = connect_face.IdleWatch(read, interval=0.01).start()
+    try:
+        for _ in range(3):
+            assert reads.acquire(timeout=5), "read again"
+        assert w.idle_ms() is not None and w.idle_ms() >= 5
+        assert w._thread.daemon and w._thread.name == "sparkport-connect-idle"
+    finally:
+        w.stop()
+    w._thread.join(5)
+    assert not w._thread.is_alive(), "stopped with the face"
+
+
+def test_a_ping_is_answered_while_the_jvm_hangs_from_what_was_read_before(h):  # noqa: F811
+    hang, clock = threading.Event(), FakeClock()
+    calls = []
+
+    def read():
+        calls.append(1)
+        if len(calls) > 1:
+            hang.wait(30)  # a JVM in a long GC
+        return 1000
+
+    w = connect_face.IdleWatch(read, interval=0.01, clock=clock)
+    w.poll()
+    w.start()
+    h.driver.connect = {"port": 15003, "session_id": str(uuid.uuid4()), "user_id": "sparkport", "token": "t"}
+    h.driver.connect_watch = w
+    try:
+        deadline = time.monotonic() + 5
+        while len(calls) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(calls) == 2, "the watch's thread is stuck in its read"
+        clock.t += 3
+        rid = h.srv.request("ping")
+        reply, _ = h.srv.wait_reply(rid, 2)
+        assert reply["ok"] is True and reply["result"] == {"connect_idle_ms": 4000}
+    finally:
+        w.stop()
+        hang.set()
+
+
+def test_stopping_the_face_stops_its_watch(monkeypatch):
+    face = FakeFace(idle=5)
     monkeypatch.setattr(connect_face, "helper_class", lambda spark, name: face)
+    w = connect_face.watch_idle(FakeSpark())
+    connect_face.stop(FakeSpark(), w)
+    w._thread.join(5)
+    assert not w._thread.is_alive() and face.calls == ["stop"]
+
+
+def test_a_ping_reply_carries_connect_idle_ms_only_when_the_face_reports_one(h):  # noqa: F811
+    face, clock = FakeFace(idle=1234), FakeClock()
+    w = connect_face.IdleWatch(face.idleMs, clock=clock)
 
     def ping():
         rid = h.srv.request("ping")
@@ -133,13 +206,17 @@ def test_a_ping_reply_carries_connect_idle_ms_only_when_the_face_reports_one(h, 
         return reply["result"]
 
     assert ping() == {}, "no face: nothing to say"
-    h.driver.runtime = FakeRuntime()
     h.driver.connect = {"port": 15003, "session_id": str(uuid.uuid4()), "user_id": "sparkport", "token": "t"}
+    h.driver.connect_watch = w
+    w.poll()
     assert ping() == {"connect_idle_ms": 1234}
     face.idle = 0
+    w.poll()
     assert ping() == {"connect_idle_ms": 0}, "0: a call is open now"
     face.idle = -1
+    w.poll()
     assert ping() == {}, "a face no client has called yet"
     h.driver.connect = None
     face.idle = 5
-    assert ping() == {}, "no face started (it could not): the helper is not asked"
+    w.poll()
+    assert ping() == {}, "no face started (it could not): nothing to say"

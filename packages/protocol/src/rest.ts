@@ -182,8 +182,8 @@ export type MsgBody = Static<typeof MsgBody>;
 
 /** GET /sessions/{id}/spark-connect: how a Spark Connect client reaches the session (a secret: the token opens it). */
 export const SparkConnectBody = Type.Object({
-  url: Type.String({ description: 'sc://host:port/;token=…;session_id=…;user_id=…, to be used as it is: session_id and user_id select the session\'s own SparkSession' }),
-  token: Type.String({ description: 'The token Spark Connect clients present, also in url' }),
+  url: Type.String({ description: 'sc://host:port/;session_id=…;user_id=…;x-sparkport-token=…, to be used as it is: session_id and user_id select the session\'s own SparkSession, and Spark Connect clients send x-sparkport-token as a header with every call' }),
+  token: Type.String({ description: 'The token Spark Connect clients present (the x-sparkport-token header), also in url' }),
 }, { $id: 'SparkConnectBody' });
 export type SparkConnectBody = Static<typeof SparkConnectBody>;
 

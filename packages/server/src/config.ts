@@ -84,8 +84,9 @@ export interface Config extends SecurityConfig {
     /** Ports the endpoints take, `low-high`: each driver the first free one. */
     portRange: string;
     /**
-     * Address they bind. Spark Connect has no TLS of its own and its clients want TLS for a token
-     * off loopback: anything else needs a TLS-terminating proxy in front.
+     * Address they bind (`localhost` binds 127.0.0.1), and the one the URL names. Spark Connect
+     * has no TLS of its own: off loopback, its token would cross the network in the clear, so
+     * clients elsewhere need a TLS-terminating proxy in front.
      */
     host: string;
   };

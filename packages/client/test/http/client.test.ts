@@ -43,8 +43,8 @@ describe('SparkportClient', () => {
       const s = await c.createSession({ kind: 'pyspark' });
       const ready = await c.waitForSession(s.id);
       const { url, token } = await c.sparkConnect(s.id);
-      assert.match(url, new RegExp(`^sc://localhost:15002/;token=${token};session_id=[0-9a-f-]+;user_id=sparkport$`));
-      assert.equal(ready.appInfo.sparkConnectUrl, url.replace(`;token=${token}`, ''));
+      assert.match(url, new RegExp(`^sc://127\\.0\\.0\\.1:15002/;session_id=[0-9a-f-]+;user_id=sparkport;x-sparkport-token=${token}$`));
+      assert.equal(ready.appInfo.sparkConnectUrl, url.replace(`;x-sparkport-token=${token}`, ''));
     } finally {
       h.config.connect.enabled = false;
     }

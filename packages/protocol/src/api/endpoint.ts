@@ -41,6 +41,11 @@ export interface EndpointSpec {
   body?: TSchema;
   /** No body at all is read as `{}` (Livy lets clients create a session without one). */
   bodyOptional?: boolean;
+  /**
+   * Written to the audit log whatever its method (http/audit.ts): a read that hands out a secret.
+   * Without it, only requests that create or change something (and refusals) are.
+   */
+  audit?: boolean;
   /** Success statuses only: the error statuses are the same for every endpoint. */
   responses: Readonly<Record<number, ResponseSpec>>;
 }

@@ -51,7 +51,9 @@ export const connectSession = endpoint({
 
 export const getSparkConnect = endpoint({
   method: 'GET', url: '/sessions/:id/spark-connect', tags, access: 'modify', summary: "Sparkport: the session's Spark Connect URL, with its token",
-  description: "With the server's connect.enabled on, each session's driver also serves Spark Connect on the session's own SparkSession (temp views and cached data are shared with statements). Needs the modify right: a Connect client runs code in the session. 404 when Spark Connect is off on the server; 409 while the endpoint is not known (the session is starting or recovering) or when the driver could not start one (its log says why). Not Livy's POST on the same path, which re-attaches.",
+  // It hands out a secret that runs code in the session: on record, though it is a GET.
+  audit: true,
+  description: "With the server's connect.enabled on, each session's driver also serves Spark Connect on the session's own SparkSession (temp views and cached data are shared with statements). Needs the modify right: a Connect client runs code in the session. Each answer is written to the audit log, though it is a GET. 404 when Spark Connect is off on the server; 409 while the endpoint is not known (the session is starting or recovering) or when the driver could not start one (its log says why). Not Livy's POST on the same path, which re-attaches.",
   params,
   responses: { 200: SparkConnectBody },
 });

@@ -7,7 +7,8 @@
  * secret that opens the session to anyone who holds it, so it is never stored; after a server
  * restart the driver's `resumed` brings it back. The token is given out only by
  * GET /sessions/{id}/spark-connect, to whoever may modify the session (running Connect queries is
- * running code). The URL in appInfo has no token.
+ * running code), and each time it is, the audit log says so (the endpoint's `audit`). The URL in
+ * appInfo has no token.
  */
 import os from 'node:os';
 import { sessionMachine, type ConnectFace, type ConnectSettings } from '@sparkport/protocol';
@@ -32,32 +33,42 @@ export function checkConnectSettings(cfg: Pick<Config, 'connect'>): void {
 export function connectSettings(cfg: Pick<Config, 'connect' | 'spark'>, session: SessionRecord): ConnectSettings | undefined {
   if (!cfg.connect.enabled || placementOf(session, cfg).deployMode === 'cluster') return undefined;
   const { low, high } = parsePortRange(cfg.connect.portRange, 'connect.portRange');
-  return { host: cfg.connect.host, port_low: low, port_high: high };
+  return { host: bindHost(cfg.connect.host), port_low: low, port_high: high };
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
 const WILDCARD = new Set(['0.0.0.0', '::', '']);
 
 /**
- * The host clients should name. On loopback it is `localhost`, not 127.0.0.1: only for that
- * name do Spark's Python and Scala clients send a token over a plaintext channel (gRPC's local
- * credentials); for any other host they insist on TLS. A wildcard bind is reached by the
- * machine's name.
+ * The address a driver binds: connect.host, but `localhost` as 127.0.0.1, so that the address
+ * clients are given is the one bound. A name that resolves to two addresses (::1 and 127.0.0.1)
+ * would let a client reach whatever listens on the one the face did not bind.
  */
-export function connectHost(bindHost: string, machineName = os.hostname()): string {
-  const h = bindHost.trim().replace(/^\[(.*)\]$/, '$1');
-  if (LOOPBACK.test(h)) return 'localhost';
+export function bindHost(host: string): string {
+  const h = host.trim();
+  return h.toLowerCase() === 'localhost' ? '127.0.0.1' : h;
+}
+
+/**
+ * The host clients should name: the address bound, never `localhost` (gRPC tries ::1 first, where
+ * any local process could listen on the face's port and be sent its token). A wildcard bind is
+ * reached by the machine's name.
+ */
+export function connectHost(host: string, machineName = os.hostname()): string {
+  const h = bindHost(host).replace(/^\[(.*)\]$/, '$1');
   const name = WILDCARD.has(h) ? machineName : h;
   return name.includes(':') ? `[${name}]` : name;
 }
 
 /**
  * The `sc://` URL of a face, as clients must use it: its session_id and user_id select the
- * session's own SparkSession (another pair gets an isolated one). With the token when asked.
+ * session's own SparkSession (another pair gets an isolated one). With the token when asked, as
+ * `x-sparkport-token`: not a parameter Spark Connect knows, so its clients send it as a header of
+ * that name with every call (the connection string's rule), which the face checks. Not Spark's
+ * `token`: that one pyspark sends without TLS only to a host named `localhost`.
  */
-export function sparkConnectUrl(face: ConnectFace, bindHost: string, withToken = false): string {
-  const token = withToken ? `;token=${face.token}` : '';
-  return `sc://${connectHost(bindHost)}:${face.port}/${token};session_id=${face.session_id};user_id=${face.user_id}`;
+export function sparkConnectUrl(face: ConnectFace, host: string, withToken = false): string {
+  const token = withToken ? `;x-sparkport-token=${face.token}` : '';
+  return `sc://${connectHost(host)}:${face.port}/;session_id=${face.session_id};user_id=${face.user_id}${token}`;
 }
 
 /** appInfo.sparkConnectUrl: the URL without its token, or null when the session has no face (now). */

@@ -4,7 +4,8 @@
  * create or modify right), whatever its outcome, and one for every refusal anywhere: 401, 403,
  * and the 404 a user gets for a session or batch they may not even view (http/access.ts), which
  * the line calls `denied`. Reads that merely view are not written: they would drown the actions
- * in polling.
+ * in polling. A read that hands out a secret is, when its endpoint says so (`audit: true`: the
+ * Spark Connect token of GET /sessions/{id}/spark-connect).
  *
  * A line carries who (user, address), what (the endpoint's operationId and the ids it was about,
  * noted by the access check and by the create handlers), when, and the answer. Never a header,
@@ -51,7 +52,7 @@ export function markDenied(req: FastifyRequest): void {
 const isDenied = (req: FastifyRequest, status: number) => req.auditDenied || status === 401 || status === 403;
 
 function isAudited(req: FastifyRequest, ep: Endpoint, status: number): boolean {
-  if (isDenied(req, status)) return true;
+  if (isDenied(req, status) || ep.audit) return true;
   return (ep.access === 'create' || ep.access === 'modify') && ep.method !== 'GET';
 }
 

@@ -24,6 +24,8 @@ function finish(doc: Document, authOn: boolean): void {
     if (!op?.responses) continue;
     // The right it needs (http/access.ts), for people and tools reading the document.
     (op as Record<string, unknown>)['x-sparkport-access'] = ep.access;
+    // Audited though it changes nothing (http/audit.ts).
+    if (ep.audit) (op as Record<string, unknown>)['x-sparkport-audit'] = true;
     // The document's security applies to every operation but the public ones, which need none.
     if (authOn && ep.access === 'public') op.security = [];
     for (const [status, res] of Object.entries(op.responses)) {

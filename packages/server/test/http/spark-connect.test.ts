@@ -2,7 +2,7 @@
  * Spark Connect faces (connect.*, domain/spark-connect.ts) through the HTTP API on fake drivers:
  * the welcome asks for one only when the setting is on; appInfo.sparkConnectUrl has the face's
  * address without its token, and GET /sessions/{id}/spark-connect has it with, for the modify right
- * only; the token is never stored nor shown elsewhere; a face that failed, a session still
+ * only, each answer on the audit log; the token is never stored nor shown elsewhere; a face that failed, a session still
  * starting or one that ended get a 409 that says why, a server with Spark Connect off a 404; a
  * warm driver's face becomes its session's; Connect use, as ping replies report it, keeps the
  * session from its idle timeout.
@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import type { Config } from '../../src/config.ts';
-import { makeHarness, veraViews, type Harness } from '../support/harness.ts';
+import { auditLines, makeHarness, veraViews, type Harness } from '../support/harness.ts';
 
 let h: Harness | undefined;
 afterEach(async () => { await h?.close(); h = undefined; });
@@ -44,13 +44,13 @@ describe('Spark Connect faces', () => {
     assert.deepEqual(proc.received.find((m) => m.type === 'welcome')!.connect, { host: '127.0.0.1', port_low: 16000, port_high: 16009 });
     const sid = `5e3b2f6a-0000-4000-8000-${String(proc.pid).padStart(12, '0')}`;
     const token = `fake-connect-token-${proc.pid}`;
-    const url = `sc://localhost:16000/;session_id=${sid};user_id=sparkport`;
+    const url = `sc://127.0.0.1:16000/;session_id=${sid};user_id=sparkport`;
     const s = await h.json('GET', `/sessions/${id}`);
     assert.equal(s.body.appInfo.sparkConnectUrl, url);
     assert.equal((await h.json('GET', '/sessions')).body.sessions[0].appInfo.sparkConnectUrl, url);
     const c = await h.json('GET', `/sessions/${id}/spark-connect`);
     assert.equal(c.status, 200, JSON.stringify(c.body));
-    assert.deepEqual(c.body, { url: `sc://localhost:16000/;token=${token};session_id=${sid};user_id=sparkport`, token });
+    assert.deepEqual(c.body, { url: `${url};x-sparkport-token=${token}`, token });
     assert.doesNotMatch(JSON.stringify(s.body), new RegExp(token));
     assert.doesNotMatch(JSON.stringify(h.store.listSessions()), new RegExp(token), 'a secret: never in the store');
     assert.doesNotMatch(JSON.stringify((await h.json('GET', `/sessions/${id}/log?size=-1`)).body), new RegExp(token));
@@ -87,10 +87,26 @@ describe('Spark Connect faces', () => {
     h = await makeHarness((c) => { on(c); veraViews(c); }, undefined, { testUserHeader: true });
     const id = await idle(h, { 'x-test-user': 'alice' });
     const vera = { 'x-test-user': 'vera' };
-    assert.match((await h.json('GET', `/sessions/${id}`, undefined, vera)).body.appInfo.sparkConnectUrl, /^sc:\/\/localhost:15002\/;session_id=/);
+    assert.match((await h.json('GET', `/sessions/${id}`, undefined, vera)).body.appInfo.sparkConnectUrl, /^sc:\/\/127\.0\.0\.1:15002\/;session_id=/);
     const r = await h.json('GET', `/sessions/${id}/spark-connect`, undefined, vera);
     assert.deepEqual([r.status, r.body.code], [403, 'FORBIDDEN']);
     assert.equal((await h.json('GET', `/sessions/${id}/spark-connect`, undefined, { 'x-test-user': 'alice' })).status, 200);
+  });
+
+  test('handing out the token is on the audit log, though a GET: who, which session, the outcome; a refusal too; the token is not', async () => {
+    h = await makeHarness((c) => { on(c); veraViews(c); }, undefined, { testUserHeader: true });
+    const id = await idle(h, { 'x-test-user': 'alice' });
+    type Line = { user: string; action: string; session?: number; status: number; outcome: string };
+    const lines = () => auditLines<Line>(h!.config).filter((l) => l.action === 'getSparkConnect');
+    assert.equal((await h.json('GET', `/sessions/${id}`, undefined, { 'x-test-user': 'alice' })).status, 200);
+    const c = await h.json('GET', `/sessions/${id}/spark-connect`, undefined, { 'x-test-user': 'alice' });
+    assert.equal(c.status, 200, JSON.stringify(c.body));
+    await h.json('GET', `/sessions/${id}/spark-connect`, undefined, { 'x-test-user': 'vera' });
+    await h.waitFor(() => lines().length === 2, 'two lines');
+    assert.deepEqual(lines().map((l) => [l.user, l.session, l.status, l.outcome]), [['alice', id, 200, 'ok'], ['vera', id, 403, 'denied']]);
+    const all = auditLines<Line>(h.config);
+    assert.ok(!all.some((l) => l.action === 'getSession'), 'other reads are not written');
+    assert.doesNotMatch(JSON.stringify(all), new RegExp(c.body.token));
   });
 
   test("Connect use is the session's activity: a driver whose ping replies say its face was used lately outlives its idle timeout; one without ends", async () => {

@@ -1,8 +1,8 @@
 /**
  * Spark Connect faces, the parts with rules of their own (domain/spark-connect.ts): the connect.*
- * settings as loaded and checked, the host clients must name (localhost on loopback, where
- * Spark's clients send a token without TLS), the `sc://` URL with and without its token, and
- * which sessions get a face.
+ * settings as loaded and checked, the host clients must name (the address bound, never
+ * `localhost`, which gRPC resolves to ::1 first), the `sc://` URL with and without its token (an
+ * `x-sparkport-token` parameter, which clients send as a header), and which sessions get a face.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -23,17 +23,21 @@ describe('Spark Connect settings and URLs', () => {
     assert.throws(() => load({ SPARKPORT_CONNECT__HOST: ' ' }), /connect\.host must be an address to bind/);
   });
 
-  test('clients name localhost for any loopback bind, the machine for a wildcard, the address itself otherwise', () => {
-    for (const h of ['127.0.0.1', '127.0.1.1', '::1', '[::1]', 'localhost', 'LOCALHOST']) assert.equal(connectHost(h, 'box'), 'localhost', h);
+  test('clients name the address bound (never localhost: 127.0.0.1 is bound for it), the machine for a wildcard', () => {
+    for (const h of ['127.0.0.1', 'localhost', 'LOCALHOST', ' localhost ']) assert.equal(connectHost(h, 'box'), '127.0.0.1', h);
+    assert.equal(connectHost('127.0.1.1', 'box'), '127.0.1.1');
+    for (const h of ['::1', '[::1]']) assert.equal(connectHost(h, 'box'), '[::1]', h);
     for (const h of ['0.0.0.0', '::', '[::]']) assert.equal(connectHost(h, 'box.example.com'), 'box.example.com', h);
     assert.equal(connectHost('10.1.2.3', 'box'), '10.1.2.3');
     assert.equal(connectHost('spark.example.com', 'box'), 'spark.example.com');
     assert.equal(connectHost('fd00::5', 'box'), '[fd00::5]');
   });
 
-  test('the URL selects the shared session by session_id and user_id; the token only when asked for', () => {
-    assert.equal(sparkConnectUrl(face, '127.0.0.1'), `sc://localhost:15003/;session_id=${face.session_id};user_id=sparkport`);
-    assert.equal(sparkConnectUrl(face, '10.0.0.7', true), `sc://10.0.0.7:15003/;token=tok-en_1;session_id=${face.session_id};user_id=sparkport`);
+  test("the URL selects the shared session by session_id and user_id; the token only when asked for, as x-sparkport-token, never Spark's token", () => {
+    assert.equal(sparkConnectUrl(face, '127.0.0.1'), `sc://127.0.0.1:15003/;session_id=${face.session_id};user_id=sparkport`);
+    assert.equal(sparkConnectUrl(face, 'localhost', true), `sc://127.0.0.1:15003/;session_id=${face.session_id};user_id=sparkport;x-sparkport-token=tok-en_1`);
+    assert.equal(sparkConnectUrl(face, '10.0.0.7', true), `sc://10.0.0.7:15003/;session_id=${face.session_id};user_id=sparkport;x-sparkport-token=tok-en_1`);
+    assert.doesNotMatch(sparkConnectUrl(face, '10.0.0.7', true), /;token=/);
   });
 
   test('a face is asked of client-mode drivers only, with the range as numbers', () => {
@@ -44,5 +48,7 @@ describe('Spark Connect settings and URLs', () => {
     assert.deepEqual(connectSettings(cfg, client), { host: '127.0.0.1', port_low: 15010, port_high: 15012 });
     assert.equal(connectSettings(cfg, { placement: { master: 'yarn', deployMode: 'cluster' } } as SessionRecord), undefined);
     assert.deepEqual(connectSettings(cfg, {} as SessionRecord), { host: '127.0.0.1', port_low: 15010, port_high: 15012 }, 'an old record ran client mode');
+    cfg.connect.host = 'localhost';
+    assert.equal(connectSettings(cfg, client)!.host, '127.0.0.1', 'the address the URL names is the one bound');
   });
 });
