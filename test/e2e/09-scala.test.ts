@@ -14,6 +14,16 @@ async function driverLog(s: number): Promise<string> {
   return (await api('GET', `/sessions/${s}/log?size=-1`)).body.log.join('\n');
 }
 
+/** The driver's log once it shows `line`: the server reads the log file as it grows, a moment behind. */
+async function driverLogWith(s: number, line: RegExp): Promise<string> {
+  let log = '';
+  for (let i = 0; i < 50 && !line.test(log); i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 100));
+    log = await driverLog(s);
+  }
+  return log;
+}
+
 async function waitRunning(s: number, id: number): Promise<void> {
   for (let i = 0; i < 400; i++) {
     if ((await api('GET', `/sessions/${s}/statements/${id}`)).body.state === 'running') return;
@@ -47,7 +57,7 @@ describe('scala statements', () => {
     assert.doesNotMatch(await driverLog(s), /Scala interpreter/, 'Python statements alone never start it');
     const first = await run(s, '1+1'); // the session's kind is the default statement kind
     assert.deepEqual(first.output, { status: 'ok', execution_count: first.id, data: { 'text/plain': 'res0: Int = 2\n' } });
-    assert.match(await driverLog(s), /Scala interpreter started in [\d.]+ s/);
+    assert.match(await driverLogWith(s, /Scala interpreter started/), /Scala interpreter started in [\d.]+ s/);
   });
 
   test('println and definitions come back as text/plain', async () => {
