@@ -91,6 +91,19 @@ describe('authentication off only on loopback', () => {
     checkExposure(withTokens, buildAuthenticators(withTokens, () => undefined));
   });
 
+  test('credentials sent as they are, over plain HTTP beyond loopback, are warned about at start', async () => {
+    const file = path.join(tmp, 'tokens-plain');
+    writeFileSync(file, `ci:${'a'.repeat(64)}\n`);
+    const said = async (tweak: (c: Config) => void) => {
+      const logs: string[] = [];
+      await checkAuthAtStart(cfg((c) => { c.auth.tokens.file = file; tweak(c); }), (m) => logs.push(m));
+      return logs.join('\n');
+    };
+    assert.match(await said((c) => { c.host = '0.0.0.0'; }), /WARNING: API tokens \(auth\.tokens\) cross the network in the clear on 0\.0\.0\.0 without TLS.*http\.tls\.certFile/);
+    assert.equal(await said(() => undefined), '', 'loopback: nothing crosses a network');
+    assert.equal(await said((c) => { c.host = '0.0.0.0'; c.http.tls.certFile = '/c.pem'; c.http.tls.keyFile = '/k.pem'; }), '', 'TLS on');
+  });
+
   test('startServer refuses before it opens anything (no store file, no listener)', async () => {
     const dataDir = path.join(tmp, 'never-created');
     const c = cfg((x) => { x.host = '0.0.0.0'; x.port = 0; x.dataDir = dataDir; });

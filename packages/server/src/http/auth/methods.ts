@@ -4,6 +4,7 @@
  * is one more factory in METHODS.
  */
 import type { Config } from '../../config.ts';
+import { tlsEnabled } from '../tls.ts';
 import type { Authenticator } from './authenticator.ts';
 import { BasicAuthenticator } from './basic.ts';
 import { JwtAuthenticator } from './jwt.ts';
@@ -70,4 +71,20 @@ export async function checkAuthAtStart(config: Config, log: Log): Promise<void> 
   if (!methods.length && !isLoopbackHost(config.host)) {
     log(`WARNING: no authentication on ${config.host} (auth.allowUnauthenticated): anyone who can reach this port can run code as this server's user`);
   }
+  const secrets = sentCredentials(config);
+  if (secrets.length && !tlsEnabled(config) && !isLoopbackHost(config.host)) {
+    log(
+      `WARNING: ${secrets.join(', ')} cross the network in the clear on ${config.host} without TLS: anyone on the path can take them ` +
+      'and run code as their users. Set http.tls.certFile and http.tls.keyFile, or serve behind a TLS-terminating proxy on loopback.',
+    );
+  }
+}
+
+/** The methods whose credentials a client sends as they are, readable by whoever sees the request. */
+function sentCredentials(c: Config): string[] {
+  const out: string[] = [];
+  if (c.auth.basic.htpasswdFile) out.push('passwords (auth.basic)');
+  if (c.auth.tokens.file) out.push('API tokens (auth.tokens)');
+  if (jwtConfigured(c)) out.push('JWTs (auth.jwt)');
+  return out;
 }
