@@ -2,9 +2,9 @@
 
 One py4j call takes the rows and writes their JSON, with no Python object per row or cell, in
 the very format outputs.to_json gives. None means "not here": the helper jar is not loaded (or
-is not one this Spark can run), or the rows hold something only Python converts (intervals,
-user-defined types, dates outside years 1 to 9999, ...); the caller then converts in Python as
-before.
+is not one this Spark can run), or the rows hold a type only Python converts (intervals,
+user-defined types, ...); the caller then converts in Python as before. A date Python's
+datetime cannot hold raises outputs.ConversionError, as Python's own conversion fails.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 import logging
 from typing import Any, Optional
 
-from . import protocol, py4j_link
+from . import outputs, protocol, py4j_link
 from .helper_jar import helper_class
 
 log = logging.getLogger("sparkport.driver")
@@ -68,16 +68,27 @@ def _call(df: Any, method: str, *args: Any) -> Optional[str]:
     except Py4JNetworkError:
         raise
     except Py4JJavaError as e:
-        # A helper built for another Spark (a method or class that moved) is not the query's fault.
         from py4j.java_gateway import is_instance_of
 
-        if is_instance_of(df.sparkSession.sparkContext._gateway, e.java_exception, "java.lang.LinkageError"):
-            _off(f"the helper jar does not fit this Spark: {e.java_exception}")
+        gateway = df.sparkSession.sparkContext._gateway
+        java = e.java_exception
+        if is_instance_of(gateway, java, "sparkport.OutsidePython"):
+            raise outputs.ConversionError(java.getMessage()) from None
+        # A helper built for another Spark (a method or class that moved) is not the query's
+        # fault: only a linkage error thrown in the helper's own code says so. One from the
+        # user's code (a UDF, a connector) is the statement's error, as on Python's path.
+        if is_instance_of(gateway, java, "java.lang.LinkageError") and _thrown_in_helper(java):
+            _off(f"the helper jar does not fit this Spark: {java}")
             return None
         raise
     except Py4JError as e:  # e.g. a method py4j cannot find: the jar is not the one this driver expects
         _off(str(e))
         return None
+
+
+def _thrown_in_helper(java_exception: Any) -> bool:
+    frames = java_exception.getStackTrace()
+    return len(frames) > 0 and str(frames[0].getClassName()).startswith("sparkport.")
 
 
 def rows(df: Any, limit: int, as_objects: bool) -> Optional[tuple[list, bool]]:

@@ -24,6 +24,9 @@ def run(spark: Any, code: str, statement_id: int, limits: outputs.Limits, gate: 
         if fast is None:
             rows, truncated = outputs.take_limited(df, limits.rows)
         gate.armed = False
+    except outputs.ConversionError as e:  # a value Python cannot hold, found by the JVM
+        gate.armed = False
+        return tracebacks.simple_error(statement_id, "ValueError", str(e))
     except BaseException as e:
         gate.armed = False
         return error_output(statement_id, e)

@@ -92,6 +92,15 @@ def test_schema_json_is_pysparks_byte_for_byte(spark):
     assert raw.text.startswith('{"schema":' + df.schema.json() + ',"data":')
 
 
+def test_schema_keys_in_code_point_order_as_python_sorts_them(spark):
+    from pyspark.sql.functions import col
+
+    df = spark.range(1).select(col("id").alias("id", metadata={"z": 1, "é": 2, "😀": 3, "！": 4}))
+    raw, _ = jvm_rows.sql_result(df, 10)
+    ours = json.loads(raw.text)["schema"]["fields"][0]["metadata"]
+    assert list(ours) == list(json.loads(df.schema.json())["fields"][0]["metadata"]) == ["z", "é", "！", "😀"]
+
+
 def test_dataframe_limits_below_the_output_limit_count(spark):
     assert jvm_rows.rows(spark.range(50).limit(3), 1000, as_objects=True) == ([{"id": 0}, {"id": 1}, {"id": 2}], False)
     assert jvm_rows.rows(spark.range(50).limit(3), 2, as_objects=False) == ([[0], [1]], True)
@@ -133,15 +142,38 @@ def test_constant_queries_run_no_spark_job(spark):
     assert len(tracker.getJobIdsForGroup("sparkport-constants")) == 1
 
 
-def test_values_python_cannot_make_go_back_to_python(spark):
-    # Dates outside years 1-9999: the JVM writes them, Python's datetime cannot hold them; the
-    # statement gets the error it always got, and a query without them still takes the JVM path.
+def test_values_python_cannot_make_are_the_statements_error(spark):
+    # Dates outside years 1-9999: Python's datetime cannot hold them, so Python's path failed the
+    # statement; the JVM's says so itself (the query is not run a second time to fail in Python).
     for code in ("select date'0000-12-31' d", "select * from values (date'2024-01-01'), (date'+10000-01-01') t(d)",
-                 "select timestamp_ntz'+10000-01-01 00:00:00' t"):
-        assert jvm_rows.sql_result(spark.sql(code), 10) is None, code
+                 "select timestamp_ntz'+10000-01-01 00:00:00' t", "select * from range(0, 40, 1, 4) cross join values (date'0000-01-01') t(d)"):
+        with pytest.raises(outputs.ConversionError, match="outside the years Python's datetime can hold"):
+            jvm_rows.sql_result(spark.sql(code), 10)
         out = sqlrun.run(spark, code, 6, outputs.Limits(), InterruptGate())
-        assert out["status"] == "error", out
+        assert out["status"] == "error" and out["ename"] == "ValueError", out
+        assert "outside the years" in out["evalue"]
     assert jvm_rows.sql_result(spark.sql("select date'2024-01-01' d"), 10) is not None
+    assert jvm_rows._helper_class is not None, "the path stays on"
+
+
+def test_only_linkage_errors_of_the_helper_turn_the_path_off():
+    class Frame:
+        def __init__(self, cls):
+            self.cls = cls
+
+        def getClassName(self):
+            return self.cls
+
+    class Java:
+        def __init__(self, *frames):
+            self.frames = [Frame(f) for f in frames]
+
+        def getStackTrace(self):
+            return self.frames
+
+    assert jvm_rows._thrown_in_helper(Java("sparkport.SqlJson$", "py4j.Gateway"))
+    assert not jvm_rows._thrown_in_helper(Java("boom.Config", "org.apache.spark.sql.catalyst.expressions.ScalaUDF"))
+    assert not jvm_rows._thrown_in_helper(Java())
 
 
 def test_timestamps_go_to_python_when_the_zones_disagree(spark, monkeypatch):

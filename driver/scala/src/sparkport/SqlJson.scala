@@ -23,10 +23,11 @@ import org.apache.spark.sql.types._
  * one format whichever path ran. A schema with a type outside that list (intervals, variants,
  * user-defined types, ...) is not taken here: `rows` answers null and Python converts as before.
  *
- * So do values Python cannot make: a date or local time outside years 1 to 9999 sends the rows
- * back to Python, which reports the error it always has; so does a value nested deeper than
- * Python converts, and a timestamp when the JVM's time zone and Python's disagree (`localTimes`
- * false: Python checks once, with `localTime`).
+ * So do values nested deeper than Python converts, and timestamps when the JVM's time zone and
+ * Python's disagree (`localTimes` false: Python checks once, with `localTime`). A date or local
+ * time outside years 1 to 9999, which Python's datetime cannot hold, is the statement's error
+ * (OutsidePython, which Python reports as a ValueError), as it was on Python's path; the query
+ * is not run again for Python to fail the same way.
  *
  * Two shortcuts keep small answers small:
  * - A query the optimizer reduced to constants over no table (`SELECT 1`, `SELECT current_date()`)
@@ -42,7 +43,7 @@ object SqlJson {
    */
   def rows(df: Dataset[Row], limit: Int, asObjects: Boolean, localTimes: Boolean): String = {
     if (!convertible(df, localTimes)) return null
-    val (taken, truncated) = collect(df, limit, asObjects).getOrElse(return null)
+    val (taken, truncated) = collect(df, limit, asObjects)
     val sb = new java.lang.StringBuilder(64 + taken.length * 16)
     sb.append('[').append(truncated).append(',')
     writeRows(taken, sb)
@@ -55,7 +56,7 @@ object SqlJson {
    */
   def sql(df: Dataset[Row], limit: Int, localTimes: Boolean): String = {
     if (!convertible(df, localTimes)) return null
-    val (taken, truncated) = collect(df, limit, asObjects = false).getOrElse(return null)
+    val (taken, truncated) = collect(df, limit, asObjects = false)
     val sb = new java.lang.StringBuilder(64 + taken.length * 16)
     sb.append(if (truncated) 'T' else 'F').append("{\"schema\":").append(sortedKeys(df.schema.json)).append(",\"data\":")
     writeRows(taken, sb)
@@ -69,12 +70,27 @@ object SqlJson {
   private def convertible(df: Dataset[Row], localTimes: Boolean): Boolean =
     !df.isStreaming && df.schema.fields.forall(f => supported(f.dataType, localTimes, 1))
 
-  private lazy val sortingMapper = new com.fasterxml.jackson.databind.ObjectMapper()
-    .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+  private lazy val mapper = new com.fasterxml.jackson.databind.ObjectMapper()
 
-  /** The schema's JSON with its keys sorted, as PySpark's StructType.json() writes it. */
-  private def sortedKeys(json: String): String =
-    sortingMapper.writeValueAsString(sortingMapper.readValue(json, classOf[java.util.Map[_, _]]))
+  /** The schema's JSON with its keys sorted as PySpark's StructType.json() sorts them (by code point). */
+  private def sortedKeys(json: String): String = mapper.writeValueAsString(sorted(mapper.readValue(json, classOf[Object])))
+
+  private val byCodePoint: java.util.Comparator[String] = (a, b) => {
+    val (x, y) = (a.codePoints.toArray, b.codePoints.toArray)
+    java.util.Arrays.compare(x, y)
+  }
+
+  private def sorted(value: Object): Object = value match {
+    case m: java.util.Map[_, _] =>
+      val out = new java.util.TreeMap[String, Object](byCodePoint)
+      m.forEach((k, v) => out.put(k.toString, sorted(v.asInstanceOf[Object])))
+      out
+    case l: java.util.List[_] =>
+      val out = new java.util.ArrayList[Object](l.size)
+      l.forEach(v => out.add(sorted(v.asInstanceOf[Object])))
+      out
+    case other => other
+  }
 
   private def writeRows(rows: Array[String], sb: java.lang.StringBuilder): Unit = {
     sb.append('[')
@@ -94,7 +110,7 @@ object SqlJson {
    * themselves: an executor's core writes its partition's text, and a string per row travels
    * back instead of a serialised row.
    */
-  private def collect(df: Dataset[Row], limit: Int, asObjects: Boolean): Option[(Array[String], Boolean)] = {
+  private def collect(df: Dataset[Row], limit: Int, asObjects: Boolean): (Array[String], Boolean) = {
     val wanted = math.min(limit.toLong + 1, Int.MaxValue).toInt
     val qe = df.limit(wanted).queryExecution
     val schema = df.schema
@@ -112,26 +128,27 @@ object SqlJson {
           }
         }
     }
-    Option(all).map(a => if (a.length > limit) (a.take(limit), true) else (a, false))
+    if (all.length > limit) (all.take(limit), true) else (all, false)
   }
 
-  /** The rows' JSON texts; null when a value is one Python cannot make (OutsidePython). */
+  /** The rows' JSON texts; throws OutsidePython for a value Python cannot make. */
   private def rowsJson(rows: Iterator[InternalRow], schema: StructType, asObjects: Boolean, zone: String): Array[String] = {
     val z = ZoneId.of(zone)
-    try {
-      rows.map { r =>
-        val sb = new java.lang.StringBuilder(64)
-        writeStruct(r, schema, asObjects, z, sb)
-        sb.toString
-      }.toArray
-    } catch { case _: OutsidePython => null }
+    rows.map { r =>
+      val sb = new java.lang.StringBuilder(64)
+      writeStruct(r, schema, asObjects, z, sb)
+      sb.toString
+    }.toArray
   }
+
+  /** A task's rows, or why Python could not hold one of them: a task that threw would be retried. */
+  private final case class Part(rows: Array[String], outside: String)
 
   /**
    * The first `n` rows of a plan, as SparkPlan.executeTake gives them (in partition order), but
    * starting with as many partitions as the context runs at once (at most 4) rather than one: a
    * result of a few partitions then costs one job, not two. Each later round scans four times as
-   * many, as Spark's do. Null when a task met a value Python cannot make.
+   * many, as Spark's do.
    */
   private def take(plan: SparkPlan, n: Int, schema: StructType, asObjects: Boolean, zone: String): Array[String] = {
     val rdd = plan.execute()
@@ -145,9 +162,11 @@ object SqlJson {
     while (rows.length < n && scanned < total) {
       val left = n - rows.length
       val parts = scanned until math.min(total.toLong, scanned.toLong + step).toInt
-      val got = sc.runJob(rdd, (it: Iterator[InternalRow]) => rowsJson(it.take(left), schema, asObjects, zone), parts)
-      if (got.contains(null)) return null
-      got.foreach(part => rows ++= part.take(n - rows.length))
+      val got = sc.runJob(rdd, (it: Iterator[InternalRow]) =>
+        try Part(rowsJson(it.take(left), schema, asObjects, zone), null)
+        catch { case e: OutsidePython => Part(null, e.getMessage) }, parts)
+      got.find(_.outside != null).foreach(p => throw new OutsidePython(p.outside))
+      got.foreach(part => rows ++= part.rows.take(n - rows.length))
       scanned += parts.length
       step = math.min(Int.MaxValue / 4, step) * 4
     }
@@ -284,13 +303,13 @@ object SqlJson {
 
   private def date(days: Int): String = {
     val d = LocalDate.ofEpochDay(days.toLong)
-    if (d.getYear < 1 || d.getYear > 9999) throw new OutsidePython
+    if (d.getYear < 1 || d.getYear > 9999) throw new OutsidePython(s"date $d")
     d.toString
   }
 
   /** Python's datetime.isoformat(): microseconds as six digits, or none when zero. */
   private def isoformat(t: LocalDateTime): String = {
-    if (t.getYear < 1 || t.getYear > 9999) throw new OutsidePython
+    if (t.getYear < 1 || t.getYear > 9999) throw new OutsidePython(s"time $t")
     val date = t.toLocalDate.toString
     val base = f"$date%sT${t.getHour}%02d:${t.getMinute}%02d:${t.getSecond}%02d"
     val micros = t.getNano / 1000
@@ -310,5 +329,6 @@ object SqlJson {
   }
 }
 
-/** A value Python's datetime cannot hold (years 1 to 9999): the rows go back to Python's path. */
-private[sparkport] final class OutsidePython extends RuntimeException(null, null, false, false)
+/** A value Python's datetime cannot hold (years 1 to 9999): the statement's error, as on Python's path. */
+final class OutsidePython(what: String)
+  extends RuntimeException(s"a $what is outside the years Python's datetime can hold (1 to 9999)", null, false, false)
