@@ -51,6 +51,7 @@ describe('Spark Connect faces', () => {
     const c = await h.json('GET', `/sessions/${id}/spark-connect`);
     assert.equal(c.status, 200, JSON.stringify(c.body));
     assert.deepEqual(c.body, { url: `${url};x-sparkport-token=${token}`, token });
+    assert.equal(c.headers['cache-control'], 'no-store', 'a credential: no cache keeps it');
     assert.doesNotMatch(JSON.stringify(s.body), new RegExp(token));
     assert.doesNotMatch(JSON.stringify(h.store.listSessions()), new RegExp(token), 'a secret: never in the store');
     assert.doesNotMatch(JSON.stringify((await h.json('GET', `/sessions/${id}/log?size=-1`)).body), new RegExp(token));

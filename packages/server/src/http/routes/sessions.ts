@@ -40,7 +40,12 @@ export function sessionRoutes(app: FastifyInstance, sessions: SessionManager, bu
 
   route(app, Endpoints.connectSession, async (req) => view(session(req, req.params.id)));
 
-  route(app, Endpoints.getSparkConnect, async (req) => connectCredentials(session(req, req.params.id), config));
+  route(app, Endpoints.getSparkConnect, async (req, reply) => {
+    const body = connectCredentials(session(req, req.params.id), config);
+    // A credential: no cache between here and the client may keep a copy.
+    reply.header('Cache-Control', 'no-store');
+    return body;
+  });
 
   route(app, Endpoints.getSessionState, async (req) => {
     const rt = session(req, req.params.id);
