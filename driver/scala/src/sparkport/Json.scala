@@ -22,7 +22,7 @@ object Json {
     sb.toString
   }
 
-  private def write(value: Json, sb: java.lang.StringBuilder): Unit = value match {
+  def write(value: Json, sb: java.lang.StringBuilder): Unit = value match {
     case Null => sb.append("null")
     case Bool(b) => sb.append(if (b) "true" else "false")
     case Num(t) => sb.append(t)

@@ -235,9 +235,9 @@ object SqlJson {
       case ShortType => sb.append(data.getShort(i).toInt)
       case IntegerType => sb.append(data.getInt(i))
       case LongType => sb.append(data.getLong(i))
-      case FloatType => double(data.getFloat(i).toDouble, sb)
-      case DoubleType => double(data.getDouble(i), sb)
-      case d: DecimalType => decimal(data.getDecimal(i, d.precision, d.scale).toJavaBigDecimal, sb)
+      case FloatType => Json.write(ValueJson.double(data.getFloat(i).toDouble), sb)
+      case DoubleType => Json.write(ValueJson.double(data.getDouble(i)), sb)
+      case d: DecimalType => Json.write(ValueJson.decimal(data.getDecimal(i, d.precision, d.scale).toJavaBigDecimal), sb)
       case _: StringType => Json.quoteTo(data.getUTF8String(i).toString, sb)
       case BinaryType => Json.quoteTo(Base64.getEncoder.encodeToString(data.getBinary(i)), sb)
       case DateType => Json.quoteTo(date(data.getInt(i)), sb)
@@ -314,18 +314,6 @@ object SqlJson {
     val base = f"$date%sT${t.getHour}%02d:${t.getMinute}%02d:${t.getSecond}%02d"
     val micros = t.getNano / 1000
     if (micros == 0) base else f"$base%s.$micros%06d"
-  }
-
-  private def double(d: Double, sb: java.lang.StringBuilder): Unit =
-    if (d.isNaN) sb.append("\"NaN\"")
-    else if (d.isInfinite) sb.append(if (d > 0) "\"Infinity\"" else "\"-Infinity\"")
-    else sb.append(java.lang.Double.toString(d))
-
-  /** As outputs.decimal_json: an integral value as an integer, any other as a number. */
-  private def decimal(d: java.math.BigDecimal, sb: java.lang.StringBuilder): Unit = {
-    val plain = d.stripTrailingZeros
-    if (plain.scale <= 0 && plain.precision - plain.scale <= 400) sb.append(plain.toBigIntegerExact.toString)
-    else sb.append(d.toString)
   }
 }
 

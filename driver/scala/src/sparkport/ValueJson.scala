@@ -82,12 +82,14 @@ object ValueJson {
     if (row.schema == null) Json.Arr(values) else Json.Obj(row.schema.fieldNames.toSeq.zip(values))
   }
 
-  private def double(d: Double): Json =
+  /** Non-finite doubles as strings, as Spark's JSON writer and Python's float_json write them. */
+  private[sparkport] def double(d: Double): Json =
     if (d.isNaN) Json.Str("NaN")
     else if (d.isInfinite) Json.Str(if (d > 0) "Infinity" else "-Infinity")
     else Json.Num(java.lang.Double.toString(d))
 
-  private def decimal(d: java.math.BigDecimal): Json = {
+  /** As outputs.decimal_json: an integral value as an integer, any other as a number. */
+  private[sparkport] def decimal(d: java.math.BigDecimal): Json = {
     val plain = d.stripTrailingZeros
     if (plain.scale <= 0 && plain.precision - plain.scale <= 400) Json.Num(plain.toBigIntegerExact.toString)
     else Json.Num(d.toString)
