@@ -19,6 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { venvSparkHome } from '../packages/server/src/driver/spark-home.ts';
 import { call, freePort, idleSession, record, ROOT, startServer, summarise } from './lib.ts';
 
 const N = 100;
@@ -65,15 +66,6 @@ async function sparkportSide(): Promise<{ select1: number[]; rows10k: number[]; 
   }
 }
 
-function pysparkHome(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(path.join(ROOT, '.venv', 'bin', 'python'), ['-c', 'import pyspark, os; print(os.path.dirname(pyspark.__file__))']);
-    let out = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error('cannot find pyspark in .venv'))));
-  });
-}
-
 async function untilListening(port: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -105,7 +97,8 @@ function client(url: string, mode: 'latency' | 'loop', n: number): { child: Chil
 }
 
 async function connectSide(): Promise<{ select1: number[]; rows10k: number[]; qps: number }> {
-  const home = await pysparkHome();
+  const home = venvSparkHome(path.join(ROOT, '.venv', 'bin', 'python'));
+  if (!home) throw new Error('no pyspark in .venv: run node scripts/setup.mjs');
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sparkport-bench-connect-'));
   const server = spawn(path.join(home, 'bin', 'spark-submit'), [
