@@ -27,6 +27,8 @@ export class SparkportClient {
 
   version() { return api.getVersion(this.settings); }
   listSessions(from?: number, size?: number) { return api.listSessions(this.settings, from, size); }
+  /** The session list when it differs from the page of `etag`, waiting up to `waitSeconds` for a change (page null if none). */
+  watchSessions(opts: Parameters<typeof api.watchSessions>[1] = {}) { return api.watchSessions(this.settings, opts); }
   createSession(body: CreateSessionRequest = {}) { return api.createSession(this.settings, body); }
   getSession(id: api.SessionRef) { return api.getSession(this.settings, id); }
   sessionLog(id: api.SessionRef, from?: number, size?: number) { return api.getSessionLog(this.settings, id, from, size); }
@@ -55,6 +57,8 @@ export class SparkportClient {
   }
 
   listBatches(from?: number, size?: number) { return batches.listBatches(this.settings, from, size); }
+  /** The batch list when it differs from the page of `etag` (see watchSessions). */
+  watchBatches(opts: Parameters<typeof batches.watchBatches>[1] = {}) { return batches.watchBatches(this.settings, opts); }
   createBatch(body: CreateBatchRequest) { return batches.createBatch(this.settings, body); }
   getBatch(id: batches.BatchRef) { return batches.getBatch(this.settings, id); }
   batchState(id: batches.BatchRef) { return batches.getBatchState(this.settings, id); }

@@ -3,7 +3,8 @@
  * stable code and message), or it could not be reached at all (NetworkError).
  */
 export class SparkportError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  /** `challenge`: a 401's WWW-Authenticate, which names the login the server asks for (Basic, Bearer, Negotiate). */
+  constructor(readonly status: number, readonly code: string, message: string, readonly challenge: string | null = null) {
     super(message);
     this.name = 'SparkportError';
   }

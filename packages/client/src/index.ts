@@ -3,7 +3,7 @@ export { SparkportError, NetworkError } from './errors.ts';
 export { makeSettings, type ClientSettings, type Credentials } from './http.ts';
 export * as api from './sessions.ts';
 export * as batchApi from './batches.ts';
-export type { SessionRef } from './sessions.ts';
+export type { SessionRef, Watched } from './sessions.ts';
 export type { BatchRef } from './batches.ts';
 export type {
   Batch, BatchList, CreateBatchRequest, CreateSessionRequest, LogBody, Session, SharedItem, SharedPage, Statement,

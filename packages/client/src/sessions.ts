@@ -4,7 +4,7 @@
 import type {
   CreateSessionRequest, LogBody, Session, SessionList, SessionStateBody, SparkConnectBody, Statement, StatementList, VersionBody,
 } from '@sparkport/protocol';
-import { enc, query, request, type ClientSettings } from './http.ts';
+import { enc, query, request, requestWithHeaders, type ClientSettings } from './http.ts';
 import { sse } from './sse.ts';
 
 type S = Required<ClientSettings>;
@@ -12,6 +12,20 @@ export type SessionRef = number | string;
 
 export const getVersion = (s: S) => request<VersionBody>(s, 'GET', '/version');
 export const listSessions = (s: S, from?: number, size?: number) => request<SessionList>(s, 'GET', `/sessions${query({ from, size })}`);
+/** A page of a list as of its ETag; `page` is null when it did not change from the one given. */
+export interface Watched<T> { etag: string | null; page: T | null }
+
+/**
+ * Long-polls a list (`/sessions` or `/batches`): answers at once with the page when it differs from
+ * `etag`, else when it changes within `waitSeconds`, else with `page: null`.
+ */
+export async function watchList<T>(s: S, path: string, opts: { etag?: string | null; waitSeconds?: number; from?: number; size?: number; signal?: AbortSignal }) {
+  const r = await requestWithHeaders<T>(s, 'GET', `${path}${query({ from: opts.from, size: opts.size, wait: opts.etag ? opts.waitSeconds ?? 30 : undefined })}`,
+    undefined, { signal: opts.signal, headers: opts.etag ? { 'If-None-Match': opts.etag } : {} });
+  return { etag: r.headers.get('ETag'), page: r.status === 304 ? null : r.body } satisfies Watched<T>;
+}
+export const watchSessions = (s: S, opts: Parameters<typeof watchList>[2] = {}) => watchList<SessionList>(s, '/sessions', opts);
+
 export const createSession = (s: S, body: CreateSessionRequest = {}) => request<Session>(s, 'POST', '/sessions', body);
 export const getSession = (s: S, id: SessionRef) => request<Session>(s, 'GET', `/sessions/${enc(String(id))}`);
 export const getSessionState = (s: S, id: SessionRef) => request<SessionStateBody>(s, 'GET', `/sessions/${enc(String(id))}/state`);

@@ -30,6 +30,7 @@ export const Batch = Type.Object(
     appId: Nullable(Type.String()),
     appInfo: AppInfo,
     log: StringList,
+    createdAt: Type.Integer({ description: 'Sparkport: when the batch was submitted, in ms since the epoch' }),
   },
   { $id: 'Batch' },
 );

@@ -93,6 +93,9 @@ export const Session = Type.Object(
     heartbeatTimeoutInSecond: Type.Integer(),
     numExecutors: Type.Integer(),
     queue: Nullable(Type.String()),
+    createdAt: Type.Integer({ description: 'Sparkport: when the session was created, in ms since the epoch' }),
+    lastActivity: Type.Integer({ description: 'Sparkport: its last statement, heartbeat or Spark Connect call, in ms since the epoch (what idleTimeout counts from)' }),
+    statementCount: Type.Integer({ description: 'Sparkport: how many statements it has had' }),
   },
   { $id: 'Session' },
 );
@@ -249,6 +252,15 @@ export const StatementListQuery = Params({
   from: Type.Integer({ ...offset, default: 0 }),
   size: Type.Optional(Type.Integer({ minimum: 0, description: 'How many (default: all)' })),
   order: StringEnum(['asc', 'desc'], { default: 'asc', description: 'By id, in either case' }),
+});
+
+/** A list's page, and `?wait` to long-poll it for a change (with If-None-Match: the ETag of the page last seen). */
+export const ListQuery = Params({
+  ...PageQuery.properties,
+  wait: Type.Optional(Type.Number({
+    minimum: 0,
+    description: 'With If-None-Match: seconds to wait for the page to differ from that ETag (capped by limits.maxWaitSeconds); 304 if it did not change in time',
+  })),
 });
 
 export const WaitQuery = Params({

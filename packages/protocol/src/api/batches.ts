@@ -1,15 +1,15 @@
 /** Livy's batches: one spark-submit run each. */
 import { Batch, BatchList, BatchParams, BatchStateBody, CreateBatchRequest } from '../batches.ts';
-import { LogBody, LogQuery, MsgBody, PageQuery } from '../rest.ts';
-import { endpoint } from './endpoint.ts';
+import { LogBody, LogQuery, MsgBody, ListQuery } from '../rest.ts';
+import { NOT_MODIFIED, endpoint } from './endpoint.ts';
 
 const tags = ['batches'];
 const params = BatchParams;
 
 export const listBatches = endpoint({
   method: 'GET', url: '/batches', tags, access: 'authenticated', summary: 'List batches (the list key is `sessions`, as in Livy)',
-  querystring: PageQuery,
-  responses: { 200: BatchList },
+  querystring: ListQuery,
+  responses: { 200: BatchList, 304: NOT_MODIFIED },
 });
 
 export const createBatch = endpoint({

@@ -74,6 +74,9 @@ export function textResponse(description: string, mediaType = 'text/plain'): Med
   return { description, content: { [mediaType]: { schema: Type.String() } } };
 }
 
+/** 304 for a long poll whose list did not change (`?wait` with If-None-Match): no body. */
+export const NOT_MODIFIED: MediaResponse = { description: 'The page is still the one of the If-None-Match ETag', content: {} };
+
 export function isMediaResponse(r: ResponseSpec): r is MediaResponse {
   return typeof r === 'object' && r !== null && 'content' in r && typeof (r as MediaResponse).description === 'string';
 }

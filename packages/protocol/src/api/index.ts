@@ -8,6 +8,7 @@ import * as operations from './operations.ts';
 import * as sessions from './sessions.ts';
 import * as shared from './shared.ts';
 import * as statements from './statements.ts';
+import * as ui from './ui.ts';
 import * as version from './version.ts';
 
 export * from './endpoint.ts';
@@ -28,5 +29,5 @@ function collect<M extends Record<string, Endpoint>[]>(...modules: M): Intersect
   return all as Intersect<M[number]>;
 }
 
-export const Endpoints = collect(version, operations, sessions, statements, shared, batches);
+export const Endpoints = collect(version, operations, sessions, statements, shared, batches, ui);
 export const ENDPOINTS: readonly Endpoint[] = Object.values(Endpoints);

@@ -1,16 +1,16 @@
 /** Livy's interactive sessions. */
 import {
-  CreateSessionRequest, LogBody, LogQuery, MsgBody, PageQuery, Session, SessionList, SessionParams, SessionStateBody, SparkConnectBody,
+  CreateSessionRequest, LogBody, LogQuery, MsgBody, ListQuery, Session, SessionList, SessionParams, SessionStateBody, SparkConnectBody,
 } from '../rest.ts';
-import { endpoint, eventStream } from './endpoint.ts';
+import { NOT_MODIFIED, endpoint, eventStream } from './endpoint.ts';
 
 const tags = ['sessions'];
 const params = SessionParams;
 
 export const listSessions = endpoint({
   method: 'GET', url: '/sessions', tags, access: 'authenticated', summary: 'List sessions',
-  querystring: PageQuery,
-  responses: { 200: SessionList },
+  querystring: ListQuery,
+  responses: { 200: SessionList, 304: NOT_MODIFIED },
 });
 
 export const createSession = endpoint({

@@ -64,6 +64,7 @@ export class BatchManager {
       revive: (rec) => new BatchRuntime(rec, d.config.batches.logLines),
       onEnter: (rt, to, reason) => this.onEnter(rt, to, reason),
       emit: (_rt, ev) => d.bus.emitBatch(ev),
+      listChanged: () => d.bus.emitListChange('batches'),
       onForget: (rt) => removeWorkDir(d.config.dataDir, this.workDir(rt.id)),
     });
   }

@@ -18,11 +18,17 @@ export type SessionBusEvent =
 /** A batch's state change, as its registry announces it. */
 export interface BatchBusEvent { id: number; state: string; reason: string; at: number }
 
+export type ListName = 'sessions' | 'batches';
+
 export class EventBus {
   private ee = new EventEmitter();
   constructor() { this.ee.setMaxListeners(0); }
 
-  emitSession(sessionId: number, ev: SessionBusEvent): void { this.ee.emit(`s:${sessionId}`, ev); }
+  /** Also tells the watchers of the session list: a state, a statement count or an activity time changed. */
+  emitSession(sessionId: number, ev: SessionBusEvent): void {
+    this.ee.emit(`s:${sessionId}`, ev);
+    this.emitListChange('sessions');
+  }
   onSession(sessionId: number, cb: (ev: SessionBusEvent) => void): () => void {
     this.ee.on(`s:${sessionId}`, cb);
     return () => this.ee.off(`s:${sessionId}`, cb);
@@ -38,6 +44,13 @@ export class EventBus {
   emitBatch(ev: BatchBusEvent): void {
     this.ee.emit(`b:${ev.id}`, ev);
     this.ee.emit('b:*', ev);
+    this.emitListChange('batches');
+  }
+  /** Something in a list may have changed (for long polls of GET /sessions and GET /batches). */
+  emitListChange(list: ListName): void { this.ee.emit(`list:${list}`); }
+  onListChange(list: ListName, cb: () => void): () => void {
+    this.ee.on(`list:${list}`, cb);
+    return () => this.ee.off(`list:${list}`, cb);
   }
   /** One batch's events, or every batch's with '*'. */
   onBatch(batchId: number | '*', cb: (ev: BatchBusEvent) => void): () => void {

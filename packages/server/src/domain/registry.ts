@@ -83,6 +83,8 @@ export interface RegistryOptions<R extends TrackedRecord, T extends Tracked<R>, 
   onForget?(t: T): void;
   /** Announces a transition; called once each, after it is persisted. */
   emit(t: T, ev: StateChange<R['state']>): void;
+  /** Announces that the list changed: one added or forgotten (transitions are told by `emit`). */
+  listChanged?(): void;
 }
 
 export class Registry<R extends TrackedRecord, T extends Tracked<R>, F extends string> {
@@ -104,7 +106,9 @@ export class Registry<R extends TrackedRecord, T extends Tracked<R>, F extends s
   /** Stores a new record, then tracks its runtime: the row exists before anything is launched. */
   insert(t: T): T {
     this.o.store.insert(t.record);
-    return this.add(t);
+    this.add(t);
+    this.o.listChanged?.();
+    return t;
   }
 
   /** By numeric id or by name, as every Livy route allows. Forgotten things are not found. */
@@ -160,6 +164,7 @@ export class Registry<R extends TrackedRecord, T extends Tracked<R>, F extends s
     t.record.deleted = true;
     this.items.delete(t.id);
     this.o.onForget?.(t);
+    this.o.listChanged?.();
   }
 
   /**

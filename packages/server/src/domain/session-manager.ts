@@ -94,6 +94,7 @@ export class SessionManager {
         if (!rt.driver || driverProcessMachine.is(rt.driver.state, 'gone')) rt.record.logTail = rt.log.lines().slice(-LOG_TAIL_LINES);
       },
       emit: (rt, ev) => d.bus.emitSession(rt.id, { event: 'session', data: ev }),
+      listChanged: () => d.bus.emitListChange('sessions'),
     });
   }
 

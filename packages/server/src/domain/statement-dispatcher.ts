@@ -140,6 +140,9 @@ export class StatementDispatcher {
   /** No new statement goes to the driver; one already running still finishes. */
   detach(): void { this.link = undefined; }
 
+  /** How many statements the session has had (ids run from 0). */
+  get count(): number { return this.nextId; }
+
   /** Statements waiting for the driver, for the session's queue cap (sessions.maxQueuedStatements). */
   get waiting(): number { return this.queue.length; }
 

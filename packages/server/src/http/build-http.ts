@@ -30,6 +30,7 @@ import { operationsRoutes, type ReadinessCheck } from './routes/operations.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { sharedRoutes } from './routes/shared.ts';
 import { statementRoutes } from './routes/statements.ts';
+import { uiRoutes } from './routes/ui.ts';
 import { SPARKPORT_VERSION, versionRoutes } from './routes/version.ts';
 import { installCsrf, installSecurityHeaders } from './security.ts';
 import { installShutdownRefusal } from './shutdown.ts';
@@ -54,6 +55,8 @@ export interface HttpDeps {
   statementPages: (sessionId: number, q: StatementPageQuery) => StatementPage;
   /** The JSON log (the real server's); none in the tests, which read `log` instead. */
   logger?: FastifyBaseLogger;
+  /** The built web UI (packages/web/dist unless given). */
+  uiDir?: string;
 }
 
 const PROBES = new Set(['/health', '/ready']);
@@ -135,7 +138,8 @@ export function buildHttp(d: HttpDeps): FastifyInstance {
     sessionRoutes(api, d.sessions, d.bus, d.held, d.config);
     statementRoutes(api, d.sessions, d.bus, d.config, d.held, d.statementPages);
     sharedRoutes(api, d.sessions, d.shared);
-    batchRoutes(api, d.batches);
+    batchRoutes(api, d.batches, { bus: d.bus, held: d.held, maxWaitSeconds: d.config.limits.maxWaitSeconds });
+    uiRoutes(api, d.uiDir);
   });
   return app;
 }

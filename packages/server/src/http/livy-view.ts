@@ -5,7 +5,7 @@ import type { Batch, Session, Statement } from '@sparkport/protocol';
 import type { BatchRecord, SessionRecord, StatementRecord } from '../domain/records.ts';
 
 /** `sparkConnectUrl`: the session's Spark Connect address, without its token (domain/spark-connect.ts). */
-export function toLivySession(r: SessionRecord, log: string[], sparkConnectUrl: string | null = null): Session {
+export function toLivySession(r: SessionRecord, log: string[], sparkConnectUrl: string | null, statementCount: number): Session {
   return {
     id: r.id,
     name: r.name,
@@ -30,6 +30,9 @@ export function toLivySession(r: SessionRecord, log: string[], sparkConnectUrl: 
     heartbeatTimeoutInSecond: r.heartbeatTimeoutInSecond,
     numExecutors: r.numExecutors,
     queue: r.queue,
+    createdAt: r.createdAt,
+    lastActivity: r.lastActivity,
+    statementCount,
   };
 }
 
@@ -56,5 +59,6 @@ export function toLivyBatch(r: BatchRecord, log: string[]): Batch {
     appId: r.appId,
     appInfo: { driverLogUrl: r.driverLogUrl ?? null, sparkUiUrl: r.sparkUiUrl, executorLogUrls: null },
     log: log.slice(-10),
+    createdAt: r.createdAt,
   };
 }

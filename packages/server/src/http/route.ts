@@ -18,7 +18,7 @@ declare module 'fastify' {
 
 type Part<E, K extends string> = E extends { [P in K]: infer S extends TSchema } ? Static<S> : unknown;
 
-type SuccessStatus = 200 | 201 | 202 | 204;
+type SuccessStatus = 200 | 201 | 202 | 204 | 302 | 304;
 /**
  * The body a handler returns: one of its success responses; for a media response (text) the
  * text, or nothing for a stream it writes itself.

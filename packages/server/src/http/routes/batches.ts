@@ -2,16 +2,17 @@ import { Endpoints } from '@sparkport/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { BatchManager } from '../../domain/batch-manager.ts';
 import { noteAudit } from '../audit.ts';
+import { watchList, type ListWatchDeps } from '../list-watch.ts';
 import { toLivyBatch } from '../livy-view.ts';
 import { logWindow, page } from '../paging.ts';
 import { route } from '../route.ts';
 
-export function batchRoutes(app: FastifyInstance, batches: BatchManager): void {
-  route(app, Endpoints.listBatches, async (req) => {
+export function batchRoutes(app: FastifyInstance, batches: BatchManager, watch: ListWatchDeps): void {
+  route(app, Endpoints.listBatches, async (req, reply) => watchList(watch, 'batches', req, reply, () => {
     const { from, size } = req.query;
     const all = batches.list().filter((rt) => req.mayView(rt.record.owner));
     return { from, total: all.length, sessions: page(all, from, size).map((rt) => toLivyBatch(rt.record, rt.log.lines())) };
-  });
+  }));
 
   route(app, Endpoints.createBatch, async (req, reply) => {
     // The user is the owner (null with authentication off); its proxyUser was checked by http/access.ts.

@@ -7,12 +7,14 @@ import type { SessionRuntime } from '../../domain/session-runtime.ts';
 import { connectCredentials, publicConnectUrl } from '../../domain/spark-connect.ts';
 import { noteAudit } from '../audit.ts';
 import type { HeldRequests } from '../held-requests.ts';
+import { watchList } from '../list-watch.ts';
 import { toLivySession } from '../livy-view.ts';
 import { logWindow, page } from '../paging.ts';
 import { route } from '../route.ts';
 
 export function sessionRoutes(app: FastifyInstance, sessions: SessionManager, bus: EventBus, held: HeldRequests, config: Config): void {
-  const view = (rt: SessionRuntime) => toLivySession(rt.record, rt.log.lines(), publicConnectUrl(rt, config));
+  const view = (rt: SessionRuntime) => toLivySession(rt.record, rt.log.lines(), publicConnectUrl(rt, config), rt.statements.count);
+  const watch = { bus, held, maxWaitSeconds: config.limits.maxWaitSeconds };
 
   /** The session the URL names. Only a request by one who may modify it is its heartbeat: others' polling does not keep it alive. */
   const session = (req: Pick<FastifyRequest, 'mayModify'>, id: string) => {
@@ -21,11 +23,11 @@ export function sessionRoutes(app: FastifyInstance, sessions: SessionManager, bu
     return rt;
   };
 
-  route(app, Endpoints.listSessions, async (req) => {
+  route(app, Endpoints.listSessions, async (req, reply) => watchList(watch, 'sessions', req, reply, () => {
     const { from, size } = req.query;
     const all = sessions.list().filter((rt) => req.mayView(rt.record.owner));
     return { from, total: all.length, sessions: page(all, from, size).map(view) };
-  });
+  }));
 
   route(app, Endpoints.createSession, async (req, reply) => {
     // The user is the owner (null with authentication off); its proxyUser was checked by http/access.ts.

@@ -1,0 +1,62 @@
+/** The shell: header, login when the server asks for one, and the page the hash names. */
+import type { Credentials } from '@sparkport/client';
+import { useMemo, useState } from 'preact/hooks';
+import { loadCredentials, makeClient, saveCredentials } from './api.ts';
+import { Ctx, type AppContext } from './context.ts';
+import { BatchPage } from './pages/batch.tsx';
+import { BatchesPage } from './pages/batches.tsx';
+import { LoginForm } from './pages/login.tsx';
+import { SessionPage } from './pages/session.tsx';
+import { SessionsPage } from './pages/sessions.tsx';
+import { useRoute } from './router.ts';
+import { useTheme } from './theme.ts';
+
+export function App() {
+  const [creds, setCreds] = useState<Credentials | null>(loadCredentials);
+  const [login, setLogin] = useState<{ challenge: string | null; message: string } | null>(null);
+  const [theme, toggleTheme] = useTheme();
+  const route = useRoute();
+  const client = useMemo(() => makeClient(creds), [creds]);
+  const ctx = useMemo<AppContext>(() => ({
+    client,
+    unauthorized: (e) => {
+      const err = e as { challenge?: string | null; message?: string };
+      setLogin({ challenge: err.challenge ?? null, message: err.message ?? 'Please log in' });
+    },
+  }), [client]);
+
+  const signIn = (c: Credentials) => { saveCredentials(c); setCreds(c); setLogin(null); };
+  const signOut = () => { saveCredentials(null); setCreds(null); };
+  const user = creds ? ('user' in creds ? creds.user : 'token') : null;
+
+  return (
+    <Ctx.Provider value={ctx}>
+      <a class="skip" href="#main">Skip to content</a>
+      <header class="top">
+        <a class="brand" href="#/sessions" aria-label="Sparkport home"><img src="favicon.svg" alt="" width="22" height="22" /> Sparkport</a>
+        <nav aria-label="Main">
+          <a href="#/sessions" aria-current={route.page.startsWith('session') ? 'page' : undefined}>Sessions</a>
+          <a href="#/batches" aria-current={route.page.startsWith('batch') ? 'page' : undefined}>Batches</a>
+        </nav>
+        <span class="spacer" />
+        {user && <span class="muted" title="Signed in">{user}</span>}
+        {user && <button type="button" class="link" onClick={signOut}>Sign out</button>}
+        <button type="button" class="icon" onClick={toggleTheme} aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`} title="Theme">
+          {theme === 'dark' ? '☀' : '☾'}
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {login ? <LoginForm challenge={login.challenge} message={login.message} onSubmit={signIn} /> : <Page route={route} />}
+      </main>
+    </Ctx.Provider>
+  );
+}
+
+function Page({ route }: { route: ReturnType<typeof useRoute> }) {
+  switch (route.page) {
+    case 'sessions': return <SessionsPage />;
+    case 'session': return <SessionPage id={route.id} tab={route.tab} shared={route.shared} />;
+    case 'batches': return <BatchesPage />;
+    case 'batch': return <BatchPage id={route.id} />;
+  }
+}

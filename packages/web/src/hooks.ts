@@ -1,0 +1,80 @@
+/** Loading, live lists and clocks, as hooks, each cancelling its work when its view goes. */
+import type { SparkportClient, Watched } from '@sparkport/client';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { isAbort, isUnauthorized } from './api.ts';
+import { useApp } from './context.ts';
+
+export interface Loaded<T> { data: T | undefined; error: unknown; loading: boolean; reload(): void }
+
+/** Runs `load` when `deps` change (and on reload); a 401 goes to the login. */
+export function useLoad<T>(load: (c: SparkportClient, signal: AbortSignal) => Promise<T>, deps: unknown[]): Loaded<T> {
+  const { client, unauthorized } = useApp();
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: null, loading: true });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const ac = new AbortController();
+    setState((s) => ({ ...s, loading: true }));
+    load(client, ac.signal).then(
+      (data) => { if (!ac.signal.aborted) setState({ data, error: null, loading: false }); },
+      (error) => {
+        if (ac.signal.aborted || isAbort(error)) return;
+        if (isUnauthorized(error)) unauthorized(error);
+        setState((s) => ({ ...s, error, loading: false }));
+      },
+    );
+    return () => ac.abort();
+  }, [client, tick, ...deps]);
+  return { ...state, reload: useCallback(() => setTick((t) => t + 1), []) };
+}
+
+/**
+ * A list kept current by long polls (GET /sessions or /batches with If-None-Match and ?wait):
+ * the page as soon as it changes, no polling loop of its own. After a failure it retries with
+ * a growing pause, showing the error meanwhile.
+ */
+export function useLiveList<T>(watch: (c: SparkportClient, o: { etag: string | null; signal: AbortSignal }) => Promise<Watched<T>>, deps: unknown[] = []) {
+  const { client, unauthorized } = useApp();
+  const [state, setState] = useState<{ data: T | undefined; error: unknown }>({ data: undefined, error: null });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const ac = new AbortController();
+    (async () => {
+      let etag: string | null = null;
+      let pause = 500;
+      while (!ac.signal.aborted) {
+        try {
+          const w = await watch(client, { etag, signal: ac.signal });
+          if (w.page !== null) setState({ data: w.page, error: null });
+          etag = w.etag;
+          pause = 500;
+        } catch (e) {
+          if (ac.signal.aborted || isAbort(e)) return;
+          if (isUnauthorized(e)) return unauthorized(e);
+          setState((s) => ({ ...s, error: e }));
+          await new Promise((r) => setTimeout(r, pause));
+          pause = Math.min(pause * 2, 10_000);
+          etag = null;
+        }
+      }
+    })();
+    return () => ac.abort();
+  }, [client, tick, ...deps]);
+  return { ...state, reload: useCallback(() => setTick((t) => t + 1), []) };
+}
+
+/** The current time, re-read every `ms` (for ages and idle times that count up). */
+export function useNow(ms = 1000): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+  return now;
+}
+
+/** A value that survives renders without causing them (the latest callback, say). */
+export function useLatest<T>(v: T) {
+  const r = useRef(v);
+  r.current = v;
+  return r;
+}

@@ -1,0 +1,4 @@
+/** PLACEHOLDER: the batch list. */
+export function BatchesPage() {
+  return <p>Batches</p>;
+}
