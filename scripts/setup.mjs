@@ -117,6 +117,23 @@ if (!stampOk(scalaStamp, scalaHash) || !existsSync(scalaJar)) {
   renameSync(`${scalaJar}.tmp`, scalaJar);
   writeFileSync(scalaStamp, scalaHash);
 }
+// 5b. The web UI (packages/web), which the server serves at /ui: bundled by esbuild into
+// packages/web/dist, again whenever its sources or the packages it bundles change.
+const webDir = path.join(root, 'packages', 'web');
+const webDist = path.join(webDir, 'dist');
+const webStamp = path.join(webDist, '.sparkport-setup');
+const listAll = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+  e.isDirectory() ? listAll(path.join(dir, e.name)) : [path.join(dir, e.name)]);
+const webInputs = [path.join(webDir, 'build.mjs'), lock, ...listAll(path.join(webDir, 'src')).sort(), ...listAll(path.join(webDir, 'public')).sort()];
+// packages/client and protocol are bundled in too.
+for (const p of ['client', 'protocol']) webInputs.push(...listAll(path.join(root, 'packages', p, 'src')).sort());
+const webHash = createHash('sha256').update(webInputs.map((f) => `${path.relative(root, f)}\0${hashOf(f)}`).join('\n')).digest('hex');
+if (!stampOk(webStamp, webHash) || !existsSync(path.join(webDist, 'index.html'))) {
+  say('building the web UI (packages/web)');
+  run('node', [path.join(webDir, 'build.mjs')]);
+  writeFileSync(webStamp, webHash);
+}
+
 // 6. Test tools with their own virtual environments (`--livy-clients`, which npm test passes): the
 // real Livy clients (sparkmagic brings Jupyter and pandas, which .venv must not carry), the
 // schema-based fuzzer, and a Spark Connect client (pyspark-client, which .venv's full pyspark
@@ -189,5 +206,17 @@ if (process.argv.includes('--clusters')) {
     if (!classpathOk()) fail(`mvn left no usable ${path.relative(root, classpathFile)}`);
     writeFileSync(miniStamp, miniHash);
   }
+}
+// 8. A browser for the web UI's tests (`--browser`, which npm test passes): Debian's Chromium,
+// driven by playwright-core (Playwright's own browser download reaches hosts outside the
+// registries). SPARKPORT_TEST_CHROMIUM names another binary instead.
+if (process.argv.includes('--browser') && !process.env.SPARKPORT_TEST_CHROMIUM && !existsSync('/usr/bin/chromium')) {
+  if (process.platform !== 'linux' || !existsSync('/usr/bin/apt-get') || process.getuid?.() !== 0) {
+    fail('Chromium was not found for the web UI tests: install it (Debian/Ubuntu: apt-get install chromium) or set SPARKPORT_TEST_CHROMIUM to a Chromium binary');
+  }
+  say('installing Chromium from Debian\'s packages (for the web UI tests)');
+  const apt = { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
+  run('apt-get', ['update', '-q'], apt);
+  run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium'], apt);
 }
 say('ready');

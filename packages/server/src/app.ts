@@ -49,6 +49,8 @@ export interface AppParts {
   audit: AuditLog;
   /** The JSON log the HTTP layer writes its request lines to (the real server's); none in the tests. */
   logger?: FastifyBaseLogger;
+  /** The built web UI (packages/web/dist unless given). */
+  uiDir?: string;
 }
 
 export interface CloseOptions {
@@ -123,6 +125,7 @@ export async function createApp(p: AppParts): Promise<App> {
     config, sessions, batches, bus, shared, sparkVersion: p.sparkVersion, log, audit: p.audit, metrics, held, notReadyBecause,
     statementPages: (sessionId, q) => statementPage(store, sessionId, q, config.limits.statementListBytes),
     logger: p.logger,
+    uiDir: p.uiDir,
   });
   let closing: Promise<void> | undefined;
   return {

@@ -74,8 +74,11 @@ export function textResponse(description: string, mediaType = 'text/plain'): Med
   return { description, content: { [mediaType]: { schema: Type.String() } } };
 }
 
-/** 304 for a long poll whose list did not change (`?wait` with If-None-Match): no body. */
-export const NOT_MODIFIED: MediaResponse = { description: 'The page is still the one of the If-None-Match ETag', content: {} };
+/** A response with no body (a redirect, a 304): `null`, which the OpenAPI document shows without content. */
+export const noBody = (description: string) => Type.Null({ description });
+
+/** 304 for a long poll whose list did not change (`?wait` with If-None-Match). */
+export const NOT_MODIFIED = noBody('The page is still the one of the If-None-Match ETag');
 
 export function isMediaResponse(r: ResponseSpec): r is MediaResponse {
   return typeof r === 'object' && r !== null && 'content' in r && typeof (r as MediaResponse).description === 'string';

@@ -4,10 +4,10 @@
  */
 import { Params } from '../rest.ts';
 import { Type } from '@sinclair/typebox';
-import { endpoint, type MediaResponse } from './endpoint.ts';
+import { endpoint, noBody } from './endpoint.ts';
 
 const tags = ['ui'];
-const redirect = (to: string): MediaResponse => ({ description: `A redirect to ${to}`, content: {} });
+const redirect = (to: string) => noBody(`A redirect to ${to}`);
 
 export const getRoot = endpoint({
   method: 'GET', url: '/', tags, access: 'public',
@@ -21,8 +21,8 @@ export const getUiRoot = endpoint({
 });
 
 export const getUiFile = endpoint({
-  method: 'GET', url: '/ui/*', tags, access: 'public', summary: 'The web UI\'s page and its static assets (built by npm run setup)',
-  params: Params({ '*': Type.String({ maxLength: 200, description: 'A file of the built UI; empty for its page' }) }),
+  method: 'GET', url: '/ui/:file', tags, access: 'public', summary: 'The web UI\'s page and its static assets (built by npm run setup)',
+  params: Params({ file: Type.String({ maxLength: 200, description: 'A file of the built UI (one folder, no subfolders); empty for its page' }) }),
   responses: {
     200: {
       description: 'The page, a script, a style sheet or an image',

@@ -7,8 +7,8 @@ import { ENDPOINTS } from '@sparkport/protocol';
 
 const patterns = ENDPOINTS.map((ep) => ({
   method: ep.method,
-  // `:name` is one path segment and `*` the rest of the path, as in Fastify's router.
-  re: new RegExp(`^${ep.url.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`),
+  // `:name` is one path segment, as in Fastify's router.
+  re: new RegExp(`^${ep.url.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`),
 }));
 
 /** Every method some endpoint has on this path (HEAD wherever GET is, as Fastify answers it); none for a path no endpoint has. */

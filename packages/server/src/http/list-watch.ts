@@ -17,12 +17,12 @@ const etagOf = (body: unknown) => `"${createHash('sha256').update(JSON.stringify
 export interface ListWatchDeps { bus: EventBus; held: HeldRequests; maxWaitSeconds: number }
 
 /**
- * The page, or undefined with the reply set to 304. `page` is computed anew after each change,
+ * The page, or null with the reply set to 304. `page` is computed anew after each change,
  * for this request's user (each sees only what they may view).
  */
 export async function watchList<T>(
   d: ListWatchDeps, list: ListName, req: FastifyRequest<{ Querystring: { wait?: number } }>, reply: FastifyReply, page: () => T,
-): Promise<T | undefined> {
+): Promise<T | null> {
   let body = page();
   let etag = etagOf(body);
   const seen = req.headers['if-none-match'];
@@ -46,7 +46,7 @@ export async function watchList<T>(
   reply.header('Cache-Control', 'no-cache');
   if (seen === etag) {
     reply.code(304);
-    return undefined;
+    return null;
   }
   return body;
 }

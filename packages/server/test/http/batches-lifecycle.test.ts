@@ -12,7 +12,8 @@ import { makeHarness } from '../support/harness.ts';
 
 type Harness = Awaited<ReturnType<typeof makeHarness>>;
 
-const LIVY_BATCH_KEYS = ['id', 'name', 'owner', 'proxyUser', 'state', 'appId', 'appInfo', 'log'].sort();
+/** Livy's, and Sparkport's createdAt. */
+const LIVY_BATCH_KEYS = ['id', 'name', 'owner', 'proxyUser', 'state', 'appId', 'appInfo', 'log', 'createdAt'].sort();
 
 describe('batches over HTTP', () => {
   let h: Harness;

@@ -11,17 +11,21 @@ const LIVY_SESSION_KEYS = [
   'driverMemory', 'driverCores', 'executorMemory', 'executorCores', 'conf', 'archives', 'files', 'jars',
   'pyFiles', 'heartbeatTimeoutInSecond', 'numExecutors', 'queue',
 ].sort();
+/** Livy's, and Sparkport's three for lists that show age, idle time and work done (the web UI's). */
+const SESSION_KEYS = [...LIVY_SESSION_KEYS, 'createdAt', 'lastActivity', 'statementCount'].sort();
 
 describe('sessions over HTTP', () => {
   let h: Awaited<ReturnType<typeof makeHarness>>;
   before(async () => { h = await makeHarness((c) => { c.sessions.max = 20; c.limits.bodyBytes = 4096; }); });
   after(async () => { await h.close(); });
 
-  test('create answers 201 with Location and exactly Livy\'s keys, then becomes idle', async () => {
+  test('create answers 201 with Location and Livy\'s keys (and Sparkport\'s three), then becomes idle', async () => {
     const r = await h.json('POST', '/sessions', { kind: 'pyspark', heartbeatTimeoutInSecond: 60 });
     assert.equal(r.status, 201);
     assert.equal(r.headers.location, `/sessions/${r.body.id}`);
-    assert.deepEqual(Object.keys(r.body).sort(), LIVY_SESSION_KEYS);
+    assert.deepEqual(Object.keys(r.body).sort(), SESSION_KEYS);
+    assert.equal(r.body.createdAt, h.clock.now());
+    assert.equal(r.body.statementCount, 0);
     assert.equal(r.body.state, 'starting');
     assert.equal(r.body.kind, 'pyspark');
     assert.equal(typeof r.body.id, 'number');

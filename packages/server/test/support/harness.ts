@@ -24,6 +24,8 @@ export interface HarnessOptions {
    * authentication hook sets `req.user`.
    */
   testUserHeader?: boolean;
+  /** The web UI's build folder (the real one unless given). */
+  uiDir?: string;
 }
 
 export async function makeHarness(tweak: (c: Config) => void = () => undefined, store: Store = new MemoryStore(), opts: HarnessOptions = {}) {
@@ -48,6 +50,7 @@ export async function makeHarness(tweak: (c: Config) => void = () => undefined, 
     sparkVersion: '4.1.2',
     log: (m) => logs.push(m),
     audit: new FileAuditLog(auditFile(config)),
+    uiDir: opts.uiDir,
   });
   const { http: app, sessions, batches, bus, reconciler } = built;
   // Added after the app's own onRequest hooks (authentication included), so the header has the last word.

@@ -29,7 +29,7 @@ export function uiRoutes(app: FastifyInstance, uiDir = DEFAULT_UI_DIR): void {
   route(app, Endpoints.getUiRoot, async (_req, reply) => reply.redirect('/ui/', 302));
   route(app, Endpoints.getUiFile, async (req, reply) => {
     // Hash routes (#/sessions/3) keep every page at /ui/, so the one HTML file is the page.
-    const file = req.params['*'] || 'index.html';
+    const file = req.params.file || 'index.html';
     // The build is one flat folder: a name with a slash, a dot first or `..` is no file of it.
     if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(file) || file.includes('..')) {
       throw new DomainError('NOT_FOUND', `The web UI has no file ${JSON.stringify(file.slice(0, 100))}; its page is /ui/`);

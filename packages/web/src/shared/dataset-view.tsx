@@ -1,0 +1,61 @@
+/** A shared dataset's rows as a table, a page at a time, each column with its Spark type. */
+import { sharedApi, type SharedPage } from '@sparkport/client';
+import { useLoad } from '../hooks.ts';
+import { ErrorBanner, JsonView, Spinner } from '../ui/components.tsx';
+import { Pager } from './pager.tsx';
+import { columnsOf } from './schema.ts';
+import { useCursorPages } from './use-failure.ts';
+
+const PAGE_SIZE = 50;
+
+function Cell({ value }: { value: unknown }) {
+  if (value === null || value === undefined) return <span class="json-null">null</span>;
+  if (typeof value === 'object') return <JsonView value={value} />;
+  return <>{String(value)}</>;
+}
+
+export function DatasetView({ id, name, schema }: { id: string; name: string; schema?: unknown }) {
+  const pages = useCursorPages('');
+  const page = useLoad<SharedPage>(
+    (c) => sharedApi.scanShared(c.settings, id, name, { limit: PAGE_SIZE, cursor: pages.cursor }),
+    [id, name, pages.cursor],
+  );
+  const columns = columnsOf(page.data?.schema ?? schema);
+  const rows = (page.data?.rows ?? []) as unknown[];
+  // Rows come as objects by column name; an array row is read by position.
+  const cell = (r: unknown, i: number, col: string) => (Array.isArray(r) ? r[i] : (r as Record<string, unknown> | null)?.[col]);
+
+  return (
+    <div class="dataset-view">
+      {page.loading && <Spinner label="Loading rows" />}
+      <ErrorBanner error={page.error} />
+      {page.data && !rows.length && <div class="empty">This dataset has no rows.</div>}
+      {rows.length > 0 && (
+        <div class="table-wrap">
+          <table class="grid dataset-rows" aria-label={`Rows of ${name}`}>
+            <thead>
+              <tr>
+                <th scope="col" class="num"><span class="skip">Row</span>#</th>
+                {columns.map((c) => (
+                  <th key={c.name} scope="col">{c.name}<span class="coltype">{c.type}{c.nullable ? '' : ' not null'}</span></th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r, ri) => (
+                <tr key={ri}>
+                  <td class="num muted">{pages.index * PAGE_SIZE + ri + 1}</td>
+                  {columns.map((c, ci) => <td key={c.name} class="mono"><Cell value={cell(r, ci, c.name)} /></td>)}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {page.data && (pages.index > 0 || page.data.next_cursor) && (
+        <Pager index={pages.index} shown={rows.length} pageSize={PAGE_SIZE} hasNext={!!page.data.next_cursor} noun="Rows"
+          total={page.data.count} onPrev={pages.prev} onNext={() => page.data?.next_cursor && pages.next(page.data.next_cursor)} />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,41 @@
+/** Small hooks of the shared-data views. */
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { isUnauthorized } from '../api.ts';
+import { useApp } from '../context.ts';
+
+/** The failure of the last action, to show in an ErrorBanner; a 401 also opens the login. */
+export function useFailure() {
+  const { unauthorized } = useApp();
+  const [error, setError] = useState<unknown>(null);
+  const fail = useCallback((e: unknown) => {
+    if (isUnauthorized(e)) unauthorized(e);
+    setError(e);
+  }, [unauthorized]);
+  const clear = useCallback(() => setError(null), []);
+  return { error, fail, clear };
+}
+
+/** `value`, once it has stopped changing for `ms` (a search box's text, so each keystroke is not a request). */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return v;
+}
+
+/**
+ * Pages reached by cursors: the cursors that led to each page after the first, so "Previous"
+ * can go back (the server only gives the next one). `scope` (a prefix, say) starts over at page 1.
+ */
+export function useCursorPages(scope: string) {
+  const [state, setState] = useState<{ scope: string; cursors: string[] }>({ scope, cursors: [] });
+  const cursors = state.scope === scope ? state.cursors : [];
+  return {
+    index: cursors.length,
+    cursor: cursors[cursors.length - 1] as string | undefined,
+    next: (c: string) => setState({ scope, cursors: [...cursors, c] }),
+    prev: () => setState({ scope, cursors: cursors.slice(0, -1) }),
+  };
+}
