@@ -9,6 +9,7 @@ import {
 } from '@sparkport/protocol';
 import * as batches from './batches.ts';
 import { SparkportError } from './errors.ts';
+import { addedLines } from './log-lines.ts';
 import { makeSettings, type ClientSettings } from './http.ts';
 import * as api from './sessions.ts';
 import { SharedRdd } from './shared.ts';
@@ -83,15 +84,14 @@ export class SparkportClient {
    * reads the whole kept log and yields what each section gained.
    */
   async *followBatchLog(id: batches.BatchRef, opts: { intervalMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<string> {
-    const seen = [0, 0];
+    const seen: [string[], string[]] = [[], []];
     for (;;) {
       const done = batchEnded((await this.batchState(id)).state as Batch['state']);
       const sections = splitLivyLog((await this.batchLog(id, 0, -1)).log);
-      for (const i of [0, 1]) {
-        // Fewer lines than already seen: the server's copy was replaced (the stored tail after a restart).
-        if (sections[i]!.length < seen[i]!) seen[i] = 0;
-        for (const line of sections[i]!.slice(seen[i])) yield line;
-        seen[i] = sections[i]!.length;
+      for (const i of [0, 1] as const) {
+        // By overlap, not by count: once the server keeps its limit of lines, the count stays put while the window slides.
+        for (const line of addedLines(seen[i], sections[i]).added) yield line;
+        seen[i] = sections[i];
       }
       if (done || opts.signal?.aborted) return;
       await sleep(opts.intervalMs ?? 500, opts.signal);

@@ -1,4 +1,5 @@
 export { SparkportClient, batchEnded, splitLivyLog } from './client.ts';
+export { addedLines } from './log-lines.ts';
 export { SparkportError, NetworkError } from './errors.ts';
 export { makeSettings, type ClientSettings, type Credentials } from './http.ts';
 export * as api from './sessions.ts';

@@ -78,3 +78,13 @@ export function useLatest<T>(v: T) {
   r.current = v;
   return r;
 }
+
+/**
+ * Focus goes back where it was when the component goes: for a dialog mounted only while open,
+ * which is removed before the browser's own <dialog> could restore focus to its opener.
+ */
+export function useRestoreFocus() {
+  // Read while rendering, before the dialog's showModal moves focus into it.
+  const [opener] = useState(() => document.activeElement as HTMLElement | null);
+  useEffect(() => () => { if (opener?.isConnected) opener.focus(); }, []);
+}

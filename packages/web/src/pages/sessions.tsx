@@ -47,7 +47,7 @@ export function SessionsPage() {
               <tr>
                 <th scope="col">Id</th><th scope="col">Name</th><th scope="col">State</th><th scope="col">Kind</th><th scope="col">Owner</th>
                 <th scope="col">App id</th><th scope="col">Spark UI</th><th scope="col">Age</th><th scope="col">Idle</th>
-                <th scope="col" class="num">Statements</th><th scope="col"><span class="skip">Actions</span></th>
+                <th scope="col" class="num">Statements</th><th scope="col" aria-label="Actions" />
               </tr>
             </thead>
             <tbody>

@@ -1,16 +1,17 @@
 /** A shared dataset's rows as a table, a page at a time, each column with its Spark type. */
 import { sharedApi, type SharedPage } from '@sparkport/client';
 import { useLoad } from '../hooks.ts';
-import { ErrorBanner, JsonView, Spinner } from '../ui/components.tsx';
+import { ErrorBanner, Spinner } from '../ui/components.tsx';
 import { Pager } from './pager.tsx';
 import { columnsOf } from './schema.ts';
-import { useCursorPages } from './use-failure.ts';
+import { ValuePreview } from './value-preview.tsx';
+import { useCursorPages } from './view-hooks.ts';
 
 const PAGE_SIZE = 50;
 
 function Cell({ value }: { value: unknown }) {
   if (value === null || value === undefined) return <span class="json-null">null</span>;
-  if (typeof value === 'object') return <JsonView value={value} />;
+  if (typeof value === 'object') return <ValuePreview value={value} />;
   return <>{String(value)}</>;
 }
 
@@ -20,8 +21,12 @@ export function DatasetView({ id, name, schema }: { id: string; name: string; sc
     (c) => sharedApi.scanShared(c.settings, id, name, { limit: PAGE_SIZE, cursor: pages.cursor }),
     [id, name, pages.cursor],
   );
-  const columns = columnsOf(page.data?.schema ?? schema);
   const rows = (page.data?.rows ?? []) as unknown[];
+  const typed = columnsOf(page.data?.schema ?? schema);
+  // No schema to read (an older server, say): the first row's fields, untyped.
+  const columns = typed.length || !rows[0] || typeof rows[0] !== 'object' || Array.isArray(rows[0])
+    ? typed
+    : Object.keys(rows[0] as object).map((n) => ({ name: n, type: '', nullable: true }));
   // Rows come as objects by column name; an array row is read by position.
   const cell = (r: unknown, i: number, col: string) => (Array.isArray(r) ? r[i] : (r as Record<string, unknown> | null)?.[col]);
 
@@ -35,7 +40,7 @@ export function DatasetView({ id, name, schema }: { id: string; name: string; sc
           <table class="grid dataset-rows" aria-label={`Rows of ${name}`}>
             <thead>
               <tr>
-                <th scope="col" class="num"><span class="skip">Row</span>#</th>
+                <th scope="col" class="num" title="Row number">#</th>
                 {columns.map((c) => (
                   <th key={c.name} scope="col">{c.name}<span class="coltype">{c.type}{c.nullable ? '' : ' not null'}</span></th>
                 ))}

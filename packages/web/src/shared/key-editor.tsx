@@ -5,9 +5,10 @@
 import { sharedApi, SparkportError } from '@sparkport/client';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { useApp } from '../context.ts';
+import { useRestoreFocus } from '../hooks.ts';
 import { Dialog, ErrorBanner, Field, Spinner } from '../ui/components.tsx';
 import { parseJsonText, prettyJson } from './json-text.ts';
-import { useFailure } from './use-failure.ts';
+import { useFailure } from './view-hooks.ts';
 
 /** `key` to edit an existing key; none to add one. */
 export function KeyEditor({ id, name, editKey, onClose, onSaved }: {
@@ -16,11 +17,13 @@ export function KeyEditor({ id, name, editKey, onClose, onSaved }: {
   const { client } = useApp();
   const adding = editKey === undefined;
   const [key, setKey] = useState(editKey ?? '');
-  const [text, setText] = useState(adding ? '' : null as string | null);
+  const [text, setText] = useState<string | null>(adding ? '' : null);
   const [invalid, setInvalid] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const f = useFailure();
+  useRestoreFocus();
   const msgId = useId();
+  const areaId = useId();
   const area = useRef<HTMLTextAreaElement>(null);
   const form = useRef<HTMLFormElement>(null);
 
@@ -64,10 +67,10 @@ export function KeyEditor({ id, name, editKey, onClose, onSaved }: {
   /** Whether an added key would overwrite one (a missing map is fine: the first PUT creates it). */
   const exists = async (k: string) => {
     try {
-      await sharedApi.getSharedValue(client.settings, id, name, k);
-      return true;
+      // The bulk read answers a missing key with `missing`, not a 404 in the console.
+      return !(await sharedApi.getShared(client.settings, id, name, [k])).missing.includes(k);
     } catch (e) {
-      if (e instanceof SparkportError && (e.code === 'KEY_NOT_FOUND' || e.code === 'SHARED_NOT_FOUND')) return false;
+      if (e instanceof SparkportError && e.code === 'SHARED_NOT_FOUND') return false;
       throw e;
     }
   };
@@ -85,9 +88,10 @@ export function KeyEditor({ id, name, editKey, onClose, onSaved }: {
           : <p class="key-editor-key"><span class="muted">Key</span> <code>{editKey}</code></p>}
         {text === null && !f.error && <Spinner label="Reading the value" />}
         {text !== null && (
-          <label class="field">
-            <span class="field-label">Value (JSON)</span>
+          <div class="field">
+            <label class="field-label" for={areaId}>Value (JSON)</label>
             <textarea
+              id={areaId}
               ref={area} name="value" class="code" rows={12} spellcheck={false} value={text}
               aria-invalid={invalid ? 'true' : undefined} aria-describedby={msgId} aria-keyshortcuts="Control+Enter"
               onInput={(e) => { setText(e.currentTarget.value); if (invalid) setInvalid(null); }}
@@ -96,7 +100,7 @@ export function KeyEditor({ id, name, editKey, onClose, onSaved }: {
             <span id={msgId} class={invalid ? 'json-invalid' : 'hint'} role={invalid ? 'alert' : undefined}>
               {invalid ?? 'Any JSON: "text", 42, true, null, [1, 2], {"a": 1}. Ctrl+Enter saves.'}
             </span>
-          </label>
+          </div>
         )}
         <ErrorBanner error={f.error} onClose={f.clear} />
         <div class="actions">

@@ -3,10 +3,11 @@ import { sharedApi, type SharedPage } from '@sparkport/client';
 import { useState } from 'preact/hooks';
 import { useApp } from '../context.ts';
 import { useLoad } from '../hooks.ts';
-import { ErrorBanner, JsonView, Spinner } from '../ui/components.tsx';
+import { ErrorBanner, Spinner } from '../ui/components.tsx';
 import { KeyEditor } from './key-editor.tsx';
 import { Pager } from './pager.tsx';
-import { useCursorPages, useDebounced, useFailure } from './use-failure.ts';
+import { ValuePreview } from './value-preview.tsx';
+import { useCursorPages, useDebounced, useFailure } from './view-hooks.ts';
 
 const PAGE_SIZE = 50;
 
@@ -56,12 +57,12 @@ export function MapView({ id, name, onChanged }: { id: string; name: string; onC
       {entries.length > 0 && (
         <div class="table-wrap">
           <table class="grid map-keys" aria-label={`Keys of ${name}`}>
-            <thead><tr><th scope="col">Key</th><th scope="col">Value</th><th scope="col"><span class="skip">Actions</span></th></tr></thead>
+            <thead><tr><th scope="col">Key</th><th scope="col">Value</th><th scope="col" aria-label="Actions" /></tr></thead>
             <tbody>
               {entries.map((e) => (
                 <tr key={e.key} data-key={e.key}>
                   <td class="mono key-cell">{e.key}</td>
-                  <td><div class="value-cell mono"><JsonView value={e.value} /></div></td>
+                  <td class="value-td"><div class="value-cell mono"><ValuePreview value={e.value} /></div></td>
                   <td class="row-actions">
                     <button type="button" class="link" aria-label={`Edit key ${e.key}`} onClick={() => setEditing({ key: e.key })}>Edit</button>
                     <button type="button" class="link danger" aria-label={`Delete key ${e.key}`} onClick={() => remove(e.key)}>Delete</button>

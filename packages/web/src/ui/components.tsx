@@ -1,7 +1,7 @@
 /** The small parts every page uses. */
 import { batchMachine, sessionMachine, statementMachine } from '@sparkport/client';
-import type { ComponentChildren, JSX } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { cloneElement, isValidElement, type ComponentChildren, type JSX } from 'preact';
+import { useEffect, useId, useRef } from 'preact/hooks';
 import { errorText } from '../api.ts';
 
 type Tone = 'ok' | 'busy' | 'bad' | 'idle';
@@ -73,13 +73,20 @@ export function JsonView({ value, depth = 0 }: { value: unknown; depth?: number 
   );
 }
 
-/** A labelled form field: the label names the control for assistive technology. */
+/**
+ * A labelled form field: the label names the control, and the hint, outside the label, describes
+ * it (aria-describedby) without becoming part of its name.
+ */
 export function Field({ label, children, hint }: { label: string; children: ComponentChildren; hint?: string }) {
+  const hintId = useId();
+  const control = hint && isValidElement(children) ? cloneElement(children, { 'aria-describedby': hintId }) : children;
   return (
-    <label class="field">
-      <span class="field-label">{label}</span>
-      {children}
-      {hint && <span class="hint">{hint}</span>}
-    </label>
+    <div class="field">
+      <label class="field-inner">
+        <span class="field-label">{label}</span>
+        {control}
+      </label>
+      {hint && <span class="hint" id={hintId}>{hint}</span>}
+    </div>
   );
 }

@@ -1,4 +1,4 @@
-/** Small hooks of the shared-data views. */
+/** Hooks of the shared-data views: an action's failure, a debounced search, pages by cursor. */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { isUnauthorized } from '../api.ts';
 import { useApp } from '../context.ts';
@@ -32,6 +32,8 @@ export function useDebounced<T>(value: T, ms: number): T {
 export function useCursorPages(scope: string) {
   const [state, setState] = useState<{ scope: string; cursors: string[] }>({ scope, cursors: [] });
   const cursors = state.scope === scope ? state.cursors : [];
+  // Forget the old scope's pages too, or going back to it would land on the page left there.
+  useEffect(() => { if (state.scope !== scope) setState({ scope, cursors: [] }); }, [scope]);
   return {
     index: cursors.length,
     cursor: cursors[cursors.length - 1] as string | undefined,
