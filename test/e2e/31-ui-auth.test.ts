@@ -49,9 +49,13 @@ describe('the web UI with authentication on', () => {
     await page.getByLabel('User').fill(USER);
     await page.getByLabel('Password').fill('not it');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('status').filter({ hasText: /Authentication failed|Invalid|wrong/i }).first().waitFor();
+    const refused = page.getByRole('alert');
+    await refused.waitFor();
+    assert.match(await refused.innerText(), /Authentication failed/);
+    // Refused credentials are not kept: no one is shown as signed in, and the user name is kept for the retry.
+    assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
+    assert.equal(await page.getByLabel('User').inputValue(), USER);
     await shot(page, 'login');
-    await page.getByLabel('User').fill(USER);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Sessions' }).waitFor();

@@ -13,7 +13,7 @@ import { useTheme } from './theme.ts';
 
 export function App() {
   const [creds, setCreds] = useState<Credentials | null>(loadCredentials);
-  const [login, setLogin] = useState<{ challenge: string | null; message: string } | null>(null);
+  const [login, setLogin] = useState<{ challenge: string | null; message: string; failed: boolean; user: string } | null>(null);
   const [theme, toggleTheme] = useTheme();
   const route = useRoute();
   const client = useMemo(() => makeClient(creds), [creds]);
@@ -21,9 +21,11 @@ export function App() {
     client,
     unauthorized: (e) => {
       const err = e as { challenge?: string | null; message?: string };
-      setLogin({ challenge: err.challenge ?? null, message: err.message ?? 'Please log in' });
+      // Credentials the server refused are forgotten: the form says why and asks again.
+      if (creds) { saveCredentials(null); setCreds(null); }
+      setLogin({ challenge: err.challenge ?? null, message: err.message ?? 'Please sign in', failed: creds !== null, user: creds && 'user' in creds ? creds.user : '' });
     },
-  }), [client]);
+  }), [client, creds]);
 
   const signIn = (c: Credentials) => { saveCredentials(c); setCreds(c); setLogin(null); };
   const signOut = () => { saveCredentials(null); setCreds(null); };
@@ -46,7 +48,7 @@ export function App() {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        {login ? <LoginForm challenge={login.challenge} message={login.message} onSubmit={signIn} /> : <Page route={route} />}
+        {login ? <LoginForm {...login} onSubmit={signIn} /> : <Page route={route} />}
       </main>
     </Ctx.Provider>
   );
