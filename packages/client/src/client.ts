@@ -34,6 +34,8 @@ export class SparkportClient {
   getSession(id: api.SessionRef) { return api.getSession(this.settings, id); }
   sessionLog(id: api.SessionRef, from?: number, size?: number) { return api.getSessionLog(this.settings, id, from, size); }
   deleteSession(id: api.SessionRef) { return api.deleteSession(this.settings, id); }
+  /** Stops the session and keeps it listed, statements and all (delete forgets it). */
+  stopSession(id: api.SessionRef) { return api.stopSession(this.settings, id); }
   /** `{url, token}` of the session's Spark Connect endpoint (the server's connect.enabled); use `url` as it is. */
   sparkConnect(id: api.SessionRef) { return api.getSparkConnect(this.settings, id); }
   listStatements(id: api.SessionRef, opts?: { from?: number; size?: number; order?: 'asc' | 'desc' }) {

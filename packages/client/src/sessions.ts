@@ -32,6 +32,8 @@ export const getSessionState = (s: S, id: SessionRef) => request<SessionStateBod
 export const getSessionLog = (s: S, id: SessionRef, from?: number, size?: number) =>
   request<LogBody>(s, 'GET', `/sessions/${enc(String(id))}/log${query({ from, size })}`);
 export const deleteSession = (s: S, id: SessionRef) => request<{ msg: string }>(s, 'DELETE', `/sessions/${enc(String(id))}`);
+/** Stops the session's driver and keeps it listed (as `success` or `dead`), with its statements. */
+export const stopSession = (s: S, id: SessionRef) => request<{ msg: string }>(s, 'POST', `/sessions/${enc(String(id))}/stop`);
 /** The session's Spark Connect URL with its token (a secret), for a Spark Connect client. */
 export const getSparkConnect = (s: S, id: SessionRef) => request<SparkConnectBody>(s, 'GET', `/sessions/${enc(String(id))}/spark-connect`);
 

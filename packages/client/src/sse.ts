@@ -19,19 +19,28 @@ export async function* sse(s: Required<ClientSettings>, path: string, signal?: A
   }
   const decoder = new TextDecoder();
   let buf = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buf += decoder.decode(chunk, { stream: true });
-    let sep: number;
-    while ((sep = buf.indexOf('\n\n')) >= 0) {
-      const block = buf.slice(0, sep);
-      buf = buf.slice(sep + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+  // A reader, not `for await` over the body: browsers' streams are not all async-iterable.
+  const reader = res.body.getReader();
+  try {
+    for (;;) {
+      const { done, value: chunk } = await reader.read();
+      if (done) break;
+      buf += decoder.decode(chunk, { stream: true });
+      let sep: number;
+      while ((sep = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, sep);
+        buf = buf.slice(sep + 2);
+        let event = 'message';
+        const data: string[] = [];
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event:')) event = line.slice(6).trim();
+          else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+        }
+        if (data.length) yield { event, data: JSON.parse(data.join('\n')) };
       }
-      if (data.length) yield { event, data: JSON.parse(data.join('\n')) };
     }
+  } finally {
+    // The caller stopped early (break, abort): let go of the connection.
+    reader.cancel().catch(() => undefined);
   }
 }

@@ -156,6 +156,8 @@ export class StatementDispatcher {
     this.nextId++;
     this.open.set(s.id, s);
     this.queue.push(s);
+    // Watchers of the session (the web UI) see it queued, not only once it runs.
+    this.d.bus.emitSession(this.d.sessionId, { event: 'statement', data: { id: s.id, state: s.state } });
     this.pump();
     return s;
   }

@@ -4,7 +4,7 @@
  * would not be); rows are measured as they render and pages of statements load as they come
  * into view. At the bottom, the list follows new statements and growing output.
  */
-import type { Session } from '@sparkport/client';
+import type { Session, Statement } from '@sparkport/client';
 import { defaultRangeExtractor, type Range } from '@tanstack/virtual-core';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ErrorBanner, Spinner } from '../ui/components.tsx';
@@ -13,10 +13,18 @@ import { StatementCell } from './statement-cell.tsx';
 import type { StatementStore } from './statement-store.ts';
 import { useVirtualizer } from './use-virtualizer.ts';
 
+const guesses = new WeakMap<Statement, number>();
+
 /** A guess at a row's height before it is measured: fewer jumps when scrolling into unmeasured rows. */
 function estimate(store: StatementStore, i: number): number {
   const s = store.items[i];
   if (!s) return 120;
+  let h = guesses.get(s);
+  if (h === undefined) guesses.set(s, (h = guess(s)));
+  return h;
+}
+
+function guess(s: Statement): number {
   const codeLines = Math.min(40, s.code.split('\n').length);
   const out = s.output;
   let outH = 0;
@@ -76,7 +84,7 @@ export function Notebook({ id, store, session }: { id: string; store: StatementS
     if (!store.ready || !inView) return;
     const t = setTimeout(() => { for (const i of inView.split(',')) store.ensure(Number(i), Number(i)); }, 120);
     return () => clearTimeout(t);
-  }, [store, store.ready, inView, store.count]);
+  }, [store, store.ready, inView, store.count, store.retries]);
 
   // A statement just run from the console: show it, wherever one had scrolled to.
   const [runId, setRunId] = useState<number | null>(null);
@@ -120,6 +128,9 @@ export function Notebook({ id, store, session }: { id: string; store: StatementS
         onFocusIn={(e) => {
           const art = (e.target as HTMLElement).closest?.('article[data-index]') as HTMLElement | null;
           focused.current = art ? Number(art.dataset.index) : null;
+        }}
+        onFocusOut={(e) => {
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) focused.current = null;
         }}
       >
         {!store.ready && !store.error && <div class="empty"><Spinner label="Loading statements" /></div>}

@@ -30,6 +30,17 @@ export function SessionHeader({ id, session, reconnecting }: { id: string; sessi
     }
   };
 
+  const stop = async () => {
+    if (!confirm(`Stop session ${shownId}? Its driver stops; the session and its statements stay listed.`)) return;
+    setError(null);
+    try {
+      await client.stopSession(id);
+    } catch (e) {
+      if (isUnauthorized(e)) unauthorized(e);
+      setError(e);
+    }
+  };
+
   const live = session ? sessionMachine.is(session.state, 'live') : true;
   // Once ended, the session's last log line says why (the server adds it).
   const why = session && !live ? session.log.filter((l) => l.trim() && l !== 'stdout: ' && l !== '\nstderr: ').at(-1) : undefined;
@@ -49,6 +60,7 @@ export function SessionHeader({ id, session, reconnecting }: { id: string; sessi
             Spark UI <span aria-hidden="true">↗</span><span class="sr-only"> (opens in a new tab)</span>
           </a>
         )}
+        {live && <button type="button" onClick={stop} aria-label={`Stop session ${shownId}`}>Stop</button>}
         <button type="button" class="danger" disabled={deleting} onClick={remove} aria-label={`Delete session ${shownId}`}>
           {deleting ? 'Deleting…' : 'Delete'}
         </button>

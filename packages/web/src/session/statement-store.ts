@@ -8,7 +8,7 @@
  * `from` (an offset, oldest first) is an id.
  */
 import { NetworkError, SparkportError, statementMachine, type SparkportClient, type Statement } from '@sparkport/client';
-import { isAbort } from '../api.ts';
+import { isAbort, isUnauthorized } from '../api.ts';
 
 export const PAGE = 100;
 /** Live output kept per running statement; the final output replaces it anyway. */
@@ -41,10 +41,12 @@ export class StatementStore {
    * has no printed text of its own (Livy's shape), so without this it would vanish at the end.
    */
   printed = new Map<number, string>();
-  /** Statements run from this page's console (followed from the moment they are queued). */
+  /** Statements run from this page's console. */
   mine = new Set<number>();
   error: unknown = null;
   version = 0;
+  /** Counts pages that failed to load and may be asked for again: the list tries the rows in view. */
+  retries = 0;
 
   private pending = new Set<number>();
   private follows = new Map<number, AbortController>();
@@ -75,7 +77,7 @@ export class StatementStore {
 
   private fail(e: unknown) {
     if (this.ac.signal.aborted || isAbort(e)) return;
-    if (e instanceof SparkportError && e.status === 401) this.unauthorized(e);
+    if (isUnauthorized(e)) this.unauthorized(e);
     this.error = e;
     this.changed();
   }
@@ -87,7 +89,6 @@ export class StatementStore {
     for (const f of this.follows.values()) f.abort();
     if (this.timer) clearTimeout(this.timer);
   }
-
 
   /**
    * The newest page: what one looks at first, and it tells how long the history is. Again after
@@ -135,7 +136,11 @@ export class StatementStore {
     } catch (e) {
       this.fail(e);
       // Tried again once it scrolls into view after a pause, not in a loop of renders.
-      setTimeout(() => { for (let i = from; i < to; i++) this.pending.delete(i); this.changed(); }, 5000);
+      setTimeout(() => {
+        for (let i = from; i < to; i++) this.pending.delete(i);
+        this.retries++;
+        this.changed();
+      }, 5000);
     }
   }
 
