@@ -245,7 +245,7 @@ describe('the web UI, in Chromium, on real Spark', () => {
     assert.equal(await statement(999).count(), 0);
     const t0 = Date.now();
     await runInConsole('"after a thousand"');
-    await statement(1000).getByText('after a thousand').waitFor({ timeout: 30_000 });
+    await statement(1000).getByText("'after a thousand'").waitFor({ timeout: 30_000 });
     assert.ok(Date.now() - t0 < 20_000);
     await shot(page, 'thousand-statements');
   });
@@ -253,7 +253,8 @@ describe('the web UI, in Chromium, on real Spark', () => {
   test('dark theme, and a 4xx shown in the server\'s words', async () => {
     await page.goto(`${BASE}/ui/#/sessions`);
     await page.getByRole('button', { name: /Switch to dark theme/ }).click();
-    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+    await page.getByRole('button', { name: /Switch to light theme/ }).waitFor();
     await page.getByRole('button', { name: 'New session' }).click();
     const dialog = page.getByRole('dialog', { name: 'New session' });
     await dialog.getByLabel('Driver memory').fill('lots');

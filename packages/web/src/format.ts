@@ -2,8 +2,9 @@
 
 /** 3 s, 4 min, 2 h 5 min, 3 d. */
 export function span(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '—';
-  const s = Math.floor(ms / 1000);
+  if (!Number.isFinite(ms)) return '—';
+  // The server's clock may be a little ahead of the browser's: a moment ago, not "—".
+  const s = Math.floor(Math.max(0, ms) / 1000);
   if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m} min`;
