@@ -28,6 +28,18 @@ const hashOf = (...files) => {
 };
 const stampOk = (stamp, hash) => existsSync(stamp) && readFileSync(stamp, 'utf8') === hash;
 
+/**
+ * Debian's packages, installed when this runs as root on a Debian-like system; otherwise it stops
+ * and says what to install (`otherwise`).
+ */
+function aptInstall(packages, why, otherwise, extra = []) {
+  if (process.platform !== 'linux' || !existsSync('/usr/bin/apt-get') || process.getuid?.() !== 0) fail(otherwise);
+  say(`installing ${why} from Debian's packages (${packages.join(', ')})`);
+  const apt = { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
+  run('apt-get', ['update', '-q'], apt);
+  run('apt-get', ['install', '-y', '-q', ...extra, ...packages], apt);
+}
+
 // 1. Node
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 20) fail(`Node ${process.versions.node} is too old: Sparkport needs Node 20 or newer`);
@@ -39,13 +51,8 @@ if (major < 20) fail(`Node ${process.versions.node} is too old: Sparkport needs 
 const KRB_PACKAGES = ['libkrb5-dev', 'krb5-kdc', 'krb5-admin-server', 'krb5-user', 'bubblewrap'];
 const krbMissing = () => ['/usr/bin/krb5-config', '/usr/sbin/krb5kdc', '/usr/sbin/kadmin.local', '/usr/bin/kinit', '/usr/bin/bwrap'].some((f) => !existsSync(f));
 if (process.platform === 'linux' && krbMissing()) {
-  if (!existsSync('/usr/bin/apt-get') || process.getuid?.() !== 0) {
-    fail(`System packages are missing: install ${KRB_PACKAGES.join(' ')} (Debian/Ubuntu names; as root: apt-get install ...), then run this again`);
-  }
-  say(`installing Kerberos and bubblewrap from Debian's packages (${KRB_PACKAGES.join(', ')})`);
-  const apt = { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
-  run('apt-get', ['update', '-q'], apt);
-  run('apt-get', ['install', '-y', '-q', ...KRB_PACKAGES], apt);
+  aptInstall(KRB_PACKAGES, 'Kerberos and bubblewrap',
+    `System packages are missing: install ${KRB_PACKAGES.join(' ')} (Debian/Ubuntu names; as root: apt-get install ...), then run this again`);
 }
 
 // 2. npm packages
@@ -188,13 +195,8 @@ if (process.argv.includes('--clusters')) {
     readFileSync(classpathFile, 'utf8').trim().split(':').every((j) => j && existsSync(j));
   if (!stampOk(miniStamp, miniHash) || !classpathOk()) {
     if (spawnSync('mvn', ['-v'], { stdio: 'ignore' }).error) {
-      if (process.platform !== 'linux' || !existsSync('/usr/bin/apt-get') || process.getuid?.() !== 0) {
-        fail('mvn (Maven) was not found: install it (Debian/Ubuntu: apt-get install maven), then run this again');
-      }
-      say('installing Maven from Debian\'s packages');
-      const apt = { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
-      run('apt-get', ['update', '-q'], apt);
-      run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'maven'], apt);
+      aptInstall(['maven'], 'Maven', 'mvn (Maven) was not found: install it (Debian/Ubuntu: apt-get install maven), then run this again',
+        ['--no-install-recommends']);
     }
     say('building the test YARN cluster (test/clusters/minicluster; the first time Maven downloads about 150 MB into ~/.m2)');
     const args = ['-q', '-B', '-f', path.join(mini, 'pom.xml'), 'package', 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`];
@@ -211,12 +213,8 @@ if (process.argv.includes('--clusters')) {
 // driven by playwright-core (Playwright's own browser download reaches hosts outside the
 // registries). SPARKPORT_TEST_CHROMIUM names another binary instead.
 if (process.argv.includes('--browser') && !process.env.SPARKPORT_TEST_CHROMIUM && !existsSync('/usr/bin/chromium')) {
-  if (process.platform !== 'linux' || !existsSync('/usr/bin/apt-get') || process.getuid?.() !== 0) {
-    fail('Chromium was not found for the web UI tests: install it (Debian/Ubuntu: apt-get install chromium) or set SPARKPORT_TEST_CHROMIUM to a Chromium binary');
-  }
-  say('installing Chromium from Debian\'s packages (for the web UI tests)');
-  const apt = { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
-  run('apt-get', ['update', '-q'], apt);
-  run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium'], apt);
+  aptInstall(['chromium'], 'Chromium (for the web UI tests)',
+    'Chromium was not found for the web UI tests: install it (Debian/Ubuntu: apt-get install chromium) or set SPARKPORT_TEST_CHROMIUM to a Chromium binary',
+    ['--no-install-recommends']);
 }
 say('ready');

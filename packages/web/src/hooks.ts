@@ -88,3 +88,34 @@ export function useRestoreFocus() {
   const [opener] = useState(() => document.activeElement as HTMLElement | null);
   useEffect(() => () => { if (opener?.isConnected) opener.focus(); }, []);
 }
+
+/** The failure of the last action, to show in an ErrorBanner; a 401 also opens the login. */
+export function useFailure() {
+  const { unauthorized } = useApp();
+  const [error, setError] = useState<unknown>(null);
+  const fail = useCallback((e: unknown) => {
+    if (isUnauthorized(e)) unauthorized(e);
+    setError(e);
+  }, [unauthorized]);
+  const clear = useCallback(() => setError(null), []);
+  return { error, fail, clear };
+}
+
+/** A user's action (a submit, a delete): busy while it runs, its failure kept to show. */
+export function useAction() {
+  const { error, fail, clear } = useFailure();
+  const [busy, setBusy] = useState(false);
+  const run = useCallback(async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
+    clear();
+    setBusy(true);
+    try {
+      return await fn();
+    } catch (e) {
+      fail(e);
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, [fail, clear]);
+  return { error, fail, clear, busy, run };
+}

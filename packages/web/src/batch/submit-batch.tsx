@@ -1,8 +1,7 @@
 /** The "Submit batch" dialog: a spark-submit of a Python file or a jar. */
 import { useState } from 'preact/hooks';
 import { useApp } from '../context.ts';
-import { useRestoreFocus } from '../hooks.ts';
-import { isUnauthorized } from '../api.ts';
+import { useAction, useRestoreFocus } from '../hooks.ts';
 import { href } from '../router.ts';
 import { Dialog, ErrorBanner, Field } from '../ui/components.tsx';
 import { batchRequest, type SubmitFields } from './submit-form.ts';
@@ -10,28 +9,20 @@ import { batchRequest, type SubmitFields } from './submit-form.ts';
 const EMPTY: SubmitFields = { file: '', className: '', args: '', name: '', driverMemory: '', conf: '' };
 
 export function SubmitBatch({ onClose }: { onClose(): void }) {
-  const { client, unauthorized } = useApp();
+  const { client } = useApp();
   const [fields, setFields] = useState(EMPTY);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, clear, run } = useAction();
   useRestoreFocus();
   const set = (k: keyof SubmitFields) => (e: { currentTarget: { value: string } }) => setFields((f) => ({ ...f, [k]: e.currentTarget.value }));
   const isJar = /\.jar$/i.test(fields.file.trim());
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setError(null);
-    setBusy(true);
-    try {
+    void run(async () => {
       const b = await client.createBatch(batchRequest(fields));
       onClose();
       location.hash = href('batches', b.id);
-    } catch (err) {
-      if (isUnauthorized(err)) unauthorized(err);
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -57,7 +48,7 @@ export function SubmitBatch({ onClose }: { onClose(): void }) {
         <Field label="Spark configuration" hint="One key=value per line">
           <textarea name="conf" class="code" rows={3} value={fields.conf} placeholder="spark.sql.shuffle.partitions=8" onInput={set('conf')} />
         </Field>
-        <ErrorBanner error={error} onClose={() => setError(null)} />
+        <ErrorBanner error={error} onClose={clear} />
         <div class="actions">
           <button type="button" onClick={onClose}>Cancel</button>
           <button type="submit" class="primary" disabled={busy || !fields.file.trim()}>{busy ? 'Submitting…' : 'Submit'}</button>

@@ -1,18 +1,6 @@
 /** The submit dialog's text fields → a CreateBatchRequest, with errors that name the line. */
 import type { CreateBatchRequest } from '@sparkport/client';
-
-/** `key=value` per line (blank lines and # comments skipped). */
-export function parseConf(text: string): Record<string, string> {
-  const conf: Record<string, string> = {};
-  for (const [i, line] of text.split('\n').entries()) {
-    const t = line.trim();
-    if (!t || t.startsWith('#')) continue;
-    const eq = t.indexOf('=');
-    if (eq <= 0) throw new Error(`Spark configuration, line ${i + 1}: write it as key=value (for example spark.sql.shuffle.partitions=8)`);
-    conf[t.slice(0, eq).trim()] = t.slice(eq + 1).trim();
-  }
-  return conf;
-}
+import { parseConf } from '../forms.ts';
 
 /**
  * One argument per line, kept as typed: an argument may have spaces or be empty on purpose,

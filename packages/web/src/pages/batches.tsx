@@ -1,32 +1,23 @@
 /** Every batch at a glance, newest first, kept current by long polls; submit, kill, delete. */
 import { batchEnded, type Batch } from '@sparkport/client';
 import { useState } from 'preact/hooks';
-import { isUnauthorized } from '../api.ts';
 import { deleteBatch, killBatch } from '../batch/batch-actions.ts';
 import { SubmitBatch } from '../batch/submit-batch.tsx';
 import { useApp } from '../context.ts';
 import { span } from '../format.ts';
-import { useLiveList, useNow } from '../hooks.ts';
+import { useAction, useLiveList, useNow } from '../hooks.ts';
 import { href } from '../router.ts';
 import { ErrorBanner, Spinner, StateBadge } from '../ui/components.tsx';
 
 export function BatchesPage() {
   const live = useLiveList((c, o) => c.watchBatches({ ...o, size: 1000, waitSeconds: 25 }));
   const [submitting, setSubmitting] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { error, clear, run } = useAction();
   const now = useNow();
-  const { client, unauthorized } = useApp();
+  const { client } = useApp();
   const batches = [...(live.data?.sessions ?? [])].sort((a, b) => b.id - a.id);
 
-  const act = async (what: typeof killBatch, b: Batch) => {
-    setError(null);
-    try {
-      await what(client, b);
-    } catch (e) {
-      if (isUnauthorized(e)) unauthorized(e);
-      setError(e);
-    }
-  };
+  const act = (what: typeof killBatch, b: Batch) => run(() => what(client, b));
 
   return (
     <section aria-labelledby="batches-title">
@@ -36,7 +27,7 @@ export function BatchesPage() {
         <span class="spacer" />
         <button type="button" class="primary" onClick={() => setSubmitting(true)}>Submit batch</button>
       </div>
-      <ErrorBanner error={error ?? live.error} onClose={error ? () => setError(null) : undefined} />
+      <ErrorBanner error={error ?? live.error} onClose={error ? clear : undefined} />
       {!live.data && !live.error && <Spinner label="Loading batches" />}
       {live.data && !batches.length && (
         <div class="empty card">No batches yet. Submit a Python file or a jar to run it with spark-submit.</div>

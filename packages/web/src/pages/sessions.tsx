@@ -2,10 +2,10 @@
 import type { CreateSessionRequest, Session } from '@sparkport/client';
 import { RUNNABLE_KINDS } from '@sparkport/protocol';
 import { useState } from 'preact/hooks';
-import { isUnauthorized } from '../api.ts';
 import { useApp } from '../context.ts';
+import { parseConf } from '../forms.ts';
 import { span } from '../format.ts';
-import { useLiveList, useNow } from '../hooks.ts';
+import { useAction, useLiveList, useNow } from '../hooks.ts';
 import { href } from '../router.ts';
 import { Dialog, ErrorBanner, Field, Spinner, StateBadge } from '../ui/components.tsx';
 
@@ -14,19 +14,14 @@ const KIND_LABEL: Record<string, string> = { pyspark: 'Python', spark: 'Scala', 
 export function SessionsPage() {
   const live = useLiveList((c, o) => c.watchSessions({ ...o, size: 1000, waitSeconds: 25 }));
   const [creating, setCreating] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { error, clear, run } = useAction();
   const now = useNow();
-  const { client, unauthorized } = useApp();
+  const { client } = useApp();
   const sessions = live.data?.sessions ?? [];
 
   const remove = async (s: Session) => {
     if (!confirm(`Delete session ${s.id}${s.name ? ` (${s.name})` : ''}? Its driver stops and its statements are gone.`)) return;
-    try {
-      await client.deleteSession(s.id);
-    } catch (e) {
-      if (isUnauthorized(e)) unauthorized(e);
-      setError(e);
-    }
+    await run(() => client.deleteSession(s.id));
   };
 
   return (
@@ -37,7 +32,7 @@ export function SessionsPage() {
         <span class="spacer" />
         <button type="button" class="primary" onClick={() => setCreating(true)} aria-keyshortcuts="n">New session</button>
       </div>
-      <ErrorBanner error={error ?? live.error} onClose={error ? () => setError(null) : undefined} />
+      <ErrorBanner error={error ?? live.error} onClose={error ? clear : undefined} />
       {!live.data && !live.error && <Spinner label="Loading sessions" />}
       {live.data && !sessions.length && <div class="empty card">No sessions yet. Create one to run Python, Scala or SQL on Spark.</div>}
       {sessions.length > 0 && (
@@ -75,33 +70,17 @@ export function SessionsPage() {
   );
 }
 
-/** `key=value` per line → conf; a line without `=` is an error naming it. */
-function parseConf(text: string): Record<string, string> {
-  const conf: Record<string, string> = {};
-  for (const [i, line] of text.split('\n').entries()) {
-    const t = line.trim();
-    if (!t || t.startsWith('#')) continue;
-    const eq = t.indexOf('=');
-    if (eq <= 0) throw new Error(`Spark configuration, line ${i + 1}: write it as key=value (for example spark.sql.shuffle.partitions=8)`);
-    conf[t.slice(0, eq).trim()] = t.slice(eq + 1).trim();
-  }
-  return conf;
-}
-
 function CreateSession({ open, onClose }: { open: boolean; onClose(): void }) {
-  const { client, unauthorized } = useApp();
+  const { client } = useApp();
   const [kind, setKind] = useState('pyspark');
   const [name, setName] = useState('');
   const [memory, setMemory] = useState('');
   const [conf, setConf] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const body: CreateSessionRequest = { kind };
       if (name.trim()) body.name = name.trim();
       if (memory.trim()) body.driverMemory = memory.trim();
@@ -111,12 +90,7 @@ function CreateSession({ open, onClose }: { open: boolean; onClose(): void }) {
       onClose();
       setName('');
       location.hash = href('sessions', s.id);
-    } catch (err) {
-      if (isUnauthorized(err)) unauthorized(err);
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

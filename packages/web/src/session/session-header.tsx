@@ -1,7 +1,6 @@
 /** The session's name, live state, facts and links, and the button that ends it. */
 import { sessionMachine, type Session } from '@sparkport/client';
-import { useState } from 'preact/hooks';
-import { isUnauthorized } from '../api.ts';
+import { useAction } from '../hooks.ts';
 import { useApp } from '../context.ts';
 import { clock } from '../format.ts';
 import { href } from '../router.ts';
@@ -9,36 +8,22 @@ import { ErrorBanner, StateBadge } from '../ui/components.tsx';
 import { kindLabel } from './kinds.ts';
 
 export function SessionHeader({ id, session, reconnecting }: { id: string; session: Session | undefined; reconnecting: boolean }) {
-  const { client, unauthorized } = useApp();
-  const [error, setError] = useState<unknown>(null);
-  const [deleting, setDeleting] = useState(false);
+  const { client } = useApp();
+  const { error, clear, busy: deleting, run } = useAction();
   const shownId = session?.id ?? id;
 
   const remove = async () => {
     const what = `session ${shownId}${session?.name ? ` (${session.name})` : ''}`;
     if (!confirm(`Delete ${what}? Its driver stops and its statements are gone.`)) return;
-    setDeleting(true);
-    setError(null);
-    try {
+    await run(async () => {
       await client.deleteSession(id);
       location.hash = href('sessions');
-    } catch (e) {
-      if (isUnauthorized(e)) unauthorized(e);
-      setError(e);
-    } finally {
-      setDeleting(false);
-    }
+    });
   };
 
   const stop = async () => {
     if (!confirm(`Stop session ${shownId}? Its driver stops; the session and its statements stay listed.`)) return;
-    setError(null);
-    try {
-      await client.stopSession(id);
-    } catch (e) {
-      if (isUnauthorized(e)) unauthorized(e);
-      setError(e);
-    }
+    await run(() => client.stopSession(id));
   };
 
   const live = session ? sessionMachine.is(session.state, 'live') : true;
@@ -75,7 +60,7 @@ export function SessionHeader({ id, session, reconnecting }: { id: string; sessi
         </dl>
       )}
       {why && <p class="sess-why muted">{why}</p>}
-      <ErrorBanner error={error} onClose={() => setError(null)} />
+      <ErrorBanner error={error} onClose={clear} />
     </header>
   );
 }

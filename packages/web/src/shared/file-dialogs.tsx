@@ -3,10 +3,9 @@ import { sharedApi, type SharedItem } from '@sparkport/client';
 import { SHARED_NAME_PATTERN } from '@sparkport/protocol';
 import { useState } from 'preact/hooks';
 import { useApp } from '../context.ts';
-import { useRestoreFocus } from '../hooks.ts';
 import { Dialog, ErrorBanner, Field } from '../ui/components.tsx';
 import { parseJsonText } from './json-text.ts';
-import { useFailure } from './view-hooks.ts';
+import { useAction, useRestoreFocus } from '../hooks.ts';
 
 type Format = 'parquet' | 'json';
 const NAME = new RegExp(SHARED_NAME_PATTERN);
@@ -31,21 +30,15 @@ export function SaveDialog({ id, item, onClose, onSaved }: {
   const [path, setPath] = useState('');
   const [format, setFormat] = useState<Format>('parquet');
   const [mode, setMode] = useState<'error' | 'overwrite'>('error');
-  const [busy, setBusy] = useState(false);
-  const f = useFailure();
+  const f = useAction();
   useRestoreFocus();
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
     f.clear();
-    setBusy(true);
-    try {
+    void f.run(async () => {
       onSaved(await sharedApi.saveShared(client.settings, id, item.name, path.trim(), { format, mode }));
-    } catch (err) {
-      f.fail(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -64,7 +57,7 @@ export function SaveDialog({ id, item, onClose, onSaved }: {
         <ErrorBanner error={f.error} onClose={f.clear} />
         <div class="actions">
           <button type="button" onClick={onClose}>Cancel</button>
-          <button type="submit" class="primary" disabled={busy || !path.trim()}>{busy ? 'Saving…' : 'Save'}</button>
+          <button type="submit" class="primary" disabled={f.busy || !path.trim()}>{f.busy ? 'Saving…' : 'Save'}</button>
         </div>
       </form>
     </Dialog>
@@ -77,23 +70,17 @@ export function LoadDialog({ id, onClose, onLoaded }: { id: string; onClose(): v
   const [format, setFormat] = useState<Format>('parquet');
   const [as, setAs] = useState<'dataset' | 'map'>('dataset');
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const f = useFailure();
+  const f = useAction();
   useRestoreFocus();
   const badName = name !== '' && !NAME.test(name);
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
     f.clear();
     if (!NAME.test(name)) { f.fail(new Error(`“${name}” cannot be a name. ${NAME_RULE}`)); return; }
-    setBusy(true);
-    try {
+    void f.run(async () => {
       onLoaded(await sharedApi.loadShared(client.settings, id, name, path.trim(), { format, as }));
-    } catch (err) {
-      f.fail(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -115,7 +102,7 @@ export function LoadDialog({ id, onClose, onLoaded }: { id: string; onClose(): v
         <ErrorBanner error={f.error} onClose={f.clear} />
         <div class="actions">
           <button type="button" onClick={onClose}>Cancel</button>
-          <button type="submit" class="primary" disabled={busy || !path.trim() || !name}>{busy ? 'Loading…' : 'Load'}</button>
+          <button type="submit" class="primary" disabled={f.busy || !path.trim() || !name}>{f.busy ? 'Loading…' : 'Load'}</button>
         </div>
       </form>
     </Dialog>
@@ -128,25 +115,19 @@ export function NewMapDialog({ id, onClose, onCreated }: { id: string; onClose()
   const [name, setName] = useState('');
   const [key, setKey] = useState('');
   const [text, setText] = useState('');
-  const [busy, setBusy] = useState(false);
-  const f = useFailure();
+  const f = useAction();
   useRestoreFocus();
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
     f.clear();
     if (!NAME.test(name)) { f.fail(new Error(`“${name}” cannot be a name. ${NAME_RULE}`)); return; }
     const parsed = parseJsonText(text);
     if (!parsed.ok) { f.fail(new Error(parsed.message)); return; }
-    setBusy(true);
-    try {
+    void f.run(async () => {
       await sharedApi.putShared(client.settings, id, name, { [key]: parsed.value });
       onCreated(name);
-    } catch (err) {
-      f.fail(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -162,7 +143,7 @@ export function NewMapDialog({ id, onClose, onCreated }: { id: string; onClose()
         <ErrorBanner error={f.error} onClose={f.clear} />
         <div class="actions">
           <button type="button" onClick={onClose}>Cancel</button>
-          <button type="submit" class="primary" disabled={busy}>{busy ? 'Creating…' : 'Create map'}</button>
+          <button type="submit" class="primary" disabled={f.busy}>{f.busy ? 'Creating…' : 'Create map'}</button>
         </div>
       </form>
     </Dialog>

@@ -8,7 +8,7 @@ import { useApp } from '../context.ts';
 import { useRestoreFocus } from '../hooks.ts';
 import { Dialog, ErrorBanner, Field, Spinner } from '../ui/components.tsx';
 import { parseJsonText, prettyJson } from './json-text.ts';
-import { useFailure } from './view-hooks.ts';
+import { useFailure } from '../hooks.ts';
 
 /** `key` to edit an existing key; none to add one. */
 export function KeyEditor({ id, name, editKey, onClose, onSaved }: {

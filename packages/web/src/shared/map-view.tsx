@@ -7,7 +7,8 @@ import { ErrorBanner, Spinner } from '../ui/components.tsx';
 import { KeyEditor } from './key-editor.tsx';
 import { Pager } from './pager.tsx';
 import { ValuePreview } from './value-preview.tsx';
-import { useCursorPages, useDebounced, useFailure } from './view-hooks.ts';
+import { useFailure } from '../hooks.ts';
+import { useCursorPages, useDebounced } from './view-hooks.ts';
 
 const PAGE_SIZE = 50;
 

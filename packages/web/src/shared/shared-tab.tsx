@@ -13,7 +13,7 @@ import { DatasetView } from './dataset-view.tsx';
 import { LoadDialog, NewMapDialog, SaveDialog } from './file-dialogs.tsx';
 import { MapView } from './map-view.tsx';
 import { columnsOf } from './schema.ts';
-import { useFailure } from './view-hooks.ts';
+import { useFailure } from '../hooks.ts';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
 

@@ -1,19 +1,5 @@
-/** Hooks of the shared-data views: an action's failure, a debounced search, pages by cursor. */
-import { useCallback, useEffect, useState } from 'preact/hooks';
-import { isUnauthorized } from '../api.ts';
-import { useApp } from '../context.ts';
-
-/** The failure of the last action, to show in an ErrorBanner; a 401 also opens the login. */
-export function useFailure() {
-  const { unauthorized } = useApp();
-  const [error, setError] = useState<unknown>(null);
-  const fail = useCallback((e: unknown) => {
-    if (isUnauthorized(e)) unauthorized(e);
-    setError(e);
-  }, [unauthorized]);
-  const clear = useCallback(() => setError(null), []);
-  return { error, fail, clear };
-}
+/** Hooks of the shared-data views: a debounced search, pages by cursor. */
+import { useEffect, useState } from 'preact/hooks';
 
 /** `value`, once it has stopped changing for `ms` (a search box's text, so each keystroke is not a request). */
 export function useDebounced<T>(value: T, ms: number): T {
