@@ -15,7 +15,7 @@ export async function* sse(s: Required<ClientSettings>, path: string, signal?: A
   }
   if (!res.ok || !res.body) {
     const b = (await res.json().catch(() => ({}))) as { msg?: string; code?: string };
-    throw new SparkportError(res.status, b.code ?? `HTTP_${res.status}`, b.msg ?? res.statusText);
+    throw new SparkportError(res.status, b.code ?? `HTTP_${res.status}`, b.msg ?? res.statusText, res.headers.get('WWW-Authenticate'));
   }
   const decoder = new TextDecoder();
   let buf = '';

@@ -22,9 +22,12 @@ export function saveCredentials(c: Credentials | null): void {
   else sessionStorage.removeItem(KEY);
 }
 
+/** Where the API is: where the page is, less its /ui/, so a proxy that serves the server under a path (/livy/) is followed. */
+export const apiBase = () => location.origin + location.pathname.replace(/\/ui(\/.*)?$/, '');
+
 export function makeClient(auth: Credentials | null): SparkportClient {
   return new SparkportClient({
-    baseUrl: location.origin,
+    baseUrl: apiBase(),
     auth,
     // X-Requested-By: what the server's csrfProtection asks of browsers' writes.
     headers: { 'X-Requested-By': 'sparkport-ui' },

@@ -27,6 +27,15 @@ export function useLoad<T>(load: (c: SparkportClient, signal: AbortSignal) => Pr
   return { ...state, reload: useCallback(() => setTick((t) => t + 1), []) };
 }
 
+const MIN_GAP_MS = 1000;
+
+/** Resolves after `ms` (at once if not positive), or when `signal` aborts. */
+export const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
+  if (ms <= 0 || signal.aborted) return resolve();
+  const t = setTimeout(resolve, ms);
+  signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+});
+
 /**
  * A list kept current by long polls (GET /sessions or /batches with If-None-Match and ?wait):
  * the page as soon as it changes, no polling loop of its own. After a failure it retries with
@@ -41,8 +50,14 @@ export function useLiveList<T>(watch: (c: SparkportClient, o: { etag: string | n
     (async () => {
       let etag: string | null = null;
       let pause = 500;
+      let last = 0;
       while (!ac.signal.aborted) {
         try {
+          // At most one answer a second: a busy server's list changes all the time, and a proxy
+          // that drops or weakens the ETag would otherwise make this a loop without pause.
+          await sleep(MIN_GAP_MS - (Date.now() - last), ac.signal);
+          if (ac.signal.aborted) return;
+          last = Date.now();
           const w = await watch(client, { etag, signal: ac.signal });
           if (w.page !== null) setState({ data: w.page, error: null });
           etag = w.etag;
@@ -51,7 +66,7 @@ export function useLiveList<T>(watch: (c: SparkportClient, o: { etag: string | n
           if (ac.signal.aborted || isAbort(e)) return;
           if (isUnauthorized(e)) return unauthorized(e);
           setState((s) => ({ ...s, error: e }));
-          await new Promise((r) => setTimeout(r, pause));
+          await sleep(pause, ac.signal);
           pause = Math.min(pause * 2, 10_000);
           etag = null;
         }

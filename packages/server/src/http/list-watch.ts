@@ -27,42 +27,58 @@ export async function watchList<T>(
   let etag = etagOf(body);
   const seen = req.headers['if-none-match'];
   const waitMs = Math.round(Math.min(req.query.wait ?? 0, d.maxWaitSeconds) * 1000);
-  if (seen === etag && waitMs > 0) {
+  if (matches(seen, etag) && waitMs > 0) {
+    // One slot for the whole wait, however many changes of others' sessions it sees go by.
     const poll = d.held.longPoll(req);
+    const stop = new AbortController();
     const end = Date.now() + waitMs;
     try {
-      while (seen === etag && Date.now() < end) {
-        const changed = await poll.until(nextChange(d.bus, list, end - Date.now(), req), () => false);
-        if (!changed || req.raw.destroyed) break;
-        body = page();
-        etag = etagOf(body);
-      }
+      await poll.until((async () => {
+        while (matches(seen, etag) && Date.now() < end && !stop.signal.aborted) {
+          if (!(await nextChange(d.bus, list, end - Date.now(), req, stop.signal))) break;
+          body = page();
+          etag = etagOf(body);
+        }
+      })(), () => stop.abort());
     } finally {
+      stop.abort();
       poll.release();
     }
   }
   reply.header('ETag', etag);
   // Not cached by the browser itself: the UI sends If-None-Match on purpose, to wait.
   reply.header('Cache-Control', 'no-cache');
-  if (seen === etag) {
+  if (matches(seen, etag)) {
     reply.code(304);
     return null;
   }
   return body;
 }
 
-/** true after a change has settled, false when `ms` pass first or the client goes away. */
-function nextChange(bus: EventBus, list: ListName, ms: number, req: FastifyRequest): Promise<boolean> {
+/** If-None-Match as RFC 9110 §13.1.2 reads it: a list, weak comparison (W/ ignored), `*` matching any. */
+function matches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((t) => {
+    const tag = t.trim().replace(/^W\//, '');
+    return tag === '*' || tag === etag;
+  });
+}
+
+/** true after a change has settled; false when `ms` pass first, the client goes away or `stop` aborts (shutdown). */
+function nextChange(bus: EventBus, list: ListName, ms: number, req: FastifyRequest, stop: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
+    if (stop.aborted) return resolve(false);
     let settle: NodeJS.Timeout | undefined;
     const done = (v: boolean) => {
       off();
       clearTimeout(timer);
       clearTimeout(settle);
       req.raw.off('close', gone);
+      stop.removeEventListener('abort', gone);
       resolve(v);
     };
     const gone = () => done(false);
+    stop.addEventListener('abort', gone, { once: true });
     const off = bus.onListChange(list, () => { settle ??= setTimeout(() => done(true), SETTLE_MS); });
     const timer = setTimeout(() => done(false), Math.max(0, ms));
     req.raw.on('close', gone);

@@ -4,6 +4,14 @@
 import type { Batch, Session, Statement } from '@sparkport/protocol';
 import type { BatchRecord, SessionRecord, StatementRecord } from '../domain/records.ts';
 
+/**
+ * A link a client may open: http(s) only. The URLs come from drivers and spark-submit output,
+ * which run users' code; a `javascript:` one would be a link into the web UI's origin.
+ */
+export function webUrl(u: string | null | undefined): string | null {
+  return u && /^https?:\/\/[^\s]+$/i.test(u) ? u : null;
+}
+
 /** `sparkConnectUrl`: the session's Spark Connect address, without its token (domain/spark-connect.ts). */
 export function toLivySession(r: SessionRecord, log: string[], sparkConnectUrl: string | null, statementCount: number): Session {
   return {
@@ -14,7 +22,7 @@ export function toLivySession(r: SessionRecord, log: string[], sparkConnectUrl: 
     proxyUser: r.proxyUser,
     state: r.state,
     kind: r.kind,
-    appInfo: { driverLogUrl: r.driverLogUrl ?? null, sparkUiUrl: r.sparkUiUrl, executorLogUrls: null, sparkConnectUrl },
+    appInfo: { driverLogUrl: webUrl(r.driverLogUrl), sparkUiUrl: webUrl(r.sparkUiUrl), executorLogUrls: null, sparkConnectUrl },
     log: log.slice(-10),
     ttl: r.ttl,
     idleTimeout: r.idleTimeout,
@@ -57,7 +65,7 @@ export function toLivyBatch(r: BatchRecord, log: string[]): Batch {
     proxyUser: r.proxyUser,
     state: r.state,
     appId: r.appId,
-    appInfo: { driverLogUrl: r.driverLogUrl ?? null, sparkUiUrl: r.sparkUiUrl, executorLogUrls: null },
+    appInfo: { driverLogUrl: webUrl(r.driverLogUrl), sparkUiUrl: webUrl(r.sparkUiUrl), executorLogUrls: null },
     log: log.slice(-10),
     createdAt: r.createdAt,
   };

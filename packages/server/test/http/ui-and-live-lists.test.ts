@@ -29,11 +29,12 @@ describe('the web UI\'s files', () => {
   before(async () => { h = await makeHarness(() => undefined, undefined, { uiDir: fakeBuild() }); });
   after(async () => { await h.close(); });
 
-  test('/ and /ui redirect to /ui/, which is the page, with a strict Content-Security-Policy', async () => {
+  test('/ and /ui redirect to /ui/ (relatively, for proxies that add a path), which is the page, with a strict Content-Security-Policy', async () => {
     for (const url of ['/', '/ui']) {
       const r = await h.app.inject({ method: 'GET', url });
       assert.equal(r.statusCode, 302, url);
-      assert.equal(r.headers.location, '/ui/');
+      assert.equal(new URL(String(r.headers.location), `http://h${url}`).pathname, '/ui/');
+      assert.equal(new URL(String(r.headers.location), `http://h/livy${url}`).pathname, '/livy/ui/');
     }
     const page = await h.app.inject({ method: 'GET', url: '/ui/' });
     assert.equal(page.statusCode, 200);
@@ -54,7 +55,7 @@ describe('the web UI\'s files', () => {
   });
 
   test('no path leaves the build folder or reaches a dot file: 404 with a message, never a 500', async () => {
-    for (const url of ['/ui/../outside-ui.txt', '/ui/..%2Foutside-ui.txt', '/ui/%2e%2e/outside-ui.txt', '/ui/.env', '/ui/sub/x.js',
+    for (const url of [`/ui/${'a'.repeat(250)}.js`, '/ui/../outside-ui.txt', '/ui/..%2Foutside-ui.txt', '/ui/%2e%2e/outside-ui.txt', '/ui/.env', '/ui/sub/x.js',
       '/ui/sub%2Fx.js', '/ui/nope.js', '/ui/%00', '/ui/a%5C..%5Cb']) {
       const r = await h.app.inject({ method: 'GET', url });
       assert.ok(r.statusCode === 404 || r.statusCode === 400, `${url}: ${r.statusCode} ${r.body}`);
@@ -76,6 +77,17 @@ describe('the web UI\'s files', () => {
     }
   });
 
+  test('ranges and preconditions are no 500: the whole file, or its 304', async () => {
+    for (const headers of [{ range: 'bytes=999999999-' }, { range: 'bytes=5-1' }, { range: 'bytes=abc' }, { 'if-match': '"nope"' },
+      { 'if-unmodified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' }, { 'if-range': '"x"', range: 'bytes=0-1' }]) {
+      for (const url of ['/ui/', '/ui/app.0123456789ab.js']) {
+        const r = await h.app.inject({ method: 'GET', url, headers });
+        assert.equal(r.statusCode, 200, `${url} ${JSON.stringify(headers)}: ${r.statusCode} ${r.body.slice(0, 200)}`);
+      }
+    }
+    assert.ok(!h.logs.some((l) => l.includes('internal error')), h.logs.join('\n'));
+  });
+
   test('other methods on the UI\'s paths are 405, not 404', async () => {
     const r = await h.app.inject({ method: 'POST', url: '/ui/index.html' });
     assert.equal(r.statusCode, 405);
@@ -88,6 +100,8 @@ describe('the web UI\'s files', () => {
       const r = await empty.app.inject({ method: 'GET', url: '/ui/' });
       assert.equal(r.statusCode, 404);
       assert.match(JSON.parse(r.body).msg, /npm run setup/);
+      // Public, so it does not say where the server is installed.
+      assert.doesNotMatch(JSON.parse(r.body).msg, /\//);
     } finally {
       await empty.close();
     }
@@ -184,6 +198,28 @@ describe('live lists (long polls on an ETag)', () => {
     assert.equal(r.statusCode, 200);
     const got = JSON.parse(r.body).sessions.find((x: { id: number }) => x.id === b.id);
     assert.equal(got.createdAt, h.clock.now());
+  });
+
+  test('If-None-Match as HTTP reads it: weak, in a list, or *; a waiter holds one slot however many changes go by', async () => {
+    const etag = String((await list('/sessions')).headers.etag);
+    for (const inm of [`W/${etag}`, `"other", ${etag}`, '*']) {
+      assert.equal((await list('/sessions', { 'if-none-match': inm })).statusCode, 304, inm);
+    }
+    // Changes another user's page shows but this one's does not: the waiter keeps its one slot
+    // (limits.longPolls is 2 here), so a third waiter is still refused after them.
+    const h2 = await makeHarness((c) => { c.sessions.max = 10; c.limits.longPolls = 1; c.limits.longPollsPerUser = 1; }, undefined, { testUserHeader: true });
+    try {
+      const mine = String((await h2.app.inject({ method: 'GET', url: '/sessions', headers: { 'x-test-user': 'ann' } })).headers.etag);
+      const waiting = h2.app.inject({ method: 'GET', url: '/sessions?wait=3', headers: { 'x-test-user': 'ann', 'if-none-match': mine } });
+      await new Promise((r) => setTimeout(r, 100));
+      await h2.json('POST', '/sessions', { kind: 'sql' }, { 'x-test-user': 'bob' });
+      await new Promise((r) => setTimeout(r, 300));
+      const other = await h2.app.inject({ method: 'GET', url: '/sessions?wait=3', headers: { 'x-test-user': 'cy', 'if-none-match': '*' } });
+      assert.equal(other.statusCode, 429);
+      assert.equal((await waiting).statusCode, 304);
+    } finally {
+      await h2.close();
+    }
   });
 
   test('a bad wait is a 400 naming the parameter', async () => {

@@ -25,22 +25,27 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 export function uiRoutes(app: FastifyInstance, uiDir = DEFAULT_UI_DIR): void {
   app.register(fastifyStatic, { root: uiDir, serve: false, index: false, dotfiles: 'deny', decorateReply: true, wildcard: false });
 
-  route(app, Endpoints.getRoot, async (_req, reply) => reply.redirect('/ui/', 302));
-  route(app, Endpoints.getUiRoot, async (_req, reply) => reply.redirect('/ui/', 302));
+  // Relative, so that behind a proxy that serves this server under a path (/livy/) they stay under it.
+  route(app, Endpoints.getRoot, async (_req, reply) => reply.redirect('ui/', 302));
+  route(app, Endpoints.getUiRoot, async (_req, reply) => reply.redirect('ui/', 302));
   route(app, Endpoints.getUiFile, async (req, reply) => {
     // Hash routes (#/sessions/3) keep every page at /ui/, so the one HTML file is the page.
     const file = req.params.file || 'index.html';
     // The build is one flat folder: a name with a slash, a dot first or `..` is no file of it.
-    if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(file) || file.includes('..')) {
+    if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/.test(file) || file.includes('..')) {
       throw new DomainError('NOT_FOUND', `The web UI has no file ${JSON.stringify(file.slice(0, 100))}; its page is /ui/`);
     }
     if (!existsSync(path.join(uiDir, 'index.html'))) {
-      throw new DomainError('NOT_FOUND', `The web UI is not built in ${uiDir}: run npm run setup`);
+      throw new DomainError('NOT_FOUND', 'The web UI is not built on this server: run npm run setup where it runs');
     }
     // The HTML names the script and style sheet by content hash, so those can be cached for good.
     const immutable = /\.[0-9a-f]{8,}\.(js|css)$/.test(file);
     reply.header('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
     if (file === 'index.html') reply.header('Content-Security-Policy', CSP);
-    return reply.sendFile(file, { cacheControl: false });
+    // The files are small and whole: no ranges, and no If-Match / If-Unmodified-Since, whose
+    // failures @fastify/send throws as errors (a 500 here) rather than answers.
+    delete req.raw.headers['if-match'];
+    delete req.raw.headers['if-unmodified-since'];
+    return reply.sendFile(file, { cacheControl: false, acceptRanges: false });
   });
 }
