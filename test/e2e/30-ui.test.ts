@@ -145,6 +145,23 @@ describe('the web UI, in Chromium, on real Spark', () => {
     assert.match(text, /ZeroDivisionError/);
     assert.match(text, /division by zero/);
     assert.match(text, /line \d+/);
+    await shot(page, 'error-traceback');
+  });
+
+  test('a Spark job shows a live progress bar that fills while it runs', async () => {
+    const before = await statementCount();
+    // 40 tasks of 0.15 s on local[2]: about 3 s of job.
+    await runInConsole('import time\nspark.sparkContext.parallelize(range(40), 40).foreach(lambda x: time.sleep(0.15))\n"job done"');
+    const bar = page.getByRole('progressbar', { name: 'Spark job progress' });
+    const seen = new Set<number>();
+    await until('the bar part way', async () => {
+      const v = await bar.evaluate((el) => (el as HTMLProgressElement).value).catch(() => -1);
+      if (v > 0 && v < 1) seen.add(Math.round(v * 100));
+      return seen.size >= 2;
+    }, 30_000);
+    await shot(page, 'progress');
+    await statement(before).getByText("'job done'").waitFor({ timeout: 60_000 });
+    assert.ok(seen.size >= 2, `progress values seen: ${[...seen].join(', ')}`);
   });
 
   test('a long statement is cancelled from the UI', async () => {
@@ -156,6 +173,7 @@ describe('the web UI, in Chromium, on real Spark', () => {
     await until('the statement to be cancelled', async () =>
       ['cancelled', 'cancelling'].includes((await api('GET', `/sessions/${sid}/statements/${before}`)).body.state), 30_000);
     await statement(before).locator('[data-state="cancelled"]').waitFor({ timeout: 30_000 });
+    await shot(page, 'cancelled');
     await waitForState(sid, ['idle']);
   });
 
@@ -172,6 +190,7 @@ describe('the web UI, in Chromium, on real Spark', () => {
       await list.getByRole('option', { name: /^range/ }).first().click();
     }
     assert.match(await box.inputValue(), /^spark\.range/);
+    await shot(page, 'completion');
     await box.fill('');
   });
 
@@ -250,12 +269,14 @@ describe('the web UI, in Chromium, on real Spark', () => {
     await shot(page, 'thousand-statements');
   });
 
-  test('dark theme, and a 4xx shown in the server\'s words', async () => {
+  test('dark theme, n for a new session, and a 4xx shown in the server\'s words', async () => {
     await page.goto(`${BASE}/ui/#/sessions`);
     await page.getByRole('button', { name: /Switch to dark theme/ }).click();
     await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
     await page.getByRole('button', { name: /Switch to light theme/ }).waitFor();
-    await page.getByRole('button', { name: 'New session' }).click();
+    // Keyboard first: n opens the new-session form.
+    await page.locator('body').click({ position: { x: 5, y: 400 } });
+    await page.keyboard.press('n');
     const dialog = page.getByRole('dialog', { name: 'New session' });
     await dialog.getByLabel('Driver memory').fill('lots');
     await dialog.getByRole('button', { name: 'Create' }).click();

@@ -73,6 +73,7 @@ describe('the web UI with authentication on', () => {
     await page.getByLabel('Token').fill(TOKEN);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+    await shot(page, 'signed-in-with-token');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.reload();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();

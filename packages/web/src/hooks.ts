@@ -134,3 +134,22 @@ export function useAction() {
   }, [fail, clear]);
   return { error, fail, clear, busy, run };
 }
+
+/**
+ * A one-key shortcut for the page (`n` for new): not while typing in a field, and not with a
+ * modifier, which belongs to the browser.
+ */
+export function useShortcut(key: string, run: () => void): void {
+  const latest = useLatest(run);
+  useEffect(() => {
+    const on = (e: KeyboardEvent) => {
+      if (e.key !== key || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+      const t = e.target as HTMLElement | null;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) || t.closest('dialog[open]'))) return;
+      e.preventDefault();
+      latest.current();
+    };
+    addEventListener('keydown', on);
+    return () => removeEventListener('keydown', on);
+  }, [key]);
+}

@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { useApp } from '../context.ts';
 import { parseConf } from '../forms.ts';
 import { span } from '../format.ts';
-import { useAction, useLiveList, useNow } from '../hooks.ts';
+import { useAction, useLiveList, useNow, useShortcut } from '../hooks.ts';
 import { href } from '../router.ts';
 import { Dialog, ErrorBanner, Field, Spinner, StateBadge } from '../ui/components.tsx';
 
@@ -18,6 +18,7 @@ export function SessionsPage() {
   const now = useNow();
   const { client } = useApp();
   const sessions = live.data?.sessions ?? [];
+  useShortcut('n', () => setCreating(true));
 
   const remove = async (s: Session) => {
     if (!confirm(`Delete session ${s.id}${s.name ? ` (${s.name})` : ''}? Its driver stops and its statements are gone.`)) return;
@@ -30,7 +31,7 @@ export function SessionsPage() {
         <h1 id="sessions-title" style="margin:0">Sessions</h1>
         <span class="muted" aria-live="polite">{live.data ? `${live.data.total} in all` : ''}</span>
         <span class="spacer" />
-        <button type="button" class="primary" onClick={() => setCreating(true)} aria-keyshortcuts="n">New session</button>
+        <button type="button" class="primary" onClick={() => setCreating(true)} aria-keyshortcuts="n" title="New session (n)">New session</button>
       </div>
       <ErrorBanner error={error ?? live.error} onClose={error ? clear : undefined} />
       {!live.data && !live.error && <Spinner label="Loading sessions" />}
