@@ -10,6 +10,7 @@ import { SessionPage } from './pages/session.tsx';
 import { SessionsPage } from './pages/sessions.tsx';
 import { useRoute } from './router.ts';
 import { useTheme } from './theme.ts';
+import { ErrorBoundary } from './ui/components.tsx';
 
 export function App() {
   const [creds, setCreds] = useState<Credentials | null>(loadCredentials);
@@ -54,7 +55,16 @@ export function App() {
   );
 }
 
+/** The page the hash names; one that fails to render says why, and the header still works (going elsewhere tries again). */
 function Page({ route }: { route: ReturnType<typeof useRoute> }) {
+  return (
+    <ErrorBoundary what="page" resetKey={JSON.stringify(route)}>
+      <RoutePage route={route} />
+    </ErrorBoundary>
+  );
+}
+
+function RoutePage({ route }: { route: ReturnType<typeof useRoute> }) {
   switch (route.page) {
     case 'sessions': return <SessionsPage />;
     case 'session': return <SessionPage id={route.id} tab={route.tab} shared={route.shared} />;

@@ -3,6 +3,8 @@ import type { SparkportClient, Watched } from '@sparkport/client';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { isAbort, isUnauthorized } from './api.ts';
 import { useApp } from './context.ts';
+import { sleep } from './sleep.ts';
+import { usePageVisible } from './visibility.ts';
 
 export interface Loaded<T> { data: T | undefined; error: unknown; loading: boolean; reload(): void }
 
@@ -29,12 +31,6 @@ export function useLoad<T>(load: (c: SparkportClient, signal: AbortSignal) => Pr
 
 const MIN_GAP_MS = 1000;
 
-/** Resolves after `ms` (at once if not positive), or when `signal` aborts. */
-export const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
-  if (ms <= 0 || signal.aborted) return resolve();
-  const t = setTimeout(resolve, ms);
-  signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-});
 
 /**
  * A list kept current by long polls (GET /sessions or /batches with If-None-Match and ?wait):
@@ -45,7 +41,10 @@ export function useLiveList<T>(watch: (c: SparkportClient, o: { etag: string | n
   const { client, unauthorized } = useApp();
   const [state, setState] = useState<{ data: T | undefined; error: unknown }>({ data: undefined, error: null });
   const [tick, setTick] = useState(0);
+  // A hidden tab holds no connection: browsers allow six per server, shared by all its tabs.
+  const visible = usePageVisible();
   useEffect(() => {
+    if (!visible) return;
     const ac = new AbortController();
     (async () => {
       let etag: string | null = null;
@@ -73,7 +72,7 @@ export function useLiveList<T>(watch: (c: SparkportClient, o: { etag: string | n
       }
     })();
     return () => ac.abort();
-  }, [client, tick, ...deps]);
+  }, [client, tick, visible, ...deps]);
   return { ...state, reload: useCallback(() => setTick((t) => t + 1), []) };
 }
 

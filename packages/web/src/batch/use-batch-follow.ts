@@ -2,11 +2,15 @@
  * One batch kept current: its details and its log, read together every second until it ends.
  * The log is read whole (the server keeps at most batches.logLines lines), and each read adds
  * only the lines the last one did not have; the page keeps what the server has since dropped.
+ * Nothing is read while the page is hidden (see visibility.ts); the first read once it is shown
+ * catches up.
  */
 import { addedLines, batchEnded, splitLivyLog, SparkportError, type Batch } from '@sparkport/client';
 import { useEffect, useState } from 'preact/hooks';
 import { isAbort, isUnauthorized } from '../api.ts';
 import { useApp } from '../context.ts';
+import { untilVisible } from '../visibility.ts';
+import { sleep } from '../sleep.ts';
 
 export interface LogChunk { id: number; lines: string[]; gap?: boolean }
 
@@ -14,10 +18,6 @@ export interface LogChunk { id: number; lines: string[]; gap?: boolean }
 const MAX_LINES = 50_000;
 const INTERVAL_MS = 1000;
 
-const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
-  const t = setTimeout(resolve, ms);
-  signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-});
 
 export function useBatchFollow(id: string) {
   const { client, unauthorized } = useApp();
@@ -39,6 +39,8 @@ export function useBatchFollow(id: string) {
     (async () => {
       let pause = INTERVAL_MS;
       while (!ac.signal.aborted) {
+        await untilVisible(ac.signal);
+        if (ac.signal.aborted) return;
         try {
           // State first, then the log: a batch seen ended has all its lines in the read that follows.
           const b = await client.getBatch(id);

@@ -7,6 +7,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { isAbort, isUnauthorized } from '../api.ts';
 import { useApp } from '../context.ts';
 import { ErrorBanner, Spinner } from '../ui/components.tsx';
+import { pageHidden } from '../visibility.ts';
 
 const LINES = 500;
 const EVERY_MS = 2000;
@@ -25,8 +26,13 @@ export function LogTab({ id }: { id: string }) {
   useEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    /** A read is under way: one loop only, however often the page is shown. */
+    let reading = false;
     const tick = async () => {
-      if (!document.hidden) {
+      if (reading || stopped) return;
+      clearTimeout(timer);
+      if (!pageHidden()) {
+        reading = true;
         try {
           const l = await client.sessionLog(id, undefined, LINES);
           if (stopped) return;
@@ -36,12 +42,17 @@ export function LogTab({ id }: { id: string }) {
           if (stopped || isAbort(e)) return;
           if (isUnauthorized(e)) return unauthorized(e);
           setError(e);
+        } finally {
+          reading = false;
         }
       }
       if (!stopped) timer = setTimeout(tick, EVERY_MS);
     };
     void tick();
-    return () => { stopped = true; clearTimeout(timer); };
+    // Shown again: read at once rather than at the next tick (up to 2 s of a stale log).
+    const onShow = () => { if (!pageHidden() && !stopped) void tick(); };
+    document.addEventListener('visibilitychange', onShow);
+    return () => { stopped = true; clearTimeout(timer); document.removeEventListener('visibilitychange', onShow); };
   }, [client, id]);
 
   useLayoutEffect(() => {

@@ -25,12 +25,13 @@ function estimate(store: StatementStore, i: number): number {
 }
 
 function guess(s: Statement): number {
-  const codeLines = Math.min(40, s.code.split('\n').length);
+  const codeLines = Math.min(40, String(s.code).split('\n').length);
   const out = s.output;
   let outH = 0;
   if (out?.status === 'error') outH = 200;
   else if (out) {
-    const d = out.data ?? {};
+    // Read by the list outside any error boundary: an output of the wrong shape must not throw here.
+    const d = typeof out.data === 'object' && out.data !== null ? out.data : {};
     if ('image/png' in d) outH = 380;
     else if ('application/vnd.livy.table.v1+json' in d || 'application/json' in d) outH = 260;
     else if (typeof d['text/plain'] === 'string') outH = Math.min(420, 12 + 18 * (d['text/plain'].split('\n').length));
@@ -79,10 +80,11 @@ export function Notebook({ id, store, session }: { id: string; store: StatementS
 
   // Pages load for the rows that stay in view a moment: not for those a fling or a drag of the
   // scrollbar passes over, nor for the top rows shown for a frame before the list opens at the end.
+  // The store also lets go of the statements far from them (it keeps a bounded window).
   const inView = rows.map((r) => r.index).join(',');
   useEffect(() => {
     if (!store.ready || !inView) return;
-    const t = setTimeout(() => { for (const i of inView.split(',')) store.ensure(Number(i), Number(i)); }, 120);
+    const t = setTimeout(() => store.viewing(inView.split(',').map(Number)), 120);
     return () => clearTimeout(t);
   }, [store, store.ready, inView, store.count, store.retries]);
 
@@ -148,6 +150,7 @@ export function Notebook({ id, store, session }: { id: string; store: StatementS
                 key={r.key}
                 index={r.index}
                 start={r.start}
+                size={store.items[r.index] ? 0 : r.size /* only a placeholder uses it: no re-render per measure */}
                 count={store.count}
                 statement={store.items[r.index]}
                 liveText={live?.text ?? ''}

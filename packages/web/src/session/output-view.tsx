@@ -5,7 +5,7 @@
 import type { StatementOutput } from '@sparkport/client';
 import { Component } from 'preact';
 import { useState } from 'preact/hooks';
-import { JsonView } from '../ui/components.tsx';
+import { JsonView, jsonText } from '../ui/components.tsx';
 import { TableView, livyTable, sqlTable } from './table-view.tsx';
 
 const TABLE = 'application/vnd.livy.table.v1+json';
@@ -35,7 +35,7 @@ function ErrorOutput({ output }: { output: Extract<StatementOutput, { status: 'e
 }
 
 function OkOutput({ output, sid }: { output: Extract<StatementOutput, { status: 'ok' }>; sid: number }) {
-  const data = output.data ?? {};
+  const data: Record<string, unknown> = typeof output.data === 'object' && output.data !== null ? output.data : {};
   const text = data['text/plain'];
   const parts = [];
   let truncationShown = false;
@@ -48,6 +48,14 @@ function OkOutput({ output, sid }: { output: Extract<StatementOutput, { status: 
   if (livy) {
     truncationShown = true;
     parts.push(<TableView key="table" {...livy} truncated={output.truncated} total={output.total} label={`Table from statement ${sid}`} />);
+  } else if (TABLE in data) {
+    // Not the shape of a table (user code wrote it): what it is, as JSON.
+    parts.push(
+      <div key="table" class="out-other">
+        <span class="out-mime">{TABLE}, not in a table's shape</span>
+        <pre class="out-text">{jsonText(data[TABLE], 20_000, 1)}</pre>
+      </div>,
+    );
   }
   if ('application/json' in data) {
     const sql = sqlTable(data['application/json']);
@@ -69,7 +77,7 @@ function OkOutput({ output, sid }: { output: Extract<StatementOutput, { status: 
     parts.push(
       <div key={mime} class="out-other">
         <span class="out-mime">{mime}</span>
-        <pre class="out-text">{typeof v === 'string' ? v : JSON.stringify(v, null, 2)}</pre>
+        <pre class="out-text">{typeof v === 'string' ? v : jsonText(v, 20_000, 2)}</pre>
       </div>,
     );
   }

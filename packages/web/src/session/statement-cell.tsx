@@ -3,7 +3,7 @@ import type { Statement } from '@sparkport/client';
 import { Component } from 'preact';
 import { duration } from '../format.ts';
 import { useNow } from '../hooks.ts';
-import { StateBadge } from '../ui/components.tsx';
+import { ErrorBoundary, StateBadge } from '../ui/components.tsx';
 import { OutputView } from './output-view.tsx';
 import { isOpen } from './statement-store.ts';
 
@@ -11,6 +11,8 @@ export interface CellProps {
   index: number;
   /** Where the list placed it (px from the top). */
   start: number;
+  /** The row's last known height: a statement let go to save memory keeps its place while it is read again. */
+  size: number;
   count: number;
   statement: Statement | undefined;
   liveText: string;
@@ -31,7 +33,7 @@ export class StatementCell extends Component<CellProps> {
   render(p: CellProps) { return <Cell {...p} />; }
 }
 
-function Cell({ index, start, count, statement: s, liveText, liveProgress, liveSkipped, printed, measure, onReuse }: CellProps) {
+function Cell({ index, start, size, count, statement: s, liveText, liveProgress, liveSkipped, printed, measure, onReuse }: CellProps) {
   const common = {
     ref: measure,
     'data-index': index,
@@ -44,7 +46,7 @@ function Cell({ index, start, count, statement: s, liveText, liveProgress, liveS
   };
   if (!s) {
     return (
-      <article {...common} class="cell cell-loading" aria-busy="true">
+      <article {...common} style={{ ...common.style, minHeight: `${size}px` }} class="cell cell-loading" aria-busy="true">
         <div class="cell-head"><span class="cell-count">[{index}]</span><span class="muted">Loading…</span></div>
       </article>
     );
@@ -72,7 +74,12 @@ function Cell({ index, start, count, statement: s, liveText, liveProgress, liveS
       {open && liveText && <pre class="out-text out-live">{liveText}</pre>}
       {open && liveSkipped > 0 && <p class="muted">{liveSkipped} output events were left out (the page read too slowly).</p>}
       {!open && printed && <pre class="out-text out-printed" aria-label="Printed before it ended">{printed}</pre>}
-      {s.output && <OutputView output={s.output} sid={s.id} />}
+      {s.output && (
+        // One output that cannot be drawn must not blank the notebook: it says why, the rest render.
+        <ErrorBoundary what="output" raw={s.output} resetKey={s.output}>
+          <OutputView output={s.output} sid={s.id} />
+        </ErrorBoundary>
+      )}
       {!s.output && s.state === 'cancelled' && <p class="muted out-none">Cancelled before it ran.</p>}
     </article>
   );

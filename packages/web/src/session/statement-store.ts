@@ -6,13 +6,25 @@
  * Statements are kept by id: the server numbers a session's statements 0, 1, 2… and never
  * removes one while the session lasts, so an id is also its row in the history, and the list's
  * `from` (an offset, oldest first) is an id.
+ *
+ * Memory stays bounded (statement-budget.ts): statements far from the rows on screen are let go
+ * and read again when they come back into view. Statements' streams close while the page is
+ * hidden (visibility.ts) and open again, from the start of the statement, when it is shown.
  */
 import { NetworkError, SparkportError, statementMachine, type SparkportClient, type Statement } from '@sparkport/client';
 import { isAbort, isUnauthorized } from '../api.ts';
+import { pageHidden } from '../visibility.ts';
+import { MAX_KEPT_ROWS, OUTPUT_BUDGET, PRINTED_BUDGET, PRINTED_MAX, beyondBudget, statementSize } from './statement-budget.ts';
+import { sleep } from '../sleep.ts';
 
 export const PAGE = 100;
 /** Live output kept per running statement; the final output replaces it anyway. */
 const LIVE_TEXT_MAX = 512 * 1024;
+/** Ends printed text that stopped short: the statement ended while its stream was closed. */
+const MISSED = '… (lines printed after this page stopped listening were not received)\n';
+/** Rows read beyond those asked for, below and above them: a short scroll finds them here. */
+const READ_BEFORE = 10;
+const READ_AFTER = 40;
 
 export interface LiveRun {
   /** What the code printed so far, stdout and stderr as they came. */
@@ -25,10 +37,6 @@ export interface LiveRun {
 export const isOpen = (state: string) => !statementMachine.is(state as never, 'finished');
 /** How far along its life a state is: an answer with an earlier state is an older view. */
 const rank = (state: string) => ({ waiting: 0, running: 1, cancelling: 2 } as Record<string, number>)[state] ?? 3;
-const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((r) => {
-  const t = setTimeout(r, ms);
-  signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
-});
 
 export class StatementStore {
   items: (Statement | undefined)[] = [];
@@ -39,6 +47,7 @@ export class StatementStore {
   /**
    * What a statement printed before it failed or was cancelled, as it streamed: an error output
    * has no printed text of its own (Livy's shape), so without this it would vanish at the end.
+   * Its tail only (PRINTED_MAX), and only within PRINTED_BUDGET in all, nearest the view first.
    */
   printed = new Map<number, string>();
   /** Statements run from this page's console. */
@@ -50,15 +59,36 @@ export class StatementStore {
 
   private pending = new Set<number>();
   private follows = new Map<number, AbortController>();
+  /** Statements whose stream was closed because the page was hidden: followed again when it is shown. */
+  private parked = new Set<number>();
   private ac = new AbortController();
   private listeners = new Set<() => void>();
   private timer: ReturnType<typeof setTimeout> | 0 = 0;
+  /** The rows on screen (ascending), as the notebook last told; until then, the newest. */
+  private view: number[] | null = null;
+  /** Statements came in since the last trim. */
+  private grew = false;
 
   constructor(
     private readonly client: SparkportClient,
     private readonly sessionId: string,
     private readonly unauthorized: (e: unknown) => void,
-  ) {}
+  ) {
+    document.addEventListener('visibilitychange', this.onVisibility);
+  }
+
+  private onVisibility = () => {
+    if (this.ac.signal.aborted) return;
+    if (pageHidden()) {
+      // Deleted from `follows` here, not when each loop ends, so a quick show can follow again at once.
+      for (const [id, ac] of this.follows) { ac.abort(); this.parked.add(id); }
+      this.follows.clear();
+    } else {
+      const ids = [...this.parked];
+      this.parked.clear();
+      for (const id of ids) this.follow(id);
+    }
+  };
 
   subscribe(fn: () => void) {
     this.listeners.add(fn);
@@ -70,6 +100,7 @@ export class StatementStore {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = 0;
+      if (this.grew) this.trim();
       this.version++;
       for (const l of this.listeners) l();
     }, 16);
@@ -88,6 +119,35 @@ export class StatementStore {
     this.ac.abort();
     for (const f of this.follows.values()) f.abort();
     if (this.timer) clearTimeout(this.timer);
+    document.removeEventListener('visibilitychange', this.onVisibility);
+  }
+
+  /**
+   * The rows the notebook shows now: those not here are read, and statements far from them
+   * are let go (see statement-budget.ts).
+   */
+  viewing(rows: number[]) {
+    const view = this.view = [...rows].sort((a, b) => a - b);
+    // Each run of consecutive rows at once (the focused row may be far from the others).
+    for (let i = 0, start = 0; i < view.length; i++) {
+      if (view[i + 1] !== view[i]! + 1) { this.ensure(view[start]!, view[i]!); start = i + 1; }
+    }
+    if (this.trim()) this.changed();
+  }
+
+  /** Lets go of the statements, and printed texts, beyond the budgets, farthest from the view first; true if any went. */
+  private trim(): boolean {
+    this.grew = false;
+    const view = this.view ?? (this.count ? [this.count - 1] : []);
+    const loaded: number[] = [];
+    this.items.forEach((s, id) => { if (s) loaded.push(id); });
+    // Open statements are few and followed: they stay whatever their distance.
+    const drop = beyondBudget(loaded, (id) => statementSize(this.items[id]!), view, OUTPUT_BUDGET, MAX_KEPT_ROWS,
+      (id) => isOpen(this.items[id]!.state) || this.follows.has(id) || this.parked.has(id));
+    for (const id of drop) this.items[id] = undefined;
+    const printedDrop = beyondBudget([...this.printed.keys()], (id) => this.printed.get(id)!.length, view, PRINTED_BUDGET, Infinity);
+    for (const id of printedDrop) this.printed.delete(id);
+    return drop.length > 0 || printedDrop.length > 0;
   }
 
   /**
@@ -110,17 +170,26 @@ export class StatementStore {
     }
   }
 
-  /** Loads the pages holding rows first..last that are not here yet. */
+  /**
+   * Loads rows first..last that are not here yet, with the missing rows about them (a few
+   * before, more after) within their page of PAGE: a run of missing rows is one request.
+   */
   ensure(first: number, last: number) {
+    const absent = (i: number) => !this.items[i] && !this.pending.has(i);
     for (let id = Math.max(0, first); id <= last && id < this.count; id++) {
-      if (this.items[id] || this.pending.has(id)) continue;
-      const from = id - (id % PAGE);
-      void this.loadPage(from, Math.min(this.count, from + PAGE));
-      id = from + PAGE - 1;
+      if (!absent(id)) continue;
+      const pageFrom = id - (id % PAGE), pageTo = Math.min(this.count, pageFrom + PAGE);
+      let from = id;
+      while (from > Math.max(pageFrom, first - READ_BEFORE) && absent(from - 1)) from--;
+      let to = id + 1;
+      while (to < Math.min(pageTo, Math.max(last, id) + 1 + READ_AFTER) && absent(to)) to++;
+      void this.loadPage(from, to, Math.min(last, to - 1));
+      id = to - 1;
     }
   }
 
-  private async loadPage(from: number, to: number) {
+  /** Reads rows from..to-1, stopping once rows up to `wanted` are here (later ones wait to be in view). */
+  private async loadPage(from: number, to: number, wanted: number) {
     for (let i = from; i < to; i++) this.pending.add(i);
     try {
       let at = from;
@@ -128,7 +197,7 @@ export class StatementStore {
       while (at < to && !this.ac.signal.aborted) {
         const page = await this.client.listStatements(this.sessionId, { from: at, size: to - at, order: 'asc' });
         for (const s of page.statements) this.put(s);
-        if (page.next === undefined || page.next <= at) break;
+        if (page.next === undefined || page.next <= at || page.next > wanted) break;
         at = page.next;
       }
       for (let i = from; i < to; i++) this.pending.delete(i);
@@ -157,6 +226,7 @@ export class StatementStore {
     if (cur && rank(cur.state) > rank(s.state)) return;
     this.grow(s.id + 1);
     this.items[s.id] = s;
+    this.grew = true;
     this.changed();
     if (s.state === 'running' || s.state === 'cancelling') this.follow(s.id);
   }
@@ -207,6 +277,7 @@ export class StatementStore {
   /** Streams a statement's output and progress until it is done (one stream per statement). */
   follow(id: number) {
     if (this.follows.has(id) || this.ac.signal.aborted) return;
+    if (pageHidden()) { this.parked.add(id); return; }
     const ac = new AbortController();
     this.follows.set(id, ac);
     void this.runFollow(id, ac.signal).finally(() => {
@@ -227,8 +298,16 @@ export class StatementStore {
       try {
         for await (const ev of this.client.statementEvents(this.sessionId, id, signal)) {
           if (ev.event === 'statement') {
-            // Sent first on every connection, the lines printed so far after it: start afresh.
-            this.startRun(id).progress = ev.data.progress;
+            const had = this.live.get(id);
+            if (had && !isOpen(ev.data.state)) {
+              // It ended while the stream was closed (the page hidden, a dropped connection): the
+              // server replays printed lines only while a statement runs, so keep what came before.
+              if (had.text && !had.text.endsWith(MISSED)) had.text += MISSED;
+              had.progress = ev.data.progress;
+            } else {
+              // Sent first on every connection, the lines printed so far after it: start afresh.
+              this.startRun(id).progress = ev.data.progress;
+            }
             this.put(ev.data);
             continue;
           }
@@ -245,7 +324,8 @@ export class StatementStore {
         if (final !== undefined) {
           const s = final ?? await this.client.getStatement(this.sessionId, id);
           const text = this.live.get(id)?.text;
-          if (text && s.output?.status !== 'ok') this.printed.set(id, text);
+          // An ok output holds its printed text; an error or cancelled one does not.
+          if (text && s.output?.status !== 'ok') this.printed.set(id, text.length > PRINTED_MAX ? `…${text.slice(-PRINTED_MAX)}` : text);
           this.live.delete(id);
           this.put(s);
           return;
@@ -258,7 +338,7 @@ export class StatementStore {
           this.fail(e);
           return;
         }
-        if (attempt >= 5) { this.fail(e); return; }
+        if (attempt >= 5) { this.live.delete(id); this.fail(e); return; }
       }
       await sleep(Math.min(500 * 2 ** attempt, 10_000), signal);
     }

@@ -1,5 +1,6 @@
 /** Tabular results (`%table`, SQL) as a table one sorts by clicking a column's name. */
 import { useMemo, useState } from 'preact/hooks';
+import { jsonText } from '../ui/components.tsx';
 
 export interface Column { name: string; type: string }
 
@@ -7,7 +8,8 @@ export interface Column { name: string; type: string }
 const FIRST_ROWS = 200;
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
-const cellText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v) ?? String(v));
+/** A cell as text; a nested value as JSON, cut short (a cell is no place for a megabyte). */
+const cellText = (v: unknown) => (typeof v === 'string' ? v : jsonText(v, 2000));
 
 /** Nulls last whichever way; numbers as numbers; the rest as text, digits by value. */
 function compare(a: unknown, b: unknown, dir: 1 | -1): number {
@@ -82,25 +84,37 @@ export function TableView({ columns, rows, truncated, total, label }: {
 }
 
 /** A Spark schema type (JSON) as Spark writes it in DDL: long, array<string>, struct<a:int>. */
-export function typeName(t: unknown): string {
+export function typeName(t: unknown, depth = 0): string {
   if (typeof t === 'string') return t;
-  const o = (t ?? {}) as { type?: string; elementType?: unknown; keyType?: unknown; valueType?: unknown; fields?: { name: string; type: unknown }[] };
-  if (o.type === 'array') return `array<${typeName(o.elementType)}>`;
-  if (o.type === 'map') return `map<${typeName(o.keyType)},${typeName(o.valueType)}>`;
-  if (o.type === 'struct') return `struct<${(o.fields ?? []).map((f) => `${f.name}:${typeName(f.type)}`).join(',')}>`;
-  return o.type ?? JSON.stringify(t);
+  // Not a type Spark writes (or nested past any real schema): shown as its JSON, cut short.
+  if (!t || typeof t !== 'object' || depth > 50) return jsonText(t, 200);
+  const o = t as { type?: unknown; elementType?: unknown; keyType?: unknown; valueType?: unknown; fields?: unknown };
+  if (o.type === 'array') return `array<${typeName(o.elementType, depth + 1)}>`;
+  if (o.type === 'map') return `map<${typeName(o.keyType, depth + 1)},${typeName(o.valueType, depth + 1)}>`;
+  if (o.type === 'struct' && Array.isArray(o.fields)) {
+    return `struct<${o.fields.map((f) => (named(f) ? `${f.name}:${typeName(f.type, depth + 1)}` : '?')).join(',')}>`;
+  }
+  return typeof o.type === 'string' ? o.type : jsonText(t, 200);
 }
+
+/**
+ * Outputs come from user code, so a table's shape is checked before it is drawn: columns
+ * objects with a string name, rows arrays. Anything else is no table (its JSON is shown).
+ */
+const named = (c: unknown): c is { name: string; type?: unknown } =>
+  typeof c === 'object' && c !== null && typeof (c as { name?: unknown }).name === 'string';
+const rowsOk = (d: unknown): d is unknown[][] => Array.isArray(d) && d.every(Array.isArray);
 
 /** Livy's table (`%table`): headers with names and types, rows as arrays. */
 export function livyTable(v: unknown): { columns: Column[]; rows: unknown[][] } | null {
-  const t = v as { headers?: { name: string; type: string }[]; data?: unknown[][] };
-  if (!t || !Array.isArray(t.headers) || !Array.isArray(t.data)) return null;
-  return { columns: t.headers.map((h) => ({ name: String(h.name), type: String(h.type ?? '') })), rows: t.data };
+  const t = v as { headers?: unknown; data?: unknown } | null;
+  if (!t || typeof t !== 'object' || !Array.isArray(t.headers) || !t.headers.every(named) || !rowsOk(t.data)) return null;
+  return { columns: t.headers.map((h) => ({ name: h.name, type: typeof h.type === 'string' ? h.type : '' })), rows: t.data };
 }
 
 /** A `sql` statement's JSON: `{schema: <Spark struct>, data: [[…]]}`. */
 export function sqlTable(v: unknown): { columns: Column[]; rows: unknown[][] } | null {
-  const t = v as { schema?: { type?: string; fields?: { name: string; type: unknown }[] }; data?: unknown[][] };
-  if (!t || typeof t !== 'object' || t.schema?.type !== 'struct' || !Array.isArray(t.schema.fields) || !Array.isArray(t.data)) return null;
+  const t = v as { schema?: { type?: unknown; fields?: unknown }; data?: unknown } | null;
+  if (!t || typeof t !== 'object' || t.schema?.type !== 'struct' || !Array.isArray(t.schema.fields) || !t.schema.fields.every(named) || !rowsOk(t.data)) return null;
   return { columns: t.schema.fields.map((f) => ({ name: f.name, type: typeName(f.type) })), rows: t.data };
 }

@@ -2,13 +2,16 @@
  * One session, kept current by its event stream: a state change shows at once, and the session
  * is read again (its app id and Spark UI come when the driver is ready). Statement events go
  * to the notebook's store. A dropped stream is opened again after a growing pause; the stream
- * ends for good when the session does.
+ * ends for good when the session does. It is closed while the page is hidden and opened again,
+ * with a re-read of the session and its newest statements, when the page is shown.
  */
 import { SparkportError, sessionMachine, type Session } from '@sparkport/client';
 import { useEffect, useState } from 'preact/hooks';
 import { isAbort, isUnauthorized } from '../api.ts';
 import { useApp } from '../context.ts';
+import { pageHidden, untilVisible, whileVisible } from '../visibility.ts';
 import type { StatementStore } from './statement-store.ts';
+import { sleep } from '../sleep.ts';
 
 export interface SessionLive {
   session: Session | undefined;
@@ -51,25 +54,29 @@ export function useSessionLive(id: string, store: StatementStore): SessionLive {
       clearTimeout(refreshTimer);
       refreshTimer = setTimeout(refresh, 250);
     };
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
     (async () => {
       let pause = 500;
       let first: Session | undefined;
-      let retried = false;
+      /** Events may have been missed before the first connection (a failed read, a hidden page). */
+      let behind = false;
       while (!(first = await refresh())) {
         if (signal.aborted || gone) return;
-        retried = true;
+        behind = true;
         await sleep(pause);
         pause = Math.min(pause * 2, 10_000);
       }
       pause = 500;
       let lastState = first.state as string;
       for (let connects = 0; !signal.aborted && !gone && !ended(lastState); connects++) {
+        // No stream while the page is hidden (see visibility.ts); the catch-up below reads what it missed.
+        if (pageHidden()) { behind = true; await untilVisible(signal); }
+        if (signal.aborted) break;
+        const conn = whileVisible(signal);
         try {
           // Events missed while the stream was down: the store reads what changed.
-          if (connects > 0 || retried) { void store.resync(); refreshSoon(); }
-          for await (const ev of client.sessionEvents(id, signal)) {
+          if (connects > 0 || behind) { void store.resync(); refreshSoon(); }
+          for await (const ev of client.sessionEvents(id, conn.signal)) {
             if (ev.event === 'session') {
               const d = ev.data as { state: string };
               lastState = d.state;
@@ -83,10 +90,14 @@ export function useSessionLive(id: string, store: StatementStore): SessionLive {
             pause = 500;
           }
         } catch (e) {
-          onError(e);
+          if (!conn.hidden()) onError(e);
           if (gone) return;
+        } finally {
+          conn.release();
         }
         if (signal.aborted || ended(lastState)) break;
+        // Closed because the page was hidden: not a failure, so no "Reconnecting…" and no pause.
+        if (conn.hidden()) continue;
         setLive((l) => ({ ...l, reconnecting: true }));
         await sleep(pause);
         pause = Math.min(pause * 2, 10_000);

@@ -23,7 +23,8 @@ export function MapView({ id, name, onChanged }: { id: string; name: string; onC
   );
   const [editing, setEditing] = useState<{ key?: string } | null>(null);
   const f = useFailure();
-  const entries = page.data?.entries ?? [];
+  // Anything but a list of entries (a server out of step, say) is shown as none, not a crash.
+  const entries = Array.isArray(page.data?.entries) ? page.data.entries : [];
 
   const remove = async (key: string) => {
     if (!confirm(`Delete key “${key}” from ${name}?`)) return;

@@ -1,7 +1,7 @@
 /** The small parts every page uses. */
 import { batchMachine, sessionMachine, statementMachine } from '@sparkport/client';
-import { cloneElement, isValidElement, type ComponentChildren, type JSX } from 'preact';
-import { useEffect, useId, useRef } from 'preact/hooks';
+import { Component, cloneElement, isValidElement, type ComponentChildren, type JSX } from 'preact';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { errorText } from '../api.ts';
 
 type Tone = 'ok' | 'busy' | 'bad' | 'idle';
@@ -56,19 +56,83 @@ export function Dialog({ open, title, onClose, children }: { open: boolean; titl
   );
 }
 
+/** Characters of raw JSON shown where a tree or table cannot be (a fallback, a too-deep branch). */
+const RAW_MAX = 20_000;
+
+/** `value` as JSON text, cut at `max` characters; never throws (too deep for JSON.stringify, say). */
+export function jsonText(value: unknown, max = RAW_MAX, indent?: number): string {
+  let s: string;
+  try {
+    s = JSON.stringify(value, null, indent) ?? String(value);
+  } catch (e) {
+    return `(cannot be written as JSON: ${e instanceof Error ? e.message : String(e)})`;
+  }
+  return s.length > max ? `${s.slice(0, max)}… (${(s.length - max).toLocaleString()} more characters)` : s;
+}
+
+/**
+ * Keeps a failure to render one part (an output, a value, a page) from taking the whole page
+ * with it: Preact unmounts the tree on an uncaught render error, so one hostile output (JSON
+ * nested too deep, a table of nulls) once left the notebook blank for every statement after it.
+ * Shows why instead, with the raw value when there is one. A new `resetKey` tries again.
+ */
+export class ErrorBoundary extends Component<
+  { children: ComponentChildren; what?: string; raw?: unknown; resetKey?: unknown },
+  { error: unknown }
+> {
+  state = { error: null as unknown };
+  static getDerivedStateFromError(error: unknown) { return { error }; }
+  componentDidCatch(error: unknown) { console.error(error); }
+  componentDidUpdate(prev: { resetKey?: unknown }) {
+    if (this.state.error !== null && prev.resetKey !== this.props.resetKey) this.setState({ error: null });
+  }
+  render() {
+    const { error } = this.state;
+    if (error === null) return this.props.children;
+    const { what = 'output', raw } = this.props;
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return (
+      <div class="render-failed">
+        <p>This {what} could not be shown: {message}</p>
+        {raw !== undefined && <pre class="out-text" aria-label={`The ${what} as JSON`}>{jsonText(raw, RAW_MAX, 1)}</pre>}
+        {raw === undefined && <button type="button" onClick={() => this.setState({ error: null })}>Try again</button>}
+      </div>
+    );
+  }
+}
+
+/** Objects and arrays deeper than this show as JSON text: a tree 500 deep overflowed the stack. */
+const TREE_DEPTH = 200;
+/** Levels open at first; deeper ones open on a click (their children render only then). */
+const OPEN_DEPTH = 2;
+
 /** JSON as a tree: objects and arrays fold (open to depth 2), leaves keep JSON's spelling. */
 export function JsonView({ value, depth = 0 }: { value: unknown; depth?: number }): JSX.Element {
-  if (value === null || typeof value !== 'object') return <span class={`json-${value === null ? 'null' : typeof value}`}>{JSON.stringify(value)}</span>;
-  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as object);
-  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
-  if (!entries.length) return <span>{open}{close}</span>;
+  if (value === null || typeof value !== 'object') return <span class={`json-${value === null ? 'null' : typeof value}`}>{JSON.stringify(value) ?? String(value)}</span>;
+  if (depth >= TREE_DEPTH) return <span class="json-deep" title="Nested too deep to show as a tree">{jsonText(value)}</span>;
+  return <JsonBranch value={value} depth={depth} />;
+}
+
+/** An object or array: closed, just its summary; open, its entries (so a closed branch costs nothing). */
+function JsonBranch({ value, depth }: { value: object; depth: number }) {
+  const [open, setOpen] = useState(depth < OPEN_DEPTH);
+  const isArray = Array.isArray(value);
+  const [first, last] = isArray ? ['[', ']'] : ['{', '}'];
+  const size = isArray ? value.length : Object.keys(value).length;
+  if (!size) return <span>{first}{last}</span>;
   return (
-    <details class="json" open={depth < 2}>
-      <summary>{open}{!Array.isArray(value) ? '' : ''}<span class="muted"> {entries.length} {Array.isArray(value) ? 'items' : 'keys'} </span></summary>
-      <ul>
-        {entries.map(([k, v]) => <li key={k}><span class="json-key">{Array.isArray(value) ? k : JSON.stringify(k)}</span>: <JsonView value={v} depth={depth + 1} /></li>)}
-      </ul>
-      <span>{close}</span>
+    <details class="json" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>{first}<span class="muted"> {size} {isArray ? 'items' : 'keys'} </span></summary>
+      {open && (
+        <>
+          <ul>
+            {(isArray ? value.map((v, i) => [String(i), v] as const) : Object.entries(value)).map(([k, v]) => (
+              <li key={k}><span class="json-key">{isArray ? k : JSON.stringify(k)}</span>: <JsonView value={v} depth={depth + 1} /></li>
+            ))}
+          </ul>
+          <span>{last}</span>
+        </>
+      )}
     </details>
   );
 }
