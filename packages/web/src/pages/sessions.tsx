@@ -7,9 +7,9 @@ import { parseConf } from '../forms.ts';
 import { span } from '../format.ts';
 import { useAction, useLiveList, useNow, useShortcut } from '../hooks.ts';
 import { href } from '../router.ts';
+import { kindLabel } from '../session/kinds.ts';
 import { Dialog, ErrorBanner, Field, Spinner, StateBadge } from '../ui/components.tsx';
 
-const KIND_LABEL: Record<string, string> = { pyspark: 'Python', spark: 'Scala', sql: 'SQL', sparkr: 'R', shared: 'Shared' };
 
 export function SessionsPage() {
   const live = useLiveList((c, o) => c.watchSessions({ ...o, size: 1000, waitSeconds: 25 }));
@@ -52,7 +52,7 @@ export function SessionsPage() {
                   <td><a href={href('sessions', s.id)}>{s.id}</a></td>
                   <td>{s.name ? <a href={href('sessions', s.id)}>{s.name}</a> : <span class="muted">—</span>}</td>
                   <td><StateBadge kind="session" state={s.state} /></td>
-                  <td>{KIND_LABEL[s.kind] ?? s.kind}</td>
+                  <td>{kindLabel(s.kind)}</td>
                   <td>{s.owner ?? <span class="muted">—</span>}</td>
                   <td class="mono">{s.appId ?? <span class="muted">—</span>}</td>
                   <td>{s.appInfo.sparkUiUrl ? <a href={s.appInfo.sparkUiUrl} target="_blank" rel="noopener noreferrer">Spark UI</a> : <span class="muted">—</span>}</td>
@@ -99,7 +99,7 @@ function CreateSession({ open, onClose }: { open: boolean; onClose(): void }) {
       <form onSubmit={submit}>
         <Field label="Kind" hint="The default language of its statements; every session runs all three">
           <select name="kind" value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
-            {RUNNABLE_KINDS.map((k) => <option key={k} value={k}>{KIND_LABEL[k]} ({k})</option>)}
+            {RUNNABLE_KINDS.map((k) => <option key={k} value={k}>{kindLabel(k)} ({k})</option>)}
           </select>
         </Field>
         <Field label="Name" hint="Optional; unique among live sessions"><input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} /></Field>

@@ -7,7 +7,7 @@ import { ErrorBanner, Spinner } from '../ui/components.tsx';
 import { KeyEditor } from './key-editor.tsx';
 import { Pager } from './pager.tsx';
 import { ValuePreview } from './value-preview.tsx';
-import { useFailure } from '../hooks.ts';
+import { useAction } from '../hooks.ts';
 import { useCursorPages, useDebounced } from './view-hooks.ts';
 
 const PAGE_SIZE = 50;
@@ -22,22 +22,19 @@ export function MapView({ id, name, onChanged }: { id: string; name: string; onC
     [id, name, prefix, pages.cursor],
   );
   const [editing, setEditing] = useState<{ key?: string } | null>(null);
-  const f = useFailure();
+  const f = useAction();
   // Anything but a list of entries (a server out of step, say) is shown as none, not a crash.
   const entries = Array.isArray(page.data?.entries) ? page.data.entries : [];
 
   const remove = async (key: string) => {
     if (!confirm(`Delete key “${key}” from ${name}?`)) return;
-    f.clear();
-    try {
+    await f.run(async () => {
       await sharedApi.deleteSharedValue(client.settings, id, name, key);
       // The last key of a later page gone: that page no longer exists, show the one before.
       if (entries.length === 1 && pages.index > 0) pages.prev();
       else page.reload();
       onChanged();
-    } catch (e) {
-      f.fail(e);
-    }
+    });
   };
 
   return (

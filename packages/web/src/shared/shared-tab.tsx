@@ -13,7 +13,7 @@ import { DatasetView } from './dataset-view.tsx';
 import { LoadDialog, NewMapDialog, SaveDialog } from './file-dialogs.tsx';
 import { MapView } from './map-view.tsx';
 import { columnsOf } from './schema.ts';
-import { useFailure } from '../hooks.ts';
+import { useAction } from '../hooks.ts';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
 
@@ -117,7 +117,7 @@ function Selected({ id, name, item, listed, onChanged, onDropped }: {
   const { client } = useApp();
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState<string | null>(null);
-  const f = useFailure();
+  const f = useAction();
 
   if (!item) {
     if (!listed) return null;
@@ -131,13 +131,10 @@ function Selected({ id, name, item, listed, onChanged, onDropped }: {
 
   const drop = async () => {
     if (!confirm(`Drop ${item.kind} ${name}? Its ${item.kind === 'map' ? 'keys are' : 'rows are'} gone from the session for everyone.`)) return;
-    f.clear();
-    try {
+    await f.run(async () => {
       await sharedApi.dropShared(client.settings, id, name);
       onDropped();
-    } catch (e) {
-      f.fail(e);
-    }
+    });
   };
 
   return (
