@@ -11,10 +11,12 @@ import threading
 from typing import Any, Callable, Optional
 
 from . import protocol
+from .helper_jar import helper_class
 
 log = logging.getLogger("sparkport.driver")
 
 PROGRESS_INTERVAL = 0.2
+_UNSET = object()
 
 
 class _Watch:
@@ -42,6 +44,7 @@ class ProgressReporter:
         self._watch: Optional[_Watch] = None
         self._stopped = False
         self._tracker = None
+        self._of: Any = _UNSET
         self._thread = threading.Thread(target=self._loop, name="sparkport-progress", daemon=True)
         self._thread.start()
 
@@ -86,6 +89,26 @@ class ProgressReporter:
                     self._send(protocol.progress_event(watch.re, value, watch.statement_id))
 
     def _poll(self, group: str) -> Optional[float]:
+        if self._of is _UNSET:
+            self._of = self._jvm_poll()
+        if self._of is not None:  # one py4j call, however many jobs the statement has run
+            value = self._of(group)
+            return None if value < 0 else round(value, 4)
+        return self._poll_here(group)
+
+    def _jvm_poll(self) -> Optional[Callable[[str], float]]:
+        try:
+            helper = helper_class(self._sc, "sparkport.Progress")
+            if helper is None:
+                return None
+            of, jsc = helper.of, self._sc._jsc.sc()  # looked up once: each lookup is a py4j call
+            return lambda group: of(jsc, group)
+        except Exception:
+            log.info("progress is polled from Python: the helper jar's is not reachable", exc_info=True)
+            return None
+
+    def _poll_here(self, group: str) -> Optional[float]:
+        """The same from Python, a few py4j calls per job, when the helper jar is not loaded."""
         if self._tracker is None:
             self._tracker = self._sc.statusTracker()
         tracker = self._tracker

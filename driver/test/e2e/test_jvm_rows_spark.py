@@ -8,15 +8,11 @@ both ways on one real Spark, in this process, with the jar scripts/setup.mjs bui
 from __future__ import annotations
 
 import json
-import os
-import pathlib
 
 import pytest
 
 from sparkport_driver import jvm_rows, outputs, protocol, sqlrun, tables
 from sparkport_driver.interrupts import InterruptGate
-
-JAR = pathlib.Path(__file__).resolve().parents[2] / "scala" / "target" / "sparkport-scala.jar"
 
 QUERIES = [
     "select 1",
@@ -43,24 +39,11 @@ QUERIES = [
     "select * from range(0, 100, 1, 4) limit 0",
     "select id from range(10) order by id desc limit 4",
     "select * from range(20) limit 5 offset 2",
+    "select id, id % 3 k from range(0, 40, 1, 5)",
+    "select * from range(0, 40, 1, 5) where id % 7 = 1",
+    "select id % 3 k, count(*) c from range(0, 30, 1, 3) group by id % 3 order by k",
+    "select count(*) n from range(100)",
 ]
-
-
-@pytest.fixture(scope="module")
-def spark():
-    assert JAR.is_file(), f"{JAR} is missing: run node scripts/setup.mjs"
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .config("spark.jars", str(JAR))
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
 
 
 def python_sql(spark, code: str, limit: int):
@@ -140,6 +123,20 @@ def test_constant_queries_run_no_spark_job(spark):
         spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
     # Only the range ran a job.
     assert len(tracker.getJobIdsForGroup("sparkport-constants")) == 1
+
+
+def test_every_partition_of_a_result_no_bigger_than_the_limit_in_one_job(spark):
+    tracker = spark.sparkContext.statusTracker()
+    spark.sparkContext.setJobGroup("sparkport-one-job", "one job")
+    try:
+        raw, truncated = jvm_rows.sql_result(spark.sql("select id from range(0, 40, 1, 8)"), 1000)
+    finally:
+        spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
+    assert json.loads(raw.text)["data"] == [[i] for i in range(40)] and truncated is False
+    jobs = tracker.getJobIdsForGroup("sparkport-one-job")
+    assert len(jobs) == 1
+    (stage,) = tracker.getJobInfo(jobs[0]).stageIds
+    assert tracker.getStageInfo(stage).numTasks == 8
 
 
 def test_values_python_cannot_make_are_the_statements_error(spark):

@@ -43,11 +43,9 @@ object SqlJson {
    */
   def rows(df: Dataset[Row], limit: Int, asObjects: Boolean, localTimes: Boolean): String = {
     if (!convertible(df, localTimes)) return null
-    val (taken, truncated) = collect(df, limit, asObjects)
-    val sb = new java.lang.StringBuilder(64 + taken.length * 16)
-    sb.append('[').append(truncated).append(',')
-    writeRows(taken, sb)
-    sb.append(']').toString
+    val taken = collect(df, limit, asObjects)
+    val sb = new java.lang.StringBuilder(taken.text.length + 16)
+    sb.append('[').append(taken.more).append(",[").append(taken.text).append("]]").toString
   }
 
   /**
@@ -56,11 +54,11 @@ object SqlJson {
    */
   def sql(df: Dataset[Row], limit: Int, localTimes: Boolean): String = {
     if (!convertible(df, localTimes)) return null
-    val (taken, truncated) = collect(df, limit, asObjects = false)
-    val sb = new java.lang.StringBuilder(64 + taken.length * 16)
-    sb.append(if (truncated) 'T' else 'F').append("{\"schema\":").append(sortedKeys(df.schema.json)).append(",\"data\":")
-    writeRows(taken, sb)
-    sb.append('}').toString
+    val taken = collect(df, limit, asObjects = false)
+    val schema = sortedKeys(df.schema.json)
+    val sb = new java.lang.StringBuilder(taken.text.length + schema.length + 32)
+    sb.append(if (taken.more) 'T' else 'F').append("{\"schema\":").append(schema).append(",\"data\":[")
+    sb.append(taken.text).append("]}").toString
   }
 
   /** A local time as Python's isoformat writes it, for Python to compare its zone with the JVM's. */
@@ -92,85 +90,122 @@ object SqlJson {
     case other => other
   }
 
-  private def writeRows(rows: Array[String], sb: java.lang.StringBuilder): Unit = {
-    sb.append('[')
-    var i = 0
-    while (i < rows.length) {
-      if (i > 0) sb.append(',')
-      sb.append(rows(i))
-      i += 1
+  /**
+   * Some rows' JSON texts, joined by commas (`ends(i)` is where row i's text ends), or why
+   * Python could not hold one of them (`outside`): a task that threw would be retried.
+   */
+  private final case class Part(text: String, ends: Array[Int], outside: String)
+
+  /** The first `limit` rows' texts, joined by commas, as parts come; `more` once a row past them is seen. */
+  private final class Taken(limit: Int) {
+    private val sb = new java.lang.StringBuilder
+    private var count = 0
+    var more = false
+    def text: String = sb.toString
+
+    /** Adds the part's first `max` rows (those past `limit` only set `more`); how many that was. */
+    def add(part: Part, max: Int = Int.MaxValue): Int = {
+      val rows = math.min(part.ends.length, max)
+      val n = math.min(rows, limit - count)
+      if (rows > n) more = true
+      if (n > 0) {
+        if (count > 0) sb.append(',')
+        sb.append(part.text, 0, part.ends(n - 1))
+        count += n
+      }
+      rows
     }
-    sb.append(']')
   }
 
+  /** Up to `max` rows as JSON (throws OutsidePython for a value Python cannot make). */
+  private def partJson(rows: Iterator[InternalRow], max: Int, schema: StructType, asObjects: Boolean, zone: ZoneId): Part = {
+    val sb = new java.lang.StringBuilder(1024)
+    val ends = Array.newBuilder[Int]
+    var n = 0
+    while (n < max && rows.hasNext) {
+      if (n > 0) sb.append(',')
+      writeStruct(rows.next(), schema, asObjects, zone, sb)
+      ends += sb.length
+      n += 1
+    }
+    Part(sb.toString, ends.result(), null)
+  }
 
   /**
-   * Each of the first `limit` rows as its JSON text, and whether there are more. Where Spark
-   * would fetch rows to the driver to take them, the rows are written as JSON in the tasks
-   * themselves: an executor's core writes its partition's text, and a string per row travels
-   * back instead of a serialised row.
+   * A task's work: its partition's first `max` rows as one Part. A class of its own, not a
+   * lambda: SparkContext.runJob's closure cleaner reads and walks the class file of the class
+   * that defines a lambda (this object, tens of kB) on every job, and leaves alone a function
+   * that is not a closure.
    */
-  private def collect(df: Dataset[Row], limit: Int, asObjects: Boolean): (Array[String], Boolean) = {
+  private final class PartTask(schema: StructType, asObjects: Boolean, zone: String, max: Int)
+    extends (Iterator[InternalRow] => Part) with Serializable {
+    def apply(rows: Iterator[InternalRow]): Part =
+      try partJson(rows, max, schema, asObjects, ZoneId.of(zone))
+      catch { case e: OutsidePython => Part(null, null, e.getMessage) }
+  }
+
+  /**
+   * The first `limit` rows as JSON texts, and whether there are more. Where Spark would fetch
+   * rows to the driver to take them, the rows are written as JSON in the tasks themselves: an
+   * executor's core writes its partition's text, and one string per partition travels back
+   * instead of serialised rows.
+   */
+  private def collect(df: Dataset[Row], limit: Int, asObjects: Boolean): Taken = {
     val wanted = math.min(limit.toLong + 1, Int.MaxValue).toInt
     val qe = df.limit(wanted).queryExecution
     val schema = df.schema
     // The driver's zone for every task, wherever it runs: Python converts with the driver's.
     val zone = ZoneId.systemDefault().getId
-    def here(rows: Array[InternalRow]) = rowsJson(rows.iterator, schema, asObjects, zone)
-    val all = constants(qe.optimizedPlan) match {
+    val taken = new Taken(limit)
+    def here(rows: Array[InternalRow]): Unit = taken.add(partJson(rows.iterator, Int.MaxValue, schema, asObjects, ZoneId.of(zone)))
+    def take(plan: SparkPlan, cap: Int, everyPartition: Boolean): Unit =
+      takeInto(taken, plan, cap, everyPartition, new PartTask(schema, asObjects, zone, _))
+    constants(qe.optimizedPlan) match {
       case Some(row) => here(Array(row))
       case None =>
         SQLExecution.withNewExecutionId(qe, Some("collect")) {
           qe.executedPlan match {
             // The query's own LIMIT, when it is below ours, is the one that counts.
-            case c: CollectLimitExec if c.offset == 0 => take(c.child, math.min(c.limit, wanted), schema, asObjects, zone)
+            case c: CollectLimitExec if c.offset == 0 => take(c.child, math.min(c.limit, wanted), everyPartition = false)
+            // A plan whose collect is SparkPlan's own: every partition, in one job, as
+            // executeCollect reads them (no limit is left at the top when the optimizer knows
+            // there are no more rows than we want).
+            case plan if collectsEveryPartition(plan) => take(plan, wanted, everyPartition = true)
             case plan => here(plan.executeCollect())
           }
         }
     }
-    if (all.length > limit) (all.take(limit), true) else (all, false)
+    taken
   }
 
-  /** The rows' JSON texts; throws OutsidePython for a value Python cannot make. */
-  private def rowsJson(rows: Iterator[InternalRow], schema: StructType, asObjects: Boolean, zone: String): Array[String] = {
-    val z = ZoneId.of(zone)
-    rows.map { r =>
-      val sb = new java.lang.StringBuilder(64)
-      writeStruct(r, schema, asObjects, z, sb)
-      sb.toString
-    }.toArray
-  }
-
-  /** A task's rows, or why Python could not hold one of them: a task that threw would be retried. */
-  private final case class Part(rows: Array[String], outside: String)
+  /** Whether the plan's executeCollect is SparkPlan's own (every partition's rows, in order). */
+  private def collectsEveryPartition(plan: SparkPlan): Boolean =
+    plan.getClass.getMethod("executeCollect").getDeclaringClass == classOf[SparkPlan]
 
   /**
-   * The first `n` rows of a plan, as SparkPlan.executeTake gives them (in partition order), but
-   * starting with as many partitions as the context runs at once (at most 4) rather than one: a
-   * result of a few partitions then costs one job, not two. Each later round scans four times as
-   * many, as Spark's do.
+   * Up to `cap` rows of a plan, in partition order, as SparkPlan.executeTake takes them, but
+   * starting with as many partitions as the context runs at once (at most 4) rather than one:
+   * a result of a few partitions then costs one job, not two. Each later round scans four
+   * times as many, as Spark's do. `everyPartition` reads them all in the first round.
    */
-  private def take(plan: SparkPlan, n: Int, schema: StructType, asObjects: Boolean, zone: String): Array[String] = {
+  private def takeInto(taken: Taken, plan: SparkPlan, cap: Int, everyPartition: Boolean, task: Int => PartTask): Unit = {
     val rdd = plan.execute()
     val total = rdd.partitions.length
     val sc = plan.session.sparkContext
-    val rows = scala.collection.mutable.ArrayBuffer.empty[String]
+    var got = 0
     var scanned = 0
-    // Each task may send back up to n rows: more partitions at once means more rows in the
-    // driver's memory (and against spark.driver.maxResultSize), so the first round stays small.
-    var step = math.max(1, math.min(sc.defaultParallelism, 4))
-    while (rows.length < n && scanned < total) {
-      val left = n - rows.length
+    // Each task may send back every row still wanted: more partitions at once means more
+    // rows in the driver's memory (and against spark.driver.maxResultSize), so the first round
+    // of a take stays small.
+    var step = if (everyPartition) total else math.max(1, math.min(sc.defaultParallelism, 4))
+    while (got < cap && scanned < total) {
       val parts = scanned until math.min(total.toLong, scanned.toLong + step).toInt
-      val got = sc.runJob(rdd, (it: Iterator[InternalRow]) =>
-        try Part(rowsJson(it.take(left), schema, asObjects, zone), null)
-        catch { case e: OutsidePython => Part(null, e.getMessage) }, parts)
-      got.find(_.outside != null).foreach(p => throw new OutsidePython(p.outside))
-      got.foreach(part => rows ++= part.rows.take(n - rows.length))
+      val results = sc.runJob(rdd, task(cap - got), parts)
+      results.find(_.outside != null).foreach(p => throw new OutsidePython(p.outside))
+      results.foreach(part => got += taken.add(part, cap - got))
       scanned += parts.length
       step = math.min(Int.MaxValue / 4, step) * 4
     }
-    rows.toArray
   }
 
   /** The one row of a plan the optimizer folded to literals over no table (it drops the limit). */
