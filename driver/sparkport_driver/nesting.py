@@ -15,7 +15,9 @@ from array import array
 from itertools import accumulate
 from typing import Any, Optional
 
-MAX_DEPTH = 512  # PROTOCOL.md section 4
+from .spec import MAX_LINE_DEPTH
+
+MAX_DEPTH = MAX_LINE_DEPTH  # PROTOCOL.md section 1
 
 # Everything but the four brackets, for bytes.translate(None, delete=...).
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")

@@ -47,6 +47,7 @@ class Names:
 _driver = SPEC["driver"]
 
 PROTOCOL_VERSION: int = _driver["protocolVersion"]
+MAX_LINE_DEPTH: int = _driver["maxLineDepth"]
 ERROR_CODES = Names("driver error code", _driver["errorCodes"])
 SENT = Names("driver → server message type", _driver["messages"]["driverToServer"])
 RECEIVED = Names("server → driver message type", _driver["messages"]["serverToDriver"])

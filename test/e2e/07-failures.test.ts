@@ -51,4 +51,27 @@ describe('failures and shared sessions', () => {
     assert.deepEqual(del.body, { msg: 'deleted' });
     assert.equal((await api('GET', `/sessions/${r.body.id}`)).status, 404);
   });
+
+  test('a statement whose code makes the driver send an output nested 100,000 deep fails; the server and session carry on', async () => {
+    // Statements run inside the driver, so they can rewrite what it sends: this one swaps its own
+    // reply's output for 100,000 nested arrays (and puts the driver back as it was). Parsing that
+    // is fine; storing it overflowed the stack and took the whole server down.
+    const session = await sharedSession();
+    const stmt = await run(session, [
+      'import sparkport_driver.protocol as p',
+      '_plain = p.execute_result',
+      'def _deep(output, cancelled):',
+      '    p.execute_result = _plain',
+      '    r = _plain(output, cancelled)',
+      "    r['output']['data'] = {'application/json': p.RawJson('[' * 100000 + ']' * 100000)}",
+      '    return r',
+      'p.execute_result = _deep',
+    ].join('\n'));
+    assert.equal(stmt.output.status, 'error', JSON.stringify(stmt.output).slice(0, 300));
+    assert.match(stmt.output.evalue, /nested more than 512 levels deep/);
+    assert.equal((await api('GET', '/version')).status, 200);
+    const again = await api('GET', `/sessions/${session}/statements/${stmt.id}`);
+    assert.equal(again.body.output.status, 'error');
+    assert.equal(text(await run(session, '6 * 7')), '42');
+  });
 });

@@ -11,6 +11,13 @@ import { StatementOutput } from './rest.ts';
 
 export const DRIVER_PROTOCOL_VERSION = 2;
 
+/**
+ * How deeply a protocol line may nest, in either direction (PROTOCOL.md section 1): a deeper one
+ * is refused. Python's parser recurses once per level; the server's JSON.stringify and
+ * structuredClone do too, so a deeper output would overflow the stack where it is stored.
+ */
+export const MAX_LINE_DEPTH = 512;
+
 const Id = Type.Integer();
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Count = Type.Integer({ minimum: 0 });

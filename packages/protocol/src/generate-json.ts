@@ -3,7 +3,7 @@
  * the programs that can't import TypeScript (the Python driver and client). Written by
  * `npm run gen:protocol`; a unit test fails when any checked-in copy is stale.
  */
-import { DRIVER_PROTOCOL_VERSION } from './driver.ts';
+import { DRIVER_PROTOCOL_VERSION, MAX_LINE_DEPTH } from './driver.ts';
 import { DRIVER_ERROR_CODES, ERROR_CODES } from './errors.ts';
 import { RUNNABLE_KINDS } from './kinds.ts';
 import { MACHINES, type Machine } from './machines.ts';
@@ -33,6 +33,7 @@ export function protocolJson(): string {
     statementKinds: RUNNABLE_KINDS,
     driver: {
       protocolVersion: DRIVER_PROTOCOL_VERSION,
+      maxLineDepth: MAX_LINE_DEPTH,
       errorCodes: DRIVER_ERROR_CODES,
       messages: { driverToServer: DRIVER_TO_SERVER_TYPES, serverToDriver: SERVER_TO_DRIVER_TYPES },
     },

@@ -10,12 +10,13 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import type { DriverToServer, ProgressMsg, ReplyMsg, StreamMsg } from '@sparkport/protocol';
+import { MAX_LINE_DEPTH, type DriverToServer, type ProgressMsg, type ReplyMsg, type StreamMsg } from '@sparkport/protocol';
 import {
   DriverCallError, type DriverCall, type DriverLink, type DriverLinkEvents, type DriverRequestBody, type RequestEvent,
   type RequestOptions,
 } from '../domain/ports/driver-link.ts';
 import { readLines, writeMessage } from './ndjson.ts';
+import { nestedDeeperThan } from './nesting.ts';
 
 interface Pending {
   resolve: (r: Record<string, unknown>) => void;
@@ -121,6 +122,17 @@ export class DriverConnection extends EventEmitter<DriverLinkEvents> implements 
     if (!msg || typeof msg !== 'object' || typeof (msg as { type?: unknown }).type !== 'string') {
       this.send({ type: 'error', re: null, code: 'BAD_MESSAGE', message: 'message must be an object with a string type' });
       return;
+    }
+    if (nestedDeeperThan(msg, MAX_LINE_DEPTH)) {
+      const why = `line nested more than ${MAX_LINE_DEPTH} levels deep`;
+      this.send({ type: 'error', re: null, code: 'BAD_MESSAGE', message: why });
+      if (msg.type !== 'reply') {
+        if (msg.type === 'stream' || msg.type === 'progress') this.fresh(msg);
+        return;
+      }
+      // Its request fails rather than waits forever: a statement ends with an error saying why.
+      const { re, seq, statement_id } = msg;
+      msg = { type: 'reply', re, seq, statement_id, ok: false, error: { code: 'BAD_MESSAGE', message: `the driver's reply was a ${why}` } };
     }
     if ((msg.type === 'reply' || msg.type === 'stream' || msg.type === 'progress') && !this.fresh(msg)) return;
     switch (msg.type) {

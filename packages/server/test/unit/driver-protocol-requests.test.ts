@@ -50,6 +50,31 @@ describe('driver protocol over TCP', () => {
       assert.deepEqual(await within(pong, 'for pong'), {});
     });
 
+    test('a reply nested deeper than the protocol allows fails its request; the connection keeps working', async () => {
+      const nest = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+      const { d, conn } = await connected();
+      const streamed: RequestEvent[] = [];
+      const call = conn.request({ type: 'execute', statement_id: 3, kind: 'pyspark', code: 'x' }, { onEvent: (e) => streamed.push(e) });
+      const failed = rejectsWith(call, 'BAD_MESSAGE');
+      const req = await d.next('execute');
+      // An event that deep is dropped; the reply's output at 100,000 levels fails the call.
+      d.line(`{"type":"stream","re":${req.id},"seq":1,"name":"stdout","text":"x","extra":${nest(600)}}`);
+      assert.equal((await d.next('the refusal of the event')).code, 'BAD_MESSAGE');
+      d.line(`{"type":"reply","re":${req.id},"seq":2,"ok":true,"result":{"output":{"status":"ok","data":{"application/json":${nest(100_000)}}},"cancelled":false}}`);
+      const refusal = await d.next('the refusal of the reply');
+      assert.deepEqual({ type: refusal.type, code: refusal.code, re: refusal.re }, { type: 'error', code: 'BAD_MESSAGE', re: null });
+      assert.match(String(refusal.message), /nested more than 512 levels deep/);
+      await failed;
+      assert.deepEqual(streamed, []);
+      assert.equal((await d.next('the ack of both')).seq, 2, 'their numbers are used up, so neither is replayed');
+      // 512 levels in all is still a line the server takes.
+      const ok = conn.request({ type: 'ping' });
+      const ping = await d.next('ping');
+      d.line(`{"type":"reply","re":${ping.id},"ok":true,"result":{"deep":${nest(510)}}}`);
+      const result = (await within(ok, 'for the reply at the limit')) as { deep: unknown[] };
+      assert.ok(Array.isArray(result.deep));
+    });
+
     test('blank lines are ignored, not answered', async () => {
       const { d, conn } = await connected();
       d.line('');
