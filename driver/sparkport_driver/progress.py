@@ -92,7 +92,16 @@ class ProgressReporter:
         if self._of is _UNSET:
             self._of = self._jvm_poll()
         if self._of is not None:  # one py4j call, however many jobs the statement has run
-            value = self._of(group)
+            from py4j.protocol import Py4JError, Py4JNetworkError
+
+            try:
+                value = self._of(group)
+            except Py4JNetworkError:
+                raise
+            except Py4JError:  # a helper jar that is not the one this driver expects
+                log.info("progress is polled from Python: the helper jar's poll failed", exc_info=True)
+                self._of = None
+                return self._poll_here(group)
             return None if value < 0 else round(value, 4)
         return self._poll_here(group)
 

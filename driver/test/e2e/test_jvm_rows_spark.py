@@ -122,6 +122,7 @@ def test_constant_queries_run_no_spark_job(spark):
     finally:
         spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
     # Only the range ran a job.
+    spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty()
     assert len(tracker.getJobIdsForGroup("sparkport-constants")) == 1
 
 
@@ -133,19 +134,24 @@ def test_every_partition_of_a_result_no_bigger_than_the_limit_in_one_job(spark):
     finally:
         spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
     assert json.loads(raw.text)["data"] == [[i] for i in range(40)] and truncated is False
+    spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty()
     jobs = tracker.getJobIdsForGroup("sparkport-one-job")
     assert len(jobs) == 1
     (stage,) = tracker.getJobInfo(jobs[0]).stageIds
-    assert tracker.getStageInfo(stage).numTasks == 8
+    info = tracker.getStageInfo(stage)
+    # Our job, with the JSON written in the tasks, not Spark's executeCollect.
+    assert info.numTasks == 8 and info.name.startswith("runJob at SqlJson.scala"), info.name
 
 
 def test_values_python_cannot_make_are_the_statements_error(spark):
     # Dates outside years 1-9999: Python's datetime cannot hold them, so Python's path failed the
     # statement; the JVM's says so itself (the query is not run a second time to fail in Python).
     for code in ("select date'0000-12-31' d", "select * from values (date'2024-01-01'), (date'+10000-01-01') t(d)",
-                 "select timestamp_ntz'+10000-01-01 00:00:00' t", "select * from range(0, 40, 1, 4) cross join values (date'0000-01-01') t(d)"):
-        with pytest.raises(outputs.ConversionError, match="outside the years Python's datetime can hold"):
+                 "select timestamp_ntz'+10000-01-01 00:00:00' t", "select * from range(0, 40, 1, 4) cross join values (date'0000-01-01') t(d)",
+                 "select date_add(date'9999-12-31', cast(id as int)) d from range(0, 5, 1, 5)"):
+        with pytest.raises(outputs.ConversionError, match="outside the years Python's datetime can hold") as raised:
             jvm_rows.sql_result(spark.sql(code), 10)
+        assert str(raised.value).count("outside the years") == 1, str(raised.value)
         out = sqlrun.run(spark, code, 6, outputs.Limits(), InterruptGate())
         assert out["status"] == "error" and out["ename"] == "ValueError", out
         assert "outside the years" in out["evalue"]

@@ -19,6 +19,7 @@ def test_a_poll_is_one_py4j_call_whatever_the_number_of_jobs(spark):
             sc.parallelize([1, 2, 3], 3).count()
     finally:
         sc.setLocalProperty("spark.jobGroup.id", None)
+    sc._jsc.sc().listenerBus().waitUntilEmpty()  # the tracker hears of tasks through the listener bus
     reporter = ProgressReporter(sc, lambda msg: None)
     try:
         assert reporter._poll(GROUP) == reporter._poll_here(GROUP) == 1.0

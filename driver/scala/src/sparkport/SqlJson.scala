@@ -3,6 +3,7 @@ package sparkport
 import java.time.{LocalDate, LocalDateTime, ZoneId, ZoneOffset}
 import java.util.Base64
 
+import org.apache.spark.TaskContext
 import org.apache.spark.sql.Row
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.expressions.{Alias, Literal}
@@ -135,13 +136,14 @@ object SqlJson {
    * A task's work: its partition's first `max` rows as one Part. A class of its own, not a
    * lambda: SparkContext.runJob's closure cleaner reads and walks the class file of the class
    * that defines a lambda (this object, tens of kB) on every job, and leaves alone a function
-   * that is not a closure.
+   * that is not a closure. It takes the TaskContext too: runJob wraps a function of the rows
+   * alone in a lambda of its own, which is cleaned on every job.
    */
   private final class PartTask(schema: StructType, asObjects: Boolean, zone: String, max: Int)
-    extends (Iterator[InternalRow] => Part) with Serializable {
-    def apply(rows: Iterator[InternalRow]): Part =
+    extends ((TaskContext, Iterator[InternalRow]) => Part) with Serializable {
+    def apply(context: TaskContext, rows: Iterator[InternalRow]): Part =
       try partJson(rows, max, schema, asObjects, ZoneId.of(zone))
-      catch { case e: OutsidePython => Part(null, null, e.getMessage) }
+      catch { case e: OutsidePython => Part(null, null, e.what) }
   }
 
   /**
@@ -353,5 +355,5 @@ object SqlJson {
 }
 
 /** A value Python's datetime cannot hold (years 1 to 9999): the statement's error, as on Python's path. */
-final class OutsidePython(what: String)
+final class OutsidePython(val what: String)
   extends RuntimeException(s"a $what is outside the years Python's datetime can hold (1 to 9999)", null, false, false)
