@@ -159,6 +159,16 @@ def test_values_python_cannot_make_are_the_statements_error(spark):
     assert jvm_rows._helper_class is not None, "the path stays on"
 
 
+def test_a_value_python_cannot_make_in_a_row_never_shown_is_no_error(spark):
+    # Row 21 is read by the first round's second task, but the answer is rows 0 to 3 of the first
+    # partition: as on Python's path, which never takes row 21, the statement succeeds.
+    code = "select case when id = 21 then date'+10000-01-01' else date'2024-01-01' end d from range(0, 100, 1, 5)"
+    raw, truncated = jvm_rows.sql_result(spark.sql(code), 3)
+    assert (json.loads(raw.text), truncated) == python_sql(spark, code, 3)
+    with pytest.raises(outputs.ConversionError, match="outside the years"):
+        jvm_rows.sql_result(spark.sql(code), 30)
+
+
 def test_only_linkage_errors_of_the_helper_turn_the_path_off():
     class Frame:
         def __init__(self, cls):

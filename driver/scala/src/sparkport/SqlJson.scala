@@ -92,8 +92,10 @@ object SqlJson {
   }
 
   /**
-   * Some rows' JSON texts, joined by commas (`ends(i)` is where row i's text ends), or why
-   * Python could not hold one of them (`outside`): a task that threw would be retried.
+   * Some rows' JSON texts, joined by commas (`ends(i)` is where row i's text ends). When the
+   * row after them holds a value Python cannot make, `outside` says which: it fails the
+   * statement only if that row is wanted (a task that threw would be retried, and would fail
+   * for a row the answer never shows).
    */
   private final case class Part(text: String, ends: Array[Int], outside: String)
 
@@ -114,19 +116,24 @@ object SqlJson {
         sb.append(part.text, 0, part.ends(n - 1))
         count += n
       }
+      // The row after the part's is wanted too, and Python could not have made it.
+      if (part.outside != null && rows < max) throw new OutsidePython(part.outside)
       rows
     }
   }
 
-  /** Up to `max` rows as JSON (throws OutsidePython for a value Python cannot make). */
+  /** Up to `max` rows as JSON, stopping before the first with a value Python cannot make. */
   private def partJson(rows: Iterator[InternalRow], max: Int, schema: StructType, asObjects: Boolean, zone: ZoneId): Part = {
     val sb = new java.lang.StringBuilder(1024)
     val ends = Array.newBuilder[Int]
+    var end = 0
     var n = 0
     while (n < max && rows.hasNext) {
       if (n > 0) sb.append(',')
-      writeStruct(rows.next(), schema, asObjects, zone, sb)
-      ends += sb.length
+      try writeStruct(rows.next(), schema, asObjects, zone, sb)
+      catch { case e: OutsidePython => return Part(sb.substring(0, end), ends.result(), e.what) }
+      end = sb.length
+      ends += end
       n += 1
     }
     Part(sb.toString, ends.result(), null)
@@ -142,8 +149,7 @@ object SqlJson {
   private final class PartTask(schema: StructType, asObjects: Boolean, zone: String, max: Int)
     extends ((TaskContext, Iterator[InternalRow]) => Part) with Serializable {
     def apply(context: TaskContext, rows: Iterator[InternalRow]): Part =
-      try partJson(rows, max, schema, asObjects, ZoneId.of(zone))
-      catch { case e: OutsidePython => Part(null, null, e.what) }
+      partJson(rows, max, schema, asObjects, ZoneId.of(zone))
   }
 
   /**
@@ -203,8 +209,8 @@ object SqlJson {
     while (got < cap && scanned < total) {
       val parts = scanned until math.min(total.toLong, scanned.toLong + step).toInt
       val results = sc.runJob(rdd, task(cap - got), parts)
-      results.find(_.outside != null).foreach(p => throw new OutsidePython(p.outside))
-      results.foreach(part => got += taken.add(part, cap - got))
+      // In partition order, and only while rows are wanted: a part past them is not looked at.
+      results.foreach(part => if (got < cap) got += taken.add(part, cap - got))
       scanned += parts.length
       step = math.min(Int.MaxValue / 4, step) * 4
     }
