@@ -45,8 +45,9 @@ object SqlJson {
   def rows(df: Dataset[Row], limit: Int, asObjects: Boolean, localTimes: Boolean): String = {
     if (!convertible(df, localTimes)) return null
     val taken = collect(df, limit, asObjects)
-    val sb = new java.lang.StringBuilder(taken.text.length + 16)
-    sb.append('[').append(taken.more).append(",[").append(taken.text).append("]]").toString
+    val text = taken.text
+    val sb = new java.lang.StringBuilder(text.length + 16)
+    sb.append('[').append(taken.more).append(",[").append(text).append("]]").toString
   }
 
   /**
@@ -57,9 +58,10 @@ object SqlJson {
     if (!convertible(df, localTimes)) return null
     val taken = collect(df, limit, asObjects = false)
     val schema = sortedKeys(df.schema.json)
-    val sb = new java.lang.StringBuilder(taken.text.length + schema.length + 32)
+    val text = taken.text
+    val sb = new java.lang.StringBuilder(text.length + schema.length + 32)
     sb.append(if (taken.more) 'T' else 'F').append("{\"schema\":").append(schema).append(",\"data\":[")
-    sb.append(taken.text).append("]}").toString
+    sb.append(text).append("]}").toString
   }
 
   /** A local time as Python's isoformat writes it, for Python to compare its zone with the JVM's. */
