@@ -16,7 +16,7 @@ import {
   type RequestOptions,
 } from '../domain/ports/driver-link.ts';
 import { readLines, writeMessage } from './ndjson.ts';
-import { nestedDeeperThan } from './nesting.ts';
+import { nestsDeeperThan } from '../json-depth.ts';
 
 interface Pending {
   resolve: (r: Record<string, unknown>) => void;
@@ -123,7 +123,7 @@ export class DriverConnection extends EventEmitter<DriverLinkEvents> implements 
       this.send({ type: 'error', re: null, code: 'BAD_MESSAGE', message: 'message must be an object with a string type' });
       return;
     }
-    if (nestedDeeperThan(msg, MAX_LINE_DEPTH)) {
+    if (nestsDeeperThan(line, MAX_LINE_DEPTH)) {
       const why = `line nested more than ${MAX_LINE_DEPTH} levels deep`;
       this.send({ type: 'error', re: null, code: 'BAD_MESSAGE', message: why });
       if (msg.type !== 'reply') {

@@ -10,6 +10,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
+import { nestsDeeperThan } from '../json-depth.ts';
 
 const JSON_TYPE = /^application\/(?:[\w!#$&^.+-]+\+)?json$/;
 
@@ -30,28 +31,8 @@ export function unsupportedMedia(contentType: string | undefined): DomainError {
     `${what} is not accepted: send the body as JSON with the header Content-Type: application/json (curl: -H 'Content-Type: application/json')`);
 }
 
-/**
- * How deep a body may nest. JSON.parse itself copes with any depth, but what comes after it
- * (schema checks, serialising, the driver) recurses, and 500,000 levels would overflow its stack.
- */
+/** How deep a body may nest (see json-depth.ts). */
 export const MAX_BODY_DEPTH = 256;
-
-/** Whether JSON text nests deeper than `limit` arrays and objects: one pass, strings skipped. */
-export function nestsDeeperThan(text: string, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // a backslash: the next character is escaped
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > limit) return true;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return false;
-}
 
 function badBody(message: string): Error {
   const err = new Error(message) as Error & { statusCode: number };

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MAX_BODY_DEPTH, nestsDeeperThan } from '../../src/http/json-body.ts';
+import { MAX_BODY_DEPTH } from '../../src/http/json-body.ts';
+import { nestsDeeperThan } from '../../src/json-depth.ts';
 import { harnessPerTest } from '../support/harness.ts';
 
 const nested = (n: number) => '['.repeat(n) + ']'.repeat(n);
@@ -35,5 +36,8 @@ describe('deeply nested bodies', () => {
     assert.equal(nestsDeeperThan(JSON.stringify({ s: 'a\\"[[[[' }), 2), false);
     assert.equal(nestsDeeperThan('{"a":{"b":[1]}}', 3), false);
     assert.equal(nestsDeeperThan('{"a":{"b":[1]}}', 2), true);
+    assert.equal(nestsDeeperThan('['.repeat(200_000) + ']'.repeat(200_000), 512), true);
+    const wide = JSON.stringify({ data: Array.from({ length: 10_000 }, (_, i) => [i, String(i), i * 1.5]) });
+    assert.equal(nestsDeeperThan(wide, 3), false, 'width is not depth');
   });
 });
