@@ -31,6 +31,8 @@ describe('authentication, end to end', () => {
     writeFileSync(path.join(dir, 'tokens'), `ci-bot:${createHash('sha256').update(TOKEN).digest('hex')}\n`);
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({
       auth: { basic: { htpasswdFile: path.join(dir, 'htpasswd') }, tokens: { file: path.join(dir, 'tokens') }, rateLimit: { failures: 50 } },
+      // Drivers run as the user who asked (spark-submit --proxy-user), as Livy's impersonation does.
+      access: { runAsOwner: true },
     }));
     server = await startOwnServer({ dataDir: path.join(dir, 'data'), args: ['--config', path.join(dir, 'config.json')] });
     base = server.base;
@@ -80,6 +82,33 @@ describe('authentication, end to end', () => {
     assert.match(anon.stderr, /Authentication required .*401 UNAUTHORIZED/);
     const basic = cli({ SPARKPORT_USER: USER, SPARKPORT_PASSWORD: PASSWORD });
     assert.equal(basic.status, 0, basic.stderr);
+  });
+
+  test('access.runAsOwner: the session\'s Spark runs as the user who created it, not as the server', async () => {
+    const as = (method: string, url: string, body?: unknown) => fetch(`${base}${url}`, {
+      method, headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    }).then(async (r) => ({ status: r.status, body: await r.json() as any }));
+    const created = await as('POST', '/sessions', { kind: 'pyspark' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.owner, 'ci-bot');
+    assert.equal(created.body.proxyUser, 'ci-bot');
+    const id = created.body.id;
+    try {
+      const deadline = Date.now() + 180_000;
+      for (let st = created.body.state; st !== 'idle'; st = (await as('GET', `/sessions/${id}/state`)).body.state) {
+        assert.ok(['not_started', 'starting'].includes(st) && Date.now() < deadline, `session ${id} is ${st}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const py = await as('POST', `/sessions/${id}/statements?wait=120`, {
+        code: 'from pyspark.sql import functions as F\nprint(spark.sparkContext.sparkUser(), spark.range(1).select(F.current_user()).first()[0])',
+      });
+      assert.equal(py.body.output?.data?.['text/plain'], 'ci-bot ci-bot', JSON.stringify(py.body.output));
+      const sql = await as('POST', `/sessions/${id}/statements?wait=120`, { code: 'SELECT current_user() AS u', kind: 'sql' });
+      assert.deepEqual(sql.body.output?.data?.['application/json']?.data, [['ci-bot']], JSON.stringify(sql.body.output));
+    } finally {
+      assert.equal((await as('DELETE', `/sessions/${id}`)).status, 200);
+    }
   });
 
   test('no method and a non-loopback address: the server refuses to start, naming the setting', async () => {

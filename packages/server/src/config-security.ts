@@ -75,7 +75,7 @@ export function defaultSecurityConfig(): SecurityConfig {
       requestTimeoutMs: 60_000, headersTimeoutMs: 20_000, timeoutCheckIntervalMs: 1_000, keepAliveTimeoutMs: 72_000,
       socketIdleTimeoutMs: 600_000, maxHeaderBytes: 16 * 1024, maxUrlBytes: 8 * 1024,
     },
-    access: { superusers: [], viewUsers: [], modifyUsers: [], impersonation: {} },
+    access: { superusers: [], viewUsers: [], modifyUsers: [], impersonation: {}, runAsOwner: false },
     audit: { file: '' },
     auth: {
       allowUnauthenticated: false,

@@ -20,6 +20,8 @@ export interface AccessPolicy {
   modifyUsers: string[];
   /** user (or `*`) → the proxyUsers (or `*`) that user may name. */
   impersonation: Record<string, string[]>;
+  /** A request without proxyUser runs as its owner (Livy's livy.impersonation.enabled), not as the server's user. */
+  runAsOwner: boolean;
 }
 
 /** The rights over one existing session or batch. */
@@ -71,6 +73,15 @@ export function checkImpersonation(p: AccessPolicy, user: string | null, proxyUs
     `User '${user}' may not set proxyUser '${proxyUser}': only access.superusers, and users whose access.impersonation `
     + `rule ("${user}" or "*") lists '${proxyUser}' or "*", may act as another user`,
   );
+}
+
+/**
+ * The user a new session's or batch's driver runs as (spark-submit --proxy-user): the request's
+ * proxyUser, else with access.runAsOwner its owner, else none (the server's own user). With
+ * authentication off there is no owner, and nothing changes.
+ */
+export function runAs(p: Pick<AccessPolicy, 'runAsOwner'>, owner: string | null, proxyUser: string | null): string | null {
+  return proxyUser ?? (p.runAsOwner ? owner : null);
 }
 
 /** Checks the shape of the `access` settings, so a typo fails at start rather than locking people out. */

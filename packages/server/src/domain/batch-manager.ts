@@ -18,6 +18,7 @@ import type { Store } from './ports/store.ts';
 import type { BatchRecord } from './records.ts';
 import { Registry, type FlagOf, type RecordStore } from './registry.ts';
 import { validateBatchRequest } from './validate-batch.ts';
+import { runAs } from './access.ts';
 import { removeWorkDir } from './work-dirs.ts';
 
 export interface BatchManagerDeps {
@@ -89,6 +90,7 @@ export class BatchManager {
   create(req: CreateBatchRequest, owner: string | null = null): BatchRecord {
     const { config, clock } = this.d;
     const spec = validateBatchRequest(req, config);
+    spec.proxyUser = runAs(config.access, owner, spec.proxyUser);
     this.reg.checkNameFree(spec.name);
     const active = this.reg.count('active');
     if (active >= config.batches.max) {

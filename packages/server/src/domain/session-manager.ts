@@ -13,6 +13,7 @@ import { driverProcessMachine, sessionMachine, statementMachine, type CreateSess
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { DriverSupervisor, type DriverSupervisorDeps } from './driver-supervisor.ts';
+import { runAs } from './access.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import { limitReached } from './limits.ts';
 import type { EventBus } from './event-bus.ts';
@@ -129,6 +130,8 @@ export class SessionManager {
   create(req: CreateSessionRequest, owner: string | null = null): SessionRecord {
     const { config } = this.d;
     const spec = validateSessionRequest(req, config);
+    // Before the warm-driver check: a driver that is to run as its owner starts as them.
+    spec.proxyUser = runAs(config.access, owner, spec.proxyUser);
     this.reg.checkNameFree(spec.name);
     const live = this.reg.count('live');
     const max = sessionLimit(config);

@@ -52,13 +52,17 @@ export function warmMisfit(spec: SessionSpec, cfg: Pick<Config, 'spark'>): strin
   return undefined;
 }
 
-/** The pool's size: the setting, or with -1 (auto) one warm driver on a local master and none on a cluster. */
-export function warmPoolSize(cfg: Pick<Config, 'sessions' | 'spark'>): number {
+/**
+ * The pool's size: the setting, or with -1 (auto) one warm driver on a local master and none on
+ * a cluster, nor when sessions run as their owners (access.runAsOwner): a warm driver runs as
+ * the server's user, so only a request without an owner (authentication off) could take it.
+ */
+export function warmPoolSize(cfg: Pick<Config, 'sessions' | 'spark' | 'access'>): number {
   // Warm drivers run on this machine: in cluster deploy mode there are none, whatever the setting.
   if (cfg.spark.deployMode === 'cluster') return 0;
   const n = cfg.sessions.warmDrivers;
   if (n >= 0) return n;
-  return isLocalMaster(cfg.spark.master) ? 1 : 0;
+  return isLocalMaster(cfg.spark.master) && !cfg.access.runAsOwner ? 1 : 0;
 }
 
 /** What the pool needs of the session manager. */

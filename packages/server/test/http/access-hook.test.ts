@@ -14,7 +14,7 @@ import { installErrorHandler } from '../../src/http/errors.ts';
 import { installIdentity } from '../../src/http/identity.ts';
 import { route } from '../../src/http/route.ts';
 
-const policy = { superusers: [], viewUsers: [], modifyUsers: [], impersonation: {} };
+const policy = { superusers: [], viewUsers: [], modifyUsers: [], impersonation: {}, runAsOwner: false };
 const finders = {
   sessions: (id: string) => ({ id: Number(id), record: { owner: 'alice' } }),
   batches: (id: string) => ({ id: Number(id), record: { owner: 'alice' } }),

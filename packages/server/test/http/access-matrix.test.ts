@@ -66,7 +66,7 @@ describe('every route declares its right, and the matrix of users and endpoints 
     h = await makeHarness((c) => {
       c.sessions.max = 100;
       c.batches.max = 100;
-      c.access = { superusers: [USERS.superuser], viewUsers: [USERS.viewer], modifyUsers: [USERS.modifier], impersonation: {} };
+      c.access = { superusers: [USERS.superuser], viewUsers: [USERS.viewer], modifyUsers: [USERS.modifier], impersonation: {}, runAsOwner: false };
     }, undefined, { testUserHeader: true });
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     port = (h.app.server.address() as { port: number }).port;

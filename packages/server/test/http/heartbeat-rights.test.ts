@@ -23,7 +23,7 @@ describe('heartbeats come only from those who may modify the session', () => {
   const harness = async () => {
     h = await makeHarness((c) => {
       c.sessions.max = 20;
-      c.access = { superusers: ['root'], viewUsers: ['vera'], modifyUsers: ['mo'], impersonation: {} };
+      c.access = { superusers: ['root'], viewUsers: ['vera'], modifyUsers: ['mo'], impersonation: {}, runAsOwner: false };
     }, undefined, { testUserHeader: true });
     return h;
   };

@@ -29,7 +29,7 @@ describe('proxyUser and the impersonation rules', () => {
   before(async () => {
     h = await makeHarness((c) => {
       c.sessions.max = 50;
-      c.access = { superusers: ['root'], viewUsers: [], modifyUsers: ['ops'], impersonation: { etl: ['reports'], '*': ['guest'] } };
+      c.access = { superusers: ['root'], viewUsers: [], modifyUsers: ['ops'], impersonation: { etl: ['reports'], '*': ['guest'] }, runAsOwner: false };
     }, undefined, { testUserHeader: true });
     job = batchJob(h.config);
   });
@@ -82,5 +82,63 @@ describe('proxyUser and the impersonation rules', () => {
     assert.equal(r.status, 201);
     assert.equal(r.body.owner, null);
     assert.equal(proxyArg(sessionSubmitArgs(await launchOf(r.body.id), h.config)), 'reports');
+  });
+});
+
+describe('access.runAsOwner: a request without proxyUser runs as its owner (Livy\'s livy.impersonation.enabled)', () => {
+  let h: Harness;
+  let job: string;
+  const as = (user: string) => (method: string, url: string, body?: unknown) => h.json(method, url, body, { 'x-test-user': user });
+
+  before(async () => {
+    h = await makeHarness((c) => {
+      c.sessions.max = 50;
+      c.sessions.warmDrivers = 1; // asked for explicitly: an owner's session still can't take it
+      c.access = { superusers: ['root'], viewUsers: [], modifyUsers: [], impersonation: { etl: ['reports'] }, runAsOwner: true };
+    }, undefined, { testUserHeader: true });
+    job = batchJob(h.config);
+    h.sessions.warmUp();
+    await h.waitFor(() => h.launcher.launched.length === 1, 'the warm driver launched');
+  });
+  after(async () => { await h.close(); });
+
+  const launchOf = async (id: number) => {
+    await h.waitFor(() => h.launcher.launched.some((l) => l.session.id === id), `session ${id} launched`);
+    return h.launcher.launched.find((l) => l.session.id === id)!;
+  };
+
+  test('a session runs as its owner: proxyUser in the view and --proxy-user, started cold rather than from the warm pool', async () => {
+    const warmId = h.launcher.launched[0]!.session.id;
+    const r = await as('bob')('POST', '/sessions', { kind: 'pyspark' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.notEqual(r.body.id, warmId, 'not the warm driver, which runs as the server\'s user');
+    assert.equal(r.body.owner, 'bob');
+    assert.equal(r.body.proxyUser, 'bob');
+    assert.equal((await as('bob')('GET', `/sessions/${r.body.id}`)).body.proxyUser, 'bob');
+    const launch = await launchOf(r.body.id);
+    assert.equal(proxyArg(sessionSubmitArgs(launch, h.config)), 'bob');
+  });
+
+  test('an explicit proxyUser the rules allow wins; one they don\'t is still 403', async () => {
+    const ok = await as('etl')('POST', '/sessions', { kind: 'pyspark', proxyUser: 'reports' });
+    assert.equal(ok.status, 201);
+    assert.equal(ok.body.proxyUser, 'reports');
+    assert.equal(proxyArg(sessionSubmitArgs(await launchOf(ok.body.id), h.config)), 'reports');
+    const no = await as('bob')('POST', '/sessions', { kind: 'pyspark', proxyUser: 'root' });
+    assert.equal(no.status, 403);
+  });
+
+  test('a batch runs as its owner', async () => {
+    const r = await as('carol')('POST', '/batches', { file: job });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.proxyUser, 'carol');
+    assert.equal(proxyArg(h.batchLauncher.last().spec.submitArgs), 'carol');
+  });
+
+  test('with authentication off there is no owner: the server\'s user, as before', async () => {
+    const r = await h.json('POST', '/sessions', { kind: 'pyspark' });
+    assert.equal(r.status, 201);
+    assert.equal(r.body.owner, null);
+    assert.equal(r.body.proxyUser, null);
   });
 });

@@ -149,9 +149,12 @@ describe('the rule: what a warm driver can serve', () => {
     assert.equal(isRuntimeConf('spark.sql.warehouse.dir'), false);
   });
 
-  test('the pool\'s size: the setting, or one on a local master and none on a cluster', () => {
+  test('the pool\'s size: the setting, or one on a local master and none on a cluster, nor when sessions run as their owners', () => {
     const c = defaultConfig();
     assert.equal(warmPoolSize(c), 1);
+    c.access.runAsOwner = true;
+    assert.equal(warmPoolSize(c), 0, 'a warm driver runs as the server\'s user: no owner\'s session could take it');
+    c.access.runAsOwner = false;
     c.spark.master = 'yarn';
     assert.equal(warmPoolSize(c), 0);
     c.sessions.warmDrivers = 3;

@@ -118,7 +118,7 @@ export function harnessPerTest(opts: HarnessOptions = {}) {
 
 /** Access and audit tests' users: vera may view everything; anyone else only their own. */
 export function veraViews(c: Config): void {
-  c.access = { superusers: [], viewUsers: ['vera'], modifyUsers: [], impersonation: {} };
+  c.access = { superusers: [], viewUsers: ['vera'], modifyUsers: [], impersonation: {}, runAsOwner: false };
 }
 
 /** The audit log's lines so far, parsed. */

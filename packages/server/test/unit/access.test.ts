@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ENDPOINTS, ACCESS_LEVELS } from '@sparkport/protocol';
 import { loadConfig } from '../../src/config.ts';
-import { checkImpersonation, checkRight, may, mayImpersonate, type AccessPolicy } from '../../src/domain/access.ts';
+import { checkImpersonation, checkRight, may, mayImpersonate, runAs, type AccessPolicy } from '../../src/domain/access.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 
 const policy: AccessPolicy = {
@@ -17,6 +17,7 @@ const policy: AccessPolicy = {
   viewUsers: ['auditor'],
   modifyUsers: ['ops'],
   impersonation: { knox: ['*'], etl: ['reports', 'loader'], '*': ['guest'] },
+  runAsOwner: false,
 };
 
 describe('access policy', () => {
@@ -94,6 +95,18 @@ describe('access policy', () => {
   });
 });
 
+describe('who a driver runs as', () => {
+  test('the proxyUser asked for; else, with runAsOwner, the owner; else the server\'s user (null)', () => {
+    const on = { runAsOwner: true };
+    const off = { runAsOwner: false };
+    assert.equal(runAs(on, 'alice', null), 'alice');
+    assert.equal(runAs(on, 'etl', 'reports'), 'reports', 'an explicit proxyUser wins (checked against the rules beforehand)');
+    assert.equal(runAs(on, null, null), null, 'authentication off: no owner, nothing to run as');
+    assert.equal(runAs(off, 'alice', null), null);
+    assert.equal(runAs(off, 'alice', 'alice'), 'alice');
+  });
+});
+
 describe('access settings', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sparkport-access-'));
   const file = (json: unknown) => {
@@ -104,17 +117,18 @@ describe('access settings', () => {
 
   test('default: no one is listed, no one may impersonate; the audit log is <dataDir>/audit.log', () => {
     const c = loadConfig({ env: {}, overrides: { dataDir: dir } });
-    assert.deepEqual(c.access, { superusers: [], viewUsers: [], modifyUsers: [], impersonation: {} });
+    assert.deepEqual(c.access, { superusers: [], viewUsers: [], modifyUsers: [], impersonation: {}, runAsOwner: false });
     assert.equal(c.audit.file, path.join(dir, 'audit.log'));
   });
 
   test('from a file (impersonation keys are user names, not settings) and from the environment', () => {
     const f = file({ access: { superusers: ['root'], impersonation: { etl: ['reports'], '*': ['guest'] } }, audit: { file: 'rel/audit.jsonl' } });
     const c = loadConfig({ file: f, env: { SPARKPORT_ACCESS__VIEW_USERS: 'auditor, ops', SPARKPORT_ACCESS__MODIFY_USERS: 'ops' } });
-    assert.deepEqual(c.access, { superusers: ['root'], viewUsers: ['auditor', 'ops'], modifyUsers: ['ops'], impersonation: { etl: ['reports'], '*': ['guest'] } });
+    assert.deepEqual(c.access, { superusers: ['root'], viewUsers: ['auditor', 'ops'], modifyUsers: ['ops'], impersonation: { etl: ['reports'], '*': ['guest'] }, runAsOwner: false });
     assert.equal(c.audit.file, path.resolve('rel/audit.jsonl'));
-    const e = loadConfig({ env: { SPARKPORT_ACCESS__IMPERSONATION: '{"knox":["*"]}' } });
+    const e = loadConfig({ env: { SPARKPORT_ACCESS__IMPERSONATION: '{"knox":["*"]}', SPARKPORT_ACCESS__RUN_AS_OWNER: 'true' } });
     assert.deepEqual(e.access.impersonation, { knox: ['*'] });
+    assert.equal(e.access.runAsOwner, true);
   });
 
   test('a malformed access setting stops the server at start', () => {
@@ -122,5 +136,6 @@ describe('access settings', () => {
     assert.throws(() => loadConfig({ file: file({ access: { superusers: 'root' } }), env: {} }), /access\.superusers/);
     assert.throws(() => loadConfig({ file: file({ access: { viewUsers: [''] } }), env: {} }), /access\.viewUsers/);
     assert.throws(() => loadConfig({ file: file({ access: { admins: [] } }), env: {} }), /Unknown setting 'access\.admins'/);
+    assert.throws(() => loadConfig({ file: file({ access: { runAsOwner: 'yes' } }), env: {} }), /Setting 'access\.runAsOwner' must be a boolean/);
   });
 });
