@@ -9,6 +9,9 @@
  * Client mode: Python, Scala and SQL statements in one session, a Python batch, a session that
  * survives a server SIGKILL. Cluster mode: a jar batch through the master's REST submission
  * server, killed through it too; Python in cluster mode is a 400 (Spark standalone can't).
+ *
+ * The server is configured as for masters in HA, the first of the list down: applications,
+ * submissions, state polls and kills must all find the master that answers.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -46,8 +49,12 @@ describe('a Spark standalone cluster', { timeout: 600_000 }, () => {
     mkdirSync(files);
     jobs = buildJobs(files);
     serverPort = await freePort();
+    const down = await freePort(); // a master that is down, listed first
+    const real = standaloneServerEnv(cluster);
     serverEnv = {
-      ...standaloneServerEnv(cluster),
+      ...real,
+      SPARKPORT_SPARK__MASTER: `spark://127.0.0.1:${down},${real.SPARKPORT_SPARK__MASTER!.replace(/^spark:\/\//, '')}`,
+      SPARKPORT_CLUSTER__STANDALONE__REST_URL: `http://127.0.0.1:${down},${real.SPARKPORT_CLUSTER__STANDALONE__REST_URL}`,
       SPARKPORT_BATCHES__ALLOWED_DIRS: files,
       SPARKPORT_SPARK__DEFAULT_DRIVER_MEMORY: '768m',
     };

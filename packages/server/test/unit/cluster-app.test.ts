@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -245,6 +247,44 @@ describe('cluster managers\' answers', () => {
     const sa = standaloneManager('spark://m:7077', { cluster: { standalone: { restUrl: null } } } as never);
     assert.equal(sa.submissionIn('26/11/30 16:35:22 INFO RestSubmissionClient: Submission successfully created as driver-20261130163522-0000. Polling submission state...'), 'driver-20261130163522-0000');
     assert.equal(sa.submissionIn('Warning: Ignoring non-Spark config property: "submissionId":"driver-20250101000000-0000"'), undefined);
+  });
+
+  test('standalone masters in HA: a standby or a master that is down passes to the next; the active one is asked first after', async () => {
+    // What a master's REST server answers (StandaloneRestServer): the standby refuses in `message`.
+    const asked: string[] = [];
+    const master = (name: string, alive: boolean) => http.createServer((req, res) => {
+      asked.push(`${name} ${req.method} ${req.url}`);
+      const kill = req.url!.includes('/kill/');
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(alive
+        ? (kill ? { action: 'KillSubmissionResponse', success: true, submissionId: 'driver-1' } : { action: 'SubmissionStatusResponse', success: true, driverState: 'RUNNING', submissionId: 'driver-1' })
+        : { success: false, message: 'Exception from the cluster:\njava.lang.Exception: Current state is not alive: STANDBY. Can only request driver status in ALIVE state.' }));
+    });
+    const standby = master('standby', false);
+    const active = master('active', true);
+    const listen = (srv: http.Server) => new Promise<string>((r) => srv.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`)));
+    const gone = http.createServer();
+    const [down, s1, s2] = [await listen(gone), await listen(standby), await listen(active)];
+    await new Promise((r) => gone.close(r)); // nothing listens there now: a master that is down
+    try {
+      const cfg = { cluster: { standalone: { restUrl: `${down},${s1},${s2}` } } } as never;
+      const sa = standaloneManager('spark://m1:7077,m2:7077,m3:7077', cfg);
+      assert.equal((await sa.report('driver-1')).phase, 'running');
+      assert.deepEqual(asked, ['standby GET /v1/submissions/status/driver-1', 'active GET /v1/submissions/status/driver-1']);
+      asked.length = 0;
+      await sa.kill('driver-1');
+      assert.deepEqual(asked, ['active POST /v1/submissions/kill/driver-1'], 'the active master first, once it has answered');
+      active.close();
+      active.closeAllConnections();
+      await assert.rejects(sa.report('driver-1'), (e: Error) => {
+        for (const url of [down, s1, s2]) assert.ok(e.message.includes(`${url}: `), e.message);
+        assert.match(e.message, /can't tell just now: Exception from the cluster/);
+        return true;
+      });
+    } finally {
+      standby.close();
+      active.close();
+    }
   });
 
   test('log pages: the text of their <pre>, unescaped, the last lines', () => {

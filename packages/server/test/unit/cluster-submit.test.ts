@@ -13,7 +13,7 @@ import type { SessionRecord } from '../../src/domain/records.ts';
 import { validateBatchRequest } from '../../src/domain/validate-batch.ts';
 import { validateSessionRequest } from '../../src/domain/validate-session.ts';
 import { buildBatchSubmitArgs } from '../../src/driver/batch-submit-args.ts';
-import { driverEnvConf, kubernetesDriverPodName, presetSubmissionId, standaloneRestUrl } from '../../src/driver/cluster/cluster-conf.ts';
+import { driverEnvConf, kubernetesDriverPodName, presetSubmissionId, standaloneRestUrls } from '../../src/driver/cluster/cluster-conf.ts';
 import { kubernetesCommand, kubernetesReport } from '../../src/driver/cluster/kubernetes.ts';
 import { clusterDriverEnv, clusterSessionSubmitArgs } from '../../src/driver/cluster-session-launcher.ts';
 import { sessionSubmitArgs } from '../../src/driver/local-launcher.ts';
@@ -119,9 +119,20 @@ describe('Spark standalone', () => {
     const { flags, conf } = batch({ file: 'hdfs:///job.jar', className: 'A', conf: { 'spark.submit.deployMode': 'cluster' } }, standalone);
     assert.equal(flags['--master'], 'spark://m1:6066');
     assert.equal(conf['spark.master.rest.enabled'], 'true');
-    assert.equal(standaloneRestUrl('spark://m1:7077,m2:7077', standalone), 'http://m1:6066');
     standalone.cluster.standalone.restUrl = 'http://rest.example:16066/';
     assert.equal(batch({ file: 'hdfs:///job.jar', conf: { 'spark.submit.deployMode': 'cluster' } }, standalone).flags['--master'], 'spark://rest.example:16066');
+    standalone.cluster.standalone.restUrl = null;
+  });
+
+  test('masters in HA: every master\'s REST server, in the list\'s order, for spark-submit to try in turn', () => {
+    const ha = config((c) => { c.spark.master = 'spark://m1:7077,m2:7077,[::1]:7077'; });
+    assert.deepEqual(standaloneRestUrls(ha.spark.master, ha), ['http://m1:6066', 'http://m2:6066', 'http://[::1]:6066']);
+    const cluster = { file: 'hdfs:///job.jar', className: 'A', conf: { 'spark.submit.deployMode': 'cluster' } };
+    assert.equal(batch(cluster, ha).flags['--master'], 'spark://m1:6066,m2:6066,[::1]:6066');
+    assert.equal(parse(sessionSubmitArgs(session({ kind: 'pyspark' }, ha), ha)).flags['--master'], 'spark://m1:7077,m2:7077,[::1]:7077', 'client mode: the masters themselves');
+    ha.cluster.standalone.restUrl = ' http://a.example:16066/, http://b.example:16066 ,http://a.example:16066';
+    assert.deepEqual(standaloneRestUrls(ha.spark.master, ha), ['http://a.example:16066', 'http://b.example:16066']);
+    assert.equal(batch(cluster, ha).flags['--master'], 'spark://a.example:16066,b.example:16066');
   });
 });
 

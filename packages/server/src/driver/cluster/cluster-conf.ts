@@ -18,12 +18,17 @@ export interface ClusterSubmit {
   conf: Record<string, string>;
 }
 
-/** The standalone master's REST submission server: spark://host:port as http://host:port. */
-export function standaloneRestUrl(master: string, cfg: Pick<Config, 'cluster'>): string {
-  if (cfg.cluster.standalone.restUrl) return cfg.cluster.standalone.restUrl.replace(/\/$/, '');
-  const first = master.replace(/^spark:\/\//, '').split(',')[0]!;
-  const host = first.replace(/:\d+$/, '');
-  return `http://${host}:6066`;
+/**
+ * The REST submission servers (spark.master.rest.enabled) of a standalone master, one for each
+ * master of an HA list (spark://m1:7077,m2:7077), in its order: cluster.standalone.restUrl (a URL,
+ * or a comma-separated list), else each master's host at port 6066.
+ */
+export function standaloneRestUrls(master: string, cfg: Pick<Config, 'cluster'>): string[] {
+  const set = cfg.cluster.standalone.restUrl;
+  const urls = set
+    ? set.split(',').map((u) => u.trim().replace(/\/$/, '')).filter(Boolean)
+    : master.replace(/^spark:\/\//, '').split(',').map((hostPort) => `http://${hostPort.trim().replace(/:\d+$/, '')}:6066`);
+  return [...new Set(urls)];
 }
 
 /** The Python cluster-mode drivers and cluster executors run. */
@@ -53,7 +58,8 @@ export function clusterSubmit(p: Placement, cfg: Pick<Config, 'cluster' | 'spark
     case 'standalone':
       if (!cluster) return { master: p.master, conf };
       conf['spark.master.rest.enabled'] = 'true';
-      return { master: standaloneRestUrl(p.master, cfg).replace(/^https?:\/\//, 'spark://'), conf };
+      // spark-submit's REST client tries each in turn, as it does the masters of an HA list.
+      return { master: `spark://${standaloneRestUrls(p.master, cfg).map((u) => u.replace(/^https?:\/\//, '')).join(',')}`, conf };
     case 'kubernetes': {
       const k = cfg.cluster.kubernetes;
       conf['spark.kubernetes.namespace'] = k.namespace;

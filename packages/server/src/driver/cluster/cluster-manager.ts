@@ -64,6 +64,31 @@ export async function readCapped(res: Response, max: number): Promise<string> {
   return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }
 
+/**
+ * A call on whichever of several servers answers it (standalone masters or ResourceManagers in
+ * HA, where only the active one does): the one that answered last first, then the others in
+ * order. The call throws for a server that is down or not the active one. When none answers,
+ * the error says what each did.
+ */
+export function failover(): <T>(urls: string[], call: (url: string) => Promise<T>) => Promise<T> {
+  let active = 0;
+  return async (urls, call) => {
+    const failures: Error[] = [];
+    for (let i = 0; i < urls.length; i++) {
+      const at = (active + i) % urls.length;
+      try {
+        const answer = await call(urls[at]!);
+        active = at;
+        return answer;
+      } catch (e) {
+        failures.push(e as Error);
+      }
+    }
+    if (failures.length === 1) throw failures[0];
+    throw new Error(failures.map((e, i) => `${urls[(active + i) % urls.length]}: ${e.message}`).join('; '));
+  };
+}
+
 /** fetch with a deadline, for a cluster manager's REST API: a hung manager must not hang a poll. */
 export async function fetchJson(url: string, init: RequestInit = {}, ms = 10_000): Promise<{ status: number; body: unknown }> {
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(ms) });

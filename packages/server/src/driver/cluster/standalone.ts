@@ -1,11 +1,13 @@
 /**
  * A Spark standalone master's REST submission server (spark.master.rest.enabled, port 6066 by
  * default): where cluster-mode submissions go, and where their drivers' state is asked
- * (`/v1/submissions/status/{id}`) and killed (`/v1/submissions/kill/{id}`).
+ * (`/v1/submissions/status/{id}`) and killed (`/v1/submissions/kill/{id}`). With masters in HA
+ * (ZooKeeper recovery), only the active one answers: each is asked in turn, the one that last
+ * answered first.
  */
 import type { Config } from '../../config.ts';
-import { standaloneRestUrl } from './cluster-conf.ts';
-import { fetchJson, type AppPhase, type AppReport, type ClusterManager } from './cluster-manager.ts';
+import { standaloneRestUrls } from './cluster-conf.ts';
+import { failover, fetchJson, type AppPhase, type AppReport, type ClusterManager } from './cluster-manager.ts';
 
 /** RestSubmissionClient's own log line (log4j's console pattern), the whole line's start: see yarn.ts's SUBMITTED. */
 const SUBMITTED = /^(?:\d{2}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} )?INFO RestSubmissionClient: Submission successfully created as (driver-\d{14}-\d{4,})\. /;
@@ -42,21 +44,22 @@ export function standaloneReport(id: string, r: StatusResponse): AppReport {
 }
 
 export function standaloneManager(master: string, cfg: Pick<Config, 'cluster'>): ClusterManager {
-  const rest = standaloneRestUrl(master, cfg);
+  const rests = standaloneRestUrls(master, cfg);
+  const ask = failover();
   return {
     name: 'the standalone master',
     submissionIn: (line) => SUBMITTED.exec(line)?.[1],
-    async report(id) {
+    report: (id) => ask(rests, async (rest) => {
       const { status, body } = await fetchJson(`${rest}/v1/submissions/status/${id}`);
       const r = body as StatusResponse | null;
       if (status !== 200 || !r || typeof r !== 'object') throw new Error(`the master's REST server answered ${status}`);
       return standaloneReport(id, r);
-    },
-    async kill(id) {
+    }),
+    kill: (id) => ask(rests, async (rest) => {
       const { status, body } = await fetchJson(`${rest}/v1/submissions/kill/${id}`, { method: 'POST' });
       const ok = status === 200 && (body as { success?: boolean } | null)?.success !== false;
       if (!ok) throw new Error(`the master refused the kill (${status}): ${JSON.stringify(body).slice(0, 300)}`);
-    },
+    }),
     driverLogTail: async () => [],
   };
 }

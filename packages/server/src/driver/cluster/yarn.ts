@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../config.ts';
-import { fetchJson, logPageLines, readCapped, type AppPhase, type AppReport, type ClusterManager } from './cluster-manager.ts';
+import { failover, fetchJson, logPageLines, readCapped, type AppPhase, type AppReport, type ClusterManager } from './cluster-manager.ts';
 
 /** A property of a Hadoop *-site.xml, its ${other.property} references filled in from the same file; undefined when absent. */
 export function hadoopProperty(xml: string, name: string, depth = 0): string | undefined {
@@ -100,24 +100,8 @@ export function yarnReport(id: string, app: YarnApp): AppReport {
 export function yarnManager(cfg: Pick<Config, 'cluster'>): ClusterManager {
   // Without Kerberos the ResourceManager takes the caller's name from user.name (pseudo authentication).
   const user = encodeURIComponent(process.env.HADOOP_USER_NAME ?? os.userInfo().username);
-  let active = 0;
-  /** The call on the ResourceManager that answers: the one that did last, then the others (HA). */
-  const onRm = async <T>(call: (rm: string) => Promise<T>): Promise<T> => {
-    const urls = resourceManagerUrls(cfg);
-    let last: unknown;
-    for (let i = 0; i < urls.length; i++) {
-      const at = (active + i) % urls.length;
-      try {
-        const r = await call(urls[at]!);
-        active = at;
-        return r;
-      } catch (e) {
-        last = e;
-      }
-    }
-    throw last;
-  };
-  const rm = (path: string, init?: RequestInit) => onRm(async (base) => {
+  const onRm = failover();
+  const rm = (path: string, init?: RequestInit) => onRm(resourceManagerUrls(cfg), async (base) => {
     const r = await fetchJson(`${base}${path}`, init);
     // A standby ResourceManager redirects or refuses: the other one is asked.
     if (r.status === 307 || r.status === 503) throw new Error(`${base} is not the active ResourceManager (${r.status})`);
