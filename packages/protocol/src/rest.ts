@@ -22,7 +22,7 @@ export const StringEnum = <const T extends readonly string[]>(values: T, opts: {
 /** The spark-submit fields sessions and batches share, as Livy gives both. */
 export const SUBMIT_FIELDS = {
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: NAME_PATTERN })),
-  proxyUser: Type.Optional(Type.String()),
+  proxyUser: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   jars: Type.Optional(StringList),
   pyFiles: Type.Optional(StringList),
   files: Type.Optional(StringList),

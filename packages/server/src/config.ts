@@ -10,6 +10,7 @@ import { defaultSecurityConfig, type SecurityConfig } from './config-security.ts
 import { checkAccessPolicy } from './domain/access.ts';
 import { checkPlacementSettings } from './domain/placement.ts';
 import { checkConnectSettings } from './domain/spark-connect.ts';
+import { checkStandaloneRestUrl } from './driver/cluster/cluster-conf.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -379,6 +380,7 @@ export function loadConfig(src: ConfigSources = {}): Config {
   c.sessions.allowedDirs = c.sessions.allowedDirs.map((d) => path.resolve(d));
   checkAccessPolicy(c.access);
   checkPlacementSettings(c);
+  checkStandaloneRestUrl(c);
   checkConnectSettings(c);
   c.audit.file = path.resolve(c.audit.file || path.join(c.dataDir, 'audit.log'));
   return c;

@@ -10,6 +10,7 @@
  */
 import type { Access } from '@sparkport/protocol';
 import { DomainError } from './errors.ts';
+import { proxyUserProblem, type Placement } from './placement.ts';
 
 export interface AccessPolicy {
   /** May do anything to anything, and set any proxyUser. */
@@ -78,10 +79,11 @@ export function checkImpersonation(p: AccessPolicy, user: string | null, proxyUs
 /**
  * The user a new session's or batch's driver runs as (spark-submit --proxy-user): the request's
  * proxyUser, else with access.runAsOwner its owner, else none (the server's own user). With
- * authentication off there is no owner, and nothing changes.
+ * authentication off there is no owner, and nothing changes; nor where Spark can't run a driver
+ * as another user (proxyUserProblem), where the owner would be shown and not honoured.
  */
-export function runAs(p: Pick<AccessPolicy, 'runAsOwner'>, owner: string | null, proxyUser: string | null): string | null {
-  return proxyUser ?? (p.runAsOwner ? owner : null);
+export function runAs(p: Pick<AccessPolicy, 'runAsOwner'>, owner: string | null, proxyUser: string | null, placement: Placement): string | null {
+  return proxyUser ?? (p.runAsOwner && !proxyUserProblem(placement) ? owner : null);
 }
 
 /** Checks the shape of the `access` settings, so a typo fails at start rather than locking people out. */

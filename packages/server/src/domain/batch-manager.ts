@@ -10,15 +10,16 @@ import path from 'node:path';
 import { batchMachine, type BatchState, type CreateBatchRequest } from '@sparkport/protocol';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
+import { runAs } from './access.ts';
 import { BatchRuntime } from './batch-runtime.ts';
 import { limitReached } from './limits.ts';
+import { placementOf } from './placement.ts';
 import type { BatchBusEvent, EventBus } from './event-bus.ts';
 import type { AppInfoUpdate, BatchLauncher, BatchProcess } from './ports/batch-launcher.ts';
 import type { Store } from './ports/store.ts';
 import type { BatchRecord } from './records.ts';
 import { Registry, type FlagOf, type RecordStore } from './registry.ts';
 import { validateBatchRequest } from './validate-batch.ts';
-import { runAs } from './access.ts';
 import { removeWorkDir } from './work-dirs.ts';
 
 export interface BatchManagerDeps {
@@ -90,7 +91,7 @@ export class BatchManager {
   create(req: CreateBatchRequest, owner: string | null = null): BatchRecord {
     const { config, clock } = this.d;
     const spec = validateBatchRequest(req, config);
-    spec.proxyUser = runAs(config.access, owner, spec.proxyUser);
+    spec.proxyUser = runAs(config.access, owner, spec.proxyUser, placementOf(spec, config));
     this.reg.checkNameFree(spec.name);
     const active = this.reg.count('active');
     if (active >= config.batches.max) {

@@ -59,6 +59,18 @@ export function placementProblem(p: Placement, pythonApp: boolean): string | und
   return undefined;
 }
 
+/**
+ * Why a driver placed so can't run as a proxyUser, or undefined when it can. Spark standalone's
+ * cluster deploy mode submits as the proxy user but starts the driver from a worker, as the
+ * worker's user: the name would be shown and not honoured.
+ */
+export function proxyUserProblem(p: Placement): string | undefined {
+  if (p.deployMode === 'cluster' && masterKind(p.master) === 'standalone') {
+    return 'Spark standalone\'s cluster deploy mode starts the driver as the worker\'s user, not as a proxyUser: use client mode (spark.submit.deployMode=client)';
+  }
+  return undefined;
+}
+
 /** Checked when the server starts: a placement no request could ever run on is a setting to fix. */
 export function checkPlacementSettings(cfg: Config): void {
   const p = defaultPlacement(cfg);

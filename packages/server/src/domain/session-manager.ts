@@ -20,7 +20,7 @@ import type { EventBus } from './event-bus.ts';
 import { restError } from './driver-errors.ts';
 import { DriverCallError, type DriverChannel } from './ports/driver-link.ts';
 import type { SessionLauncher } from './ports/launcher.ts';
-import { driverAddressFor, type DriverAddresses } from './placement.ts';
+import { driverAddressFor, placementOf, type DriverAddresses } from './placement.ts';
 import { sessionLimit } from './capacity.ts';
 import { WarmPool, warmMisfit, type WarmDriver } from './warm-pool.ts';
 import { noMetrics, type DomainMetrics } from './ports/metrics.ts';
@@ -131,7 +131,7 @@ export class SessionManager {
     const { config } = this.d;
     const spec = validateSessionRequest(req, config);
     // Before the warm-driver check: a driver that is to run as its owner starts as them.
-    spec.proxyUser = runAs(config.access, owner, spec.proxyUser);
+    spec.proxyUser = runAs(config.access, owner, spec.proxyUser, placementOf(spec, config));
     this.reg.checkNameFree(spec.name);
     const live = this.reg.count('live');
     const max = sessionLimit(config);

@@ -6,7 +6,7 @@
 import type { Config } from '../config.ts';
 import { invalid } from './errors.ts';
 import { checkFileList, checkFileRef, type FileRules } from './file-refs.ts';
-import { resolvePlacement, type Placement } from './placement.ts';
+import { proxyUserProblem, resolvePlacement, type Placement } from './placement.ts';
 import type { SubmitSpec } from './records.ts';
 import { checkConfKeys, FILE_LIST_CONF, type ConfPolicy } from './spark-conf-rules.ts';
 
@@ -70,6 +70,8 @@ export function validateSubmitFields(req: SubmitRequest, what: 'session' | 'batc
   }
   // Master and deploy mode are the placement's, decided here (placement.ts), never --conf.
   const { placement, conf } = resolvePlacement(req.conf ?? {}, rules.config, what, rules.pythonApp);
+  const cantRunAs = req.proxyUser !== undefined ? proxyUserProblem(placement) : undefined;
+  if (cantRunAs) throw invalid(`This ${what} can't run as proxyUser '${req.proxyUser}': ${cantRunAs}`);
   checkConfKeys(conf, rules.conf, what, req);
   // spark.driver.memory becomes --driver-memory (and -Xmx): held to the same form as the field.
   for (const key of ['spark.driver.memory', 'spark.executor.memory']) {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sessionSubmitArgs } from '../../src/driver/local-launcher.ts';
-import { batchJob, makeHarness } from '../support/harness.ts';
+import { auditLines, batchJob, makeHarness } from '../support/harness.ts';
 
 type Harness = Awaited<ReturnType<typeof makeHarness>>;
 
@@ -117,6 +117,18 @@ describe('access.runAsOwner: a request without proxyUser runs as its owner (Livy
     assert.equal((await as('bob')('GET', `/sessions/${r.body.id}`)).body.proxyUser, 'bob');
     const launch = await launchOf(r.body.id);
     assert.equal(proxyArg(sessionSubmitArgs(launch, h.config)), 'bob');
+    const audited = auditLines<{ action: string; session?: number; proxyUser?: string }>(h.config).filter((l) => l.action === 'createSession').at(-1);
+    assert.deepEqual([audited?.session, audited?.proxyUser], [r.body.id, 'bob'], 'the audit line says who the driver runs as');
+  });
+
+  test('an empty proxyUser is a 400, not a way around runAsOwner', async () => {
+    const launched = h.launcher.launched.length;
+    for (const user of ['bob', 'root']) {
+      const r = await as(user)('POST', '/sessions', { kind: 'pyspark', proxyUser: '' });
+      assert.equal(r.status, 400, `${user}: ${JSON.stringify(r.body)}`);
+      assert.match(r.body.msg, /proxyUser/);
+    }
+    assert.equal(h.launcher.launched.length, launched);
   });
 
   test('an explicit proxyUser the rules allow wins; one they don\'t is still 403', async () => {
@@ -128,17 +140,22 @@ describe('access.runAsOwner: a request without proxyUser runs as its owner (Livy
     assert.equal(no.status, 403);
   });
 
-  test('a batch runs as its owner', async () => {
+  test('a batch runs as its owner, or as the proxyUser it may name', async () => {
     const r = await as('carol')('POST', '/batches', { file: job });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal(r.body.proxyUser, 'carol');
     assert.equal(proxyArg(h.batchLauncher.last().spec.submitArgs), 'carol');
+    const named = await as('etl')('POST', '/batches', { file: job, proxyUser: 'reports' });
+    assert.equal(named.status, 201, JSON.stringify(named.body));
+    assert.equal(proxyArg(h.batchLauncher.last().spec.submitArgs), 'reports');
   });
 
-  test('with authentication off there is no owner: the server\'s user, as before', async () => {
+  test('with authentication off there is no owner: the server\'s user, as before, and the warm driver serves it', async () => {
+    const warm = h.launcher.launched.filter((l) => !l.session.proxyUser).map((l) => l.session.id);
     const r = await h.json('POST', '/sessions', { kind: 'pyspark' });
     assert.equal(r.status, 201);
     assert.equal(r.body.owner, null);
     assert.equal(r.body.proxyUser, null);
+    assert.ok(warm.includes(r.body.id), `session ${r.body.id} is a warm driver (${warm})`);
   });
 });

@@ -99,11 +99,16 @@ describe('who a driver runs as', () => {
   test('the proxyUser asked for; else, with runAsOwner, the owner; else the server\'s user (null)', () => {
     const on = { runAsOwner: true };
     const off = { runAsOwner: false };
-    assert.equal(runAs(on, 'alice', null), 'alice');
-    assert.equal(runAs(on, 'etl', 'reports'), 'reports', 'an explicit proxyUser wins (checked against the rules beforehand)');
-    assert.equal(runAs(on, null, null), null, 'authentication off: no owner, nothing to run as');
-    assert.equal(runAs(off, 'alice', null), null);
-    assert.equal(runAs(off, 'alice', 'alice'), 'alice');
+    const local = { master: 'local[2]', deployMode: 'client' as const };
+    assert.equal(runAs(on, 'alice', null, local), 'alice');
+    assert.equal(runAs(on, 'etl', 'reports', local), 'reports', 'an explicit proxyUser wins (checked against the rules beforehand)');
+    assert.equal(runAs(on, null, null, local), null, 'authentication off: no owner, nothing to run as');
+    assert.equal(runAs(off, 'alice', null, local), null);
+    assert.equal(runAs(off, 'alice', 'alice', local), 'alice');
+    assert.equal(runAs(on, 'alice', null, { master: 'spark://m:7077', deployMode: 'client' }), 'alice');
+    assert.equal(runAs(on, 'alice', null, { master: 'yarn', deployMode: 'cluster' }), 'alice');
+    assert.equal(runAs(on, 'alice', null, { master: 'spark://m:7077', deployMode: 'cluster' }), null,
+      'standalone cluster mode starts the driver as the worker\'s user: the owner would be shown, not honoured');
   });
 });
 

@@ -104,6 +104,22 @@ describe('authentication off only on loopback', () => {
     assert.equal(await said((c) => { c.host = '0.0.0.0'; c.http.tls.certFile = '/c.pem'; c.http.tls.keyFile = '/k.pem'; }), '', 'TLS on');
   });
 
+  test('access.runAsOwner: what it does not do with these settings is said at start', async () => {
+    const file = path.join(tmp, 'tokens-run-as');
+    writeFileSync(file, `ci:${'a'.repeat(64)}\n`);
+    const said = async (tweak: (c: Config) => void) => {
+      const logs: string[] = [];
+      await checkAuthAtStart(cfg((c) => { c.access.runAsOwner = true; tweak(c); }), (m) => logs.push(m));
+      return logs.join('\n');
+    };
+    assert.match(await said(() => undefined), /WARNING: access\.runAsOwner is on but no authentication method is/);
+    const withTokens = await said((c) => { c.auth.tokens.file = file; c.sessions.warmDrivers = 2; });
+    assert.match(withTokens, /client-mode drivers run on this machine as this server's OS user.*Kerberos ticket cache.*cluster deploy mode/);
+    assert.match(withTokens, /sessions\.warmDrivers 2 only holds memory/);
+    const cluster = await said((c) => { c.auth.tokens.file = file; c.spark.master = 'yarn'; c.spark.deployMode = 'cluster'; c.driver.advertiseHost = 'h'; c.driver.allowPlaintext = true; });
+    assert.equal(cluster, '', 'cluster mode, auth on, warm drivers by default: nothing to say');
+  });
+
   test('startServer refuses before it opens anything (no store file, no listener)', async () => {
     const dataDir = path.join(tmp, 'never-created');
     const c = cfg((x) => { x.host = '0.0.0.0'; x.port = 0; x.dataDir = dataDir; });

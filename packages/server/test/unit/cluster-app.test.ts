@@ -256,8 +256,11 @@ describe('cluster managers\' answers', () => {
       asked.push(`${name} ${req.method} ${req.url}`);
       const kill = req.url!.includes('/kill/');
       res.setHeader('content-type', 'application/json');
+      const ended = req.url!.endsWith('/driver-9');
       res.end(JSON.stringify(alive
-        ? (kill ? { action: 'KillSubmissionResponse', success: true, submissionId: 'driver-1' } : { action: 'SubmissionStatusResponse', success: true, driverState: 'RUNNING', submissionId: 'driver-1' })
+        ? (kill
+          ? (ended ? { action: 'KillSubmissionResponse', success: false, message: 'Driver driver-9 has already finished or does not exist' } : { action: 'KillSubmissionResponse', success: true, submissionId: 'driver-1' })
+          : { action: 'SubmissionStatusResponse', success: true, driverState: 'RUNNING', submissionId: 'driver-1' })
         : { success: false, message: 'Exception from the cluster:\njava.lang.Exception: Current state is not alive: STANDBY. Can only request driver status in ALIVE state.' }));
     });
     const standby = master('standby', false);
@@ -274,11 +277,26 @@ describe('cluster managers\' answers', () => {
       asked.length = 0;
       await sa.kill('driver-1');
       assert.deepEqual(asked, ['active POST /v1/submissions/kill/driver-1'], 'the active master first, once it has answered');
+      // Another application on the same masters starts with the active one too; calls at once each go their own way.
+      asked.length = 0;
+      const other = standaloneManager('spark://m1:7077,m2:7077,m3:7077', cfg);
+      const [a, b] = await Promise.all([other.report('driver-1'), other.kill('driver-1')]);
+      assert.equal(a.phase, 'running');
+      assert.equal(b, undefined);
+      assert.deepEqual(asked.sort(), ['active GET /v1/submissions/status/driver-1', 'active POST /v1/submissions/kill/driver-1']);
+      // The active master's refusal is the answer: the standby is not asked.
+      asked.length = 0;
+      await assert.rejects(other.kill('driver-9'), /^Error: the master refused the kill \(200\): .*already finished or does not exist/);
+      assert.deepEqual(asked, ['active POST /v1/submissions/kill/driver-9']);
       active.close();
       active.closeAllConnections();
       await assert.rejects(sa.report('driver-1'), (e: Error) => {
-        for (const url of [down, s1, s2]) assert.ok(e.message.includes(`${url}: `), e.message);
-        assert.match(e.message, /can't tell just now: Exception from the cluster/);
+        // Each master's own failure, next to its own URL, the one asked first first.
+        const parts = e.message.split('; ');
+        assert.equal(parts.length, 3, e.message);
+        assert.ok(parts[0]!.startsWith(`${s2}: `), e.message);
+        assert.ok(parts[1]!.startsWith(`${down}: `), e.message);
+        assert.match(parts[2]!, new RegExp(`^${s1.replace(/[.]/g, '\\.')}: the master can't tell just now: Exception from the cluster`));
         return true;
       });
     } finally {

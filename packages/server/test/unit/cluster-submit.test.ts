@@ -124,6 +124,12 @@ describe('Spark standalone', () => {
     standalone.cluster.standalone.restUrl = null;
   });
 
+  test('a proxyUser Spark standalone\'s cluster mode can\'t honour is a 400 (the driver starts as the worker\'s user)', () => {
+    const cluster = { file: 'hdfs:///job.jar', className: 'A', conf: { 'spark.submit.deployMode': 'cluster' } };
+    assert.throws(() => batch({ ...cluster, proxyUser: 'alice' }, standalone), /can't run as proxyUser 'alice': Spark standalone's cluster deploy mode starts the driver as the worker's user.*use client mode/);
+    assert.equal(batch({ file: 'hdfs:///job.jar', className: 'A', proxyUser: 'alice' }, standalone).flags['--proxy-user'], 'alice', 'client mode: the driver runs here, as alice');
+  });
+
   test('masters in HA: every master\'s REST server, in the list\'s order, for spark-submit to try in turn', () => {
     const ha = config((c) => { c.spark.master = 'spark://m1:7077,m2:7077,[::1]:7077'; });
     assert.deepEqual(standaloneRestUrls(ha.spark.master, ha), ['http://m1:6066', 'http://m2:6066', 'http://[::1]:6066']);

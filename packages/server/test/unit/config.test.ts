@@ -118,6 +118,14 @@ describe('config', () => {
     assert.throws(() => load({ env: { SPARKPORT_NOPE__MAX: '1' } }), /'nope\.max'/);
   });
 
+  test('cluster.standalone.restUrl: one or more http(s) URLs, checked at start', () => {
+    const ok = load({ env: { SPARKPORT_CLUSTER__STANDALONE__REST_URL: 'http://m1:6066, https://m2:6066/' } });
+    assert.equal(ok.cluster.standalone.restUrl, 'http://m1:6066, https://m2:6066/');
+    assert.throws(() => load({ file: configFile({ cluster: { standalone: { restUrl: ['http://m1:6066'] } } }) }), /'cluster\.standalone\.restUrl' must be a string, got \["http:\/\/m1:6066"\]: give the masters' REST submission servers/);
+    assert.throws(() => load({ env: { SPARKPORT_CLUSTER__STANDALONE__REST_URL: ' , ' } }), /'cluster\.standalone\.restUrl' names no URL/);
+    assert.throws(() => load({ env: { SPARKPORT_CLUSTER__STANDALONE__REST_URL: 'http://m1:6066,m2:6066' } }), /has 'm2:6066', which is not an http\(s\) URL/);
+  });
+
   test('a section given as a scalar in the file is an error', () => {
     assert.throws(() => load({ file: configFile({ sessions: 5 }) }), /'sessions' must be an object/);
   });

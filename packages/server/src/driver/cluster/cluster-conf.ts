@@ -31,6 +31,23 @@ export function standaloneRestUrls(master: string, cfg: Pick<Config, 'cluster'>)
   return [...new Set(urls)];
 }
 
+/** cluster.standalone.restUrl, checked at start: one or more http(s) URLs, separated by commas. */
+export function checkStandaloneRestUrl(cfg: Pick<Config, 'cluster'>): void {
+  const set: unknown = cfg.cluster.standalone.restUrl;
+  if (set === null) return;
+  const bad = (why: string) => new Error(`Setting 'cluster.standalone.restUrl' ${why}: give the masters' REST submission servers as http://host:6066, separated by commas`);
+  if (typeof set !== 'string') throw bad(`must be a string, got ${JSON.stringify(set)}`);
+  const urls = set.split(',').map((u) => u.trim()).filter(Boolean);
+  if (!urls.length) throw bad('names no URL');
+  for (const u of urls) {
+    let ok = false;
+    try {
+      ok = ['http:', 'https:'].includes(new URL(u).protocol);
+    } catch { /* not a URL */ }
+    if (!ok) throw bad(`has '${u}', which is not an http(s) URL`);
+  }
+}
+
 /** The Python cluster-mode drivers and cluster executors run. */
 export function clusterPython(cfg: Pick<Config, 'cluster' | 'spark'>): string {
   return cfg.cluster.python ?? cfg.spark.python;

@@ -64,29 +64,33 @@ export async function readCapped(res: Response, max: number): Promise<string> {
   return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }
 
+/** Per list of servers, the index of the one that answered last: shared by every application on them. */
+const lastAnswered = new Map<string, number>();
+
 /**
  * A call on whichever of several servers answers it (standalone masters or ResourceManagers in
- * HA, where only the active one does): the one that answered last first, then the others in
- * order. The call throws for a server that is down or not the active one. When none answers,
- * the error says what each did.
+ * HA, where only the active one does): the one that answered last first, for any application
+ * on the same servers, then the others in order. The call throws for a server that is down or
+ * not the active one. When none answers, the error says what each did.
  */
-export function failover(): <T>(urls: string[], call: (url: string) => Promise<T>) => Promise<T> {
-  let active = 0;
-  return async (urls, call) => {
-    const failures: Error[] = [];
-    for (let i = 0; i < urls.length; i++) {
-      const at = (active + i) % urls.length;
-      try {
-        const answer = await call(urls[at]!);
-        active = at;
-        return answer;
-      } catch (e) {
-        failures.push(e as Error);
-      }
+export async function failover<T>(urls: string[], call: (url: string) => Promise<T>): Promise<T> {
+  if (urls.length === 0) throw new Error('no server to ask');
+  const key = urls.join(',');
+  // Read once: calls in flight at the same time (a kill beside a poll) each keep their own order.
+  const first = (lastAnswered.get(key) ?? 0) % urls.length;
+  const failures: string[] = [];
+  for (let i = 0; i < urls.length; i++) {
+    const url = urls[(first + i) % urls.length]!;
+    try {
+      const answer = await call(url);
+      lastAnswered.set(key, (first + i) % urls.length);
+      return answer;
+    } catch (e) {
+      if (urls.length === 1) throw e;
+      failures.push(`${url}: ${(e as Error).message}`);
     }
-    if (failures.length === 1) throw failures[0];
-    throw new Error(failures.map((e, i) => `${urls[(active + i) % urls.length]}: ${e.message}`).join('; '));
-  };
+  }
+  throw new Error(failures.join('; '));
 }
 
 /** fetch with a deadline, for a cluster manager's REST API: a hung manager must not hang a poll. */

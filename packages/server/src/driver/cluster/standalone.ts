@@ -12,6 +12,9 @@ import { failover, fetchJson, type AppPhase, type AppReport, type ClusterManager
 /** RestSubmissionClient's own log line (log4j's console pattern), the whole line's start: see yarn.ts's SUBMITTED. */
 const SUBMITTED = /^(?:\d{2}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} )?INFO RestSubmissionClient: Submission successfully created as (driver-\d{14}-\d{4,})\. /;
 
+/** What a master that is not the active one (a standby, one recovering) says when asked for a driver. */
+const NOT_ACTIVE = /ALIVE state|not alive/i;
+
 function phaseOf(driverState: string): AppPhase {
   switch (driverState) {
     case 'SUBMITTED': return 'pending';
@@ -45,21 +48,27 @@ export function standaloneReport(id: string, r: StatusResponse): AppReport {
 
 export function standaloneManager(master: string, cfg: Pick<Config, 'cluster'>): ClusterManager {
   const rests = standaloneRestUrls(master, cfg);
-  const ask = failover();
   return {
     name: 'the standalone master',
     submissionIn: (line) => SUBMITTED.exec(line)?.[1],
-    report: (id) => ask(rests, async (rest) => {
+    report: (id) => failover(rests, async (rest) => {
       const { status, body } = await fetchJson(`${rest}/v1/submissions/status/${id}`);
       const r = body as StatusResponse | null;
       if (status !== 200 || !r || typeof r !== 'object') throw new Error(`the master's REST server answered ${status}`);
       return standaloneReport(id, r);
     }),
-    kill: (id) => ask(rests, async (rest) => {
-      const { status, body } = await fetchJson(`${rest}/v1/submissions/kill/${id}`, { method: 'POST' });
-      const ok = status === 200 && (body as { success?: boolean } | null)?.success !== false;
-      if (!ok) throw new Error(`the master refused the kill (${status}): ${JSON.stringify(body).slice(0, 300)}`);
-    }),
+    async kill(id) {
+      const refused = await failover(rests, async (rest) => {
+        const { status, body } = await fetchJson(`${rest}/v1/submissions/kill/${id}`, { method: 'POST' });
+        const r = body as { success?: boolean; message?: string } | null;
+        if (status === 200 && r?.success !== false) return undefined;
+        const why = `the master refused the kill (${status}): ${JSON.stringify(body).slice(0, 300)}`;
+        // A standby passes to the next master; the active one's refusal (a driver that has ended) is the answer.
+        if (status !== 200 || NOT_ACTIVE.test(r?.message ?? '')) throw new Error(why);
+        return why;
+      });
+      if (refused) throw new Error(refused);
+    },
     driverLogTail: async () => [],
   };
 }

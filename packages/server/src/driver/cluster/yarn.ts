@@ -100,11 +100,10 @@ export function yarnReport(id: string, app: YarnApp): AppReport {
 export function yarnManager(cfg: Pick<Config, 'cluster'>): ClusterManager {
   // Without Kerberos the ResourceManager takes the caller's name from user.name (pseudo authentication).
   const user = encodeURIComponent(process.env.HADOOP_USER_NAME ?? os.userInfo().username);
-  const onRm = failover();
-  const rm = (path: string, init?: RequestInit) => onRm(resourceManagerUrls(cfg), async (base) => {
-    const r = await fetchJson(`${base}${path}`, init);
-    // A standby ResourceManager redirects or refuses: the other one is asked.
-    if (r.status === 307 || r.status === 503) throw new Error(`${base} is not the active ResourceManager (${r.status})`);
+  const rm = (path: string, init?: RequestInit) => failover(resourceManagerUrls(cfg), async (base) => {
+    // Not followed: a standby ResourceManager's redirect to the active one says it is the standby.
+    const r = await fetchJson(`${base}${path}`, { ...init, redirect: 'manual' });
+    if (r.status === 307 || r.status === 503) throw new Error(`not the active ResourceManager (${r.status})`);
     return r;
   });
   return {

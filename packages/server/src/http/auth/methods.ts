@@ -71,6 +71,7 @@ export async function checkAuthAtStart(config: Config, log: Log): Promise<void> 
   if (!methods.length && !isLoopbackHost(config.host)) {
     log(`WARNING: no authentication on ${config.host} (auth.allowUnauthenticated): anyone who can reach this port can run code as this server's user`);
   }
+  if (config.access.runAsOwner) runAsOwnerWarnings(config, methods.length > 0).forEach(log);
   const secrets = sentCredentials(config);
   if (secrets.length && !tlsEnabled(config) && !isLoopbackHost(config.host)) {
     log(
@@ -78,6 +79,23 @@ export async function checkAuthAtStart(config: Config, log: Log): Promise<void> 
       'and run code as their users. Set http.tls.certFile and http.tls.keyFile, or serve behind a TLS-terminating proxy on loopback.',
     );
   }
+}
+
+/** What access.runAsOwner does not do with these settings, said once at start. */
+function runAsOwnerWarnings(c: Config, authOn: boolean): string[] {
+  if (!authOn) return ['WARNING: access.runAsOwner is on but no authentication method is: requests have no user, so drivers run as this server\'s user'];
+  const out: string[] = [];
+  if (c.spark.deployMode === 'client') {
+    out.push(
+      'WARNING: access.runAsOwner: client-mode drivers run on this machine as this server\'s OS user. Spark and Hadoop see the owner, '
+      + 'but session code can read what this server\'s user can, its Kerberos ticket cache included. Run sessions in cluster deploy mode '
+      + 'on YARN or Kubernetes to keep users apart.',
+    );
+  }
+  if (c.sessions.warmDrivers > 0) {
+    out.push(`WARNING: access.runAsOwner: warm drivers run as this server's user, so no authenticated user's session can take one; sessions.warmDrivers ${c.sessions.warmDrivers} only holds memory`);
+  }
+  return out;
 }
 
 /** The methods whose credentials a client sends as they are, readable by whoever sees the request. */

@@ -17,7 +17,8 @@ export function batchRoutes(app: FastifyInstance, batches: BatchManager, watch: 
   route(app, Endpoints.createBatch, async (req, reply) => {
     // The user is the owner (null with authentication off); its proxyUser was checked by http/access.ts.
     const rec = batches.create(req.body, req.user);
-    noteAudit(req, { batch: rec.id });
+    // Who its driver runs as, access.runAsOwner's choice included.
+    noteAudit(req, { batch: rec.id, ...(rec.proxyUser ? { proxyUser: rec.proxyUser } : {}) });
     const rt = batches.resolve(rec.id);
     reply.status(201).header('Location', `/batches/${rec.id}`);
     return toLivyBatch(rt.record, rt.log.lines());

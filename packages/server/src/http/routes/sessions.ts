@@ -32,7 +32,8 @@ export function sessionRoutes(app: FastifyInstance, sessions: SessionManager, bu
   route(app, Endpoints.createSession, async (req, reply) => {
     // The user is the owner (null with authentication off); its proxyUser was checked by http/access.ts.
     const rec = sessions.create(req.body, req.user);
-    noteAudit(req, { session: rec.id });
+    // Who its driver runs as, access.runAsOwner's choice included.
+    noteAudit(req, { session: rec.id, ...(rec.proxyUser ? { proxyUser: rec.proxyUser } : {}) });
     const rt = sessions.resolve(rec.id);
     reply.status(201).header('Location', `/sessions/${rec.id}`);
     return view(rt);
