@@ -114,10 +114,14 @@ describe('authentication off only on loopback', () => {
     };
     assert.match(await said(() => undefined), /WARNING: access\.runAsOwner is on but no authentication method is/);
     const withTokens = await said((c) => { c.auth.tokens.file = file; c.sessions.warmDrivers = 2; });
-    assert.match(withTokens, /client-mode drivers run on this machine as this server's OS user.*Kerberos ticket cache.*cluster deploy mode/);
+    assert.match(withTokens, /client-mode drivers run on this machine as this server's OS user.*Kerberos ticket cache.*Kerberized YARN/);
     assert.match(withTokens, /sessions\.warmDrivers 2 only holds memory/);
-    const cluster = await said((c) => { c.auth.tokens.file = file; c.spark.master = 'yarn'; c.spark.deployMode = 'cluster'; c.driver.advertiseHost = 'h'; c.driver.allowPlaintext = true; });
-    assert.equal(cluster, '', 'cluster mode, auth on, warm drivers by default: nothing to say');
+    const yarnCluster = (c: Config) => { c.auth.tokens.file = file; c.spark.master = 'yarn'; c.spark.deployMode = 'cluster'; c.sessions.warmDrivers = 2; };
+    assert.equal(await said(yarnCluster), '', 'YARN cluster mode, auth on, and no warm drivers there whatever the setting: nothing to say');
+    assert.match(await said((c) => { yarnCluster(c); c.spark.allowedDeployModes = ['client']; }), /client-mode drivers run on this machine/, 'a request may choose client mode');
+    assert.match(await said((c) => { yarnCluster(c); c.spark.allowedMasters = ['local[2]']; }), /client-mode drivers run on this machine/, 'a request may choose a local master');
+    assert.match(await said((c) => { c.auth.tokens.file = file; c.spark.master = 'spark://m:7077'; c.spark.deployMode = 'cluster'; }),
+      /runAsOwner does nothing on spark:\/\/m:7077 in cluster deploy mode: Spark standalone's cluster deploy mode starts the driver as the worker's user/);
   });
 
   test('startServer refuses before it opens anything (no store file, no listener)', async () => {

@@ -305,6 +305,48 @@ describe('cluster managers\' answers', () => {
     }
   });
 
+  test('YARN ResourceManagers in HA: a standby\'s redirect passes to the other; one address follows it', async () => {
+    const asked: string[] = [];
+    let activeUrl = '';
+    const app = { id: 'application_1_0001', state: 'RUNNING', finalStatus: 'UNDEFINED' };
+    const standby = http.createServer((req, res) => {
+      asked.push(`standby ${req.method} ${req.url}`);
+      res.writeHead(307, { location: `${activeUrl}${req.url}` }).end('This is standby RM. The redirect url is: ...');
+    });
+    const active = http.createServer((req, res) => {
+      asked.push(`active ${req.method} ${req.url!.split('?')[0]}`);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(req.method === 'PUT' ? { state: 'KILLED' } : { app }));
+    });
+    const listen = (srv: http.Server) => new Promise<string>((r) => srv.listen(0, '127.0.0.1', () => r(`127.0.0.1:${(srv.address() as AddressInfo).port}`)));
+    const [s, a] = [await listen(standby), await listen(active)];
+    activeUrl = `http://${a}`;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sparkport-yarn-ha-'));
+    writeFileSync(path.join(dir, 'yarn-site.xml'), `<configuration>${Object.entries({
+      'yarn.resourcemanager.ha.enabled': 'true', 'yarn.resourcemanager.ha.rm-ids': 'rm1,rm2',
+      'yarn.resourcemanager.webapp.address.rm1': s, 'yarn.resourcemanager.webapp.address.rm2': a,
+    }).map(([n, v]) => `<property><name>${n}</name><value>${v}</value></property>`).join('')}</configuration>`);
+    const saved = { HADOOP_CONF_DIR: process.env.HADOOP_CONF_DIR, YARN_CONF_DIR: process.env.YARN_CONF_DIR };
+    process.env.HADOOP_CONF_DIR = dir;
+    delete process.env.YARN_CONF_DIR;
+    try {
+      const pair = yarnManager({ cluster: { yarn: { resourceManagerUrl: null } } } as never);
+      assert.equal((await pair.report(app.id)).phase, 'running');
+      await pair.kill(app.id);
+      assert.deepEqual(asked.map((x) => x.split('?')[0]), [
+        `standby GET /ws/v1/cluster/apps/${app.id}`, `active GET /ws/v1/cluster/apps/${app.id}`, `active PUT /ws/v1/cluster/apps/${app.id}/state`,
+      ], 'the standby once; the active one after');
+      asked.length = 0;
+      const one = yarnManager({ cluster: { yarn: { resourceManagerUrl: `http://${s}` } } } as never);
+      assert.equal((await one.report(app.id)).phase, 'running', 'one address: the redirect is followed');
+      assert.deepEqual(asked.map((x) => x.split('?')[0]), [`standby GET /ws/v1/cluster/apps/${app.id}`, `active GET /ws/v1/cluster/apps/${app.id}`]);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      standby.close();
+      active.close();
+    }
+  });
+
   test('log pages: the text of their <pre>, unescaped, the last lines', () => {
     const html = '<html><body><pre>line 1\n&lt;b&gt; &amp; more\n</pre></body></html>';
     assert.deepEqual(logPageLines(html), ['line 1', '<b> & more']);

@@ -119,11 +119,15 @@ describe('config', () => {
   });
 
   test('cluster.standalone.restUrl: one or more http(s) URLs, checked at start', () => {
-    const ok = load({ env: { SPARKPORT_CLUSTER__STANDALONE__REST_URL: 'http://m1:6066, https://m2:6066/' } });
-    assert.equal(ok.cluster.standalone.restUrl, 'http://m1:6066, https://m2:6066/');
+    const ok = load({ env: { SPARKPORT_CLUSTER__STANDALONE__REST_URL: 'http://m1:6066, http://m2:6066/' } });
+    assert.equal(ok.cluster.standalone.restUrl, 'http://m1:6066, http://m2:6066/');
+    assert.equal(load({ env: { SPARKPORT_CLUSTER__STANDALONE__REST_URL: '' } }).cluster.standalone.restUrl, '', 'empty: unset, the masters\' hosts');
+    for (const wrong of ['https://m1:6066', 'http://m1:6066/v1', 'http://u:p@m1:6066']) {
+      assert.throws(() => load({ env: { SPARKPORT_CLUSTER__STANDALONE__REST_URL: wrong } }), new RegExp(`has '${wrong.replace(/[.:/]/g, '\\$&')}', which is not http://host:port`));
+    }
     assert.throws(() => load({ file: configFile({ cluster: { standalone: { restUrl: ['http://m1:6066'] } } }) }), /'cluster\.standalone\.restUrl' must be a string, got \["http:\/\/m1:6066"\]: give the masters' REST submission servers/);
     assert.throws(() => load({ env: { SPARKPORT_CLUSTER__STANDALONE__REST_URL: ' , ' } }), /'cluster\.standalone\.restUrl' names no URL/);
-    assert.throws(() => load({ env: { SPARKPORT_CLUSTER__STANDALONE__REST_URL: 'http://m1:6066,m2:6066' } }), /has 'm2:6066', which is not an http\(s\) URL/);
+    assert.throws(() => load({ env: { SPARKPORT_CLUSTER__STANDALONE__REST_URL: 'http://m1:6066,m2:6066' } }), /has 'm2:6066', which is not http:\/\/host:port/);
   });
 
   test('a section given as a scalar in the file is an error', () => {

@@ -31,20 +31,25 @@ export function standaloneRestUrls(master: string, cfg: Pick<Config, 'cluster'>)
   return [...new Set(urls)];
 }
 
-/** cluster.standalone.restUrl, checked at start: one or more http(s) URLs, separated by commas. */
+/**
+ * cluster.standalone.restUrl, checked at start: one or more http://host:port, separated by
+ * commas (empty: unset). Only the host and port reach spark-submit, whose REST client speaks
+ * plain http, so a scheme, path or credentials it would drop are refused rather than ignored.
+ */
 export function checkStandaloneRestUrl(cfg: Pick<Config, 'cluster'>): void {
   const set: unknown = cfg.cluster.standalone.restUrl;
-  if (set === null) return;
+  if (set === null || set === '') return;
   const bad = (why: string) => new Error(`Setting 'cluster.standalone.restUrl' ${why}: give the masters' REST submission servers as http://host:6066, separated by commas`);
   if (typeof set !== 'string') throw bad(`must be a string, got ${JSON.stringify(set)}`);
   const urls = set.split(',').map((u) => u.trim()).filter(Boolean);
   if (!urls.length) throw bad('names no URL');
   for (const u of urls) {
-    let ok = false;
+    let url: URL | undefined;
     try {
-      ok = ['http:', 'https:'].includes(new URL(u).protocol);
+      url = new URL(u);
     } catch { /* not a URL */ }
-    if (!ok) throw bad(`has '${u}', which is not an http(s) URL`);
+    const plain = url && url.protocol === 'http:' && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash;
+    if (!plain) throw bad(`has '${u}', which is not http://host:port`);
   }
 }
 

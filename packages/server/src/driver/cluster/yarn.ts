@@ -100,12 +100,18 @@ export function yarnReport(id: string, app: YarnApp): AppReport {
 export function yarnManager(cfg: Pick<Config, 'cluster'>): ClusterManager {
   // Without Kerberos the ResourceManager takes the caller's name from user.name (pseudo authentication).
   const user = encodeURIComponent(process.env.HADOOP_USER_NAME ?? os.userInfo().username);
-  const rm = (path: string, init?: RequestInit) => failover(resourceManagerUrls(cfg), async (base) => {
-    // Not followed: a standby ResourceManager's redirect to the active one says it is the standby.
-    const r = await fetchJson(`${base}${path}`, { ...init, redirect: 'manual' });
-    if (r.status === 307 || r.status === 503) throw new Error(`not the active ResourceManager (${r.status})`);
-    return r;
-  });
+  const rm = (path: string, init?: RequestInit) => {
+    const urls = resourceManagerUrls(cfg);
+    // Of an HA pair, a standby's redirect says it is the standby: the other is asked, and
+    // remembered. One address (the setting: one ResourceManager, or a balancer before both)
+    // follows the redirect to the active one.
+    const redirect = urls.length > 1 ? 'manual' : 'follow';
+    return failover(urls, async (base) => {
+      const r = await fetchJson(`${base}${path}`, { ...init, redirect });
+      if (r.status === 307 || r.status === 503) throw new Error(`not the active ResourceManager (${r.status})`);
+      return r;
+    });
+  };
   return {
     name: 'YARN',
     submissionIn: (line) => SUBMITTED.exec(line)?.[1],

@@ -4,6 +4,8 @@
  * is one more factory in METHODS.
  */
 import type { Config } from '../../config.ts';
+import { defaultPlacement, isLocalMaster, proxyUserProblem } from '../../domain/placement.ts';
+import { warmPoolSize } from '../../domain/warm-pool.ts';
 import { tlsEnabled } from '../tls.ts';
 import type { Authenticator } from './authenticator.ts';
 import { BasicAuthenticator } from './basic.ts';
@@ -85,16 +87,20 @@ export async function checkAuthAtStart(config: Config, log: Log): Promise<void> 
 function runAsOwnerWarnings(c: Config, authOn: boolean): string[] {
   if (!authOn) return ['WARNING: access.runAsOwner is on but no authentication method is: requests have no user, so drivers run as this server\'s user'];
   const out: string[] = [];
-  if (c.spark.deployMode === 'client') {
+  const masters = [c.spark.master, ...c.spark.allowedMasters];
+  const clientMode = c.spark.deployMode === 'client' || c.spark.allowedDeployModes.includes('client') || masters.some(isLocalMaster);
+  if (clientMode) {
     out.push(
       'WARNING: access.runAsOwner: client-mode drivers run on this machine as this server\'s OS user. Spark and Hadoop see the owner, '
-      + 'but session code can read what this server\'s user can, its Kerberos ticket cache included. Run sessions in cluster deploy mode '
-      + 'on YARN or Kubernetes to keep users apart.',
+      + 'but session code can read what this server\'s user can, its Kerberos ticket cache included. Only cluster deploy mode on a '
+      + 'Kerberized YARN cluster keeps users apart.',
     );
   }
-  if (c.sessions.warmDrivers > 0) {
-    out.push(`WARNING: access.runAsOwner: warm drivers run as this server's user, so no authenticated user's session can take one; sessions.warmDrivers ${c.sessions.warmDrivers} only holds memory`);
-  }
+  const placement = defaultPlacement(c);
+  const cantHonour = proxyUserProblem(placement);
+  if (cantHonour) out.push(`WARNING: access.runAsOwner does nothing on ${placement.master} in ${placement.deployMode} deploy mode: ${cantHonour}`);
+  const warm = warmPoolSize(c);
+  if (warm > 0) out.push(`WARNING: access.runAsOwner: warm drivers run as this server's user, so no authenticated user's session can take one; sessions.warmDrivers ${warm} only holds memory`);
   return out;
 }
 
