@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import os
+import time
 from typing import Any, Optional
 
 from . import outputs, protocol, py4j_link
@@ -21,7 +23,8 @@ log = logging.getLogger("sparkport.driver")
 
 _looked_up = False
 _helper_class: Any = None
-_local_times: Optional[bool] = None
+# Whether the JVM's local times are Python's, and Python's zone when that was found.
+_local_times: Optional[tuple[tuple, bool]] = None
 
 # Instants at which the JVM's local time must be Python's: epoch, before 1900, summer and
 # winter of a recent year, and a far future one.
@@ -43,17 +46,30 @@ def _off(why: str) -> None:
     _helper_class = None
 
 
+def _python_zone() -> tuple:
+    """What Python's local time depends on: session code may move it (TZ and time.tzset())."""
+    return (os.environ.get("TZ"), time.tzname, time.timezone, time.altzone)
+
+
 def local_times_agree(helper: Any) -> bool:
     """Whether the JVM writes timestamps as PySpark's own conversion does (its time zone, e.g.
-    a -Duser.timezone, can differ from this process's); checked once per driver."""
+    a -Duser.timezone, can differ from this process's); checked again when Python's zone moves,
+    and when the helper says the JVM's has (ZONE_MOVED)."""
     global _local_times
-    if _local_times is None:
-        _local_times = all(
+    zone = _python_zone()
+    if _local_times is None or _local_times[0] != zone:
+        agree = all(
             helper.localTime(s * 1_000_000) == datetime.datetime.fromtimestamp(s).isoformat() for s in _PROBES_S
         )
-        if not _local_times:
+        _local_times = (zone, agree)
+        if not agree:
             log.info("the JVM's time zone is not Python's: timestamp columns are converted in Python")
-    return _local_times
+    return _local_times[1]
+
+
+# The helper's answer instead of rows with local times when the JVM's zone is not the one
+# compared with (session code may move it): compare again.
+ZONE_MOVED = "Z"
 
 
 def _call(df: Any, method: str, *args: Any) -> Optional[str]:
@@ -63,8 +79,13 @@ def _call(df: Any, method: str, *args: Any) -> Optional[str]:
     helper = _helper(df)
     if helper is None:
         return None
+    global _local_times
     try:
-        return getattr(helper, method)(df._jdf, *args, local_times_agree(helper))
+        answer = getattr(helper, method)(df._jdf, *args, local_times_agree(helper))
+        if answer == ZONE_MOVED:
+            _local_times = None
+            answer = getattr(helper, method)(df._jdf, *args, local_times_agree(helper))
+        return None if answer == ZONE_MOVED else answer
     except Py4JNetworkError:
         raise
     except Py4JJavaError as e:

@@ -8,6 +8,8 @@ both ways on one real Spark, in this process, with the jar scripts/setup.mjs bui
 from __future__ import annotations
 
 import json
+import os
+import time
 
 import pytest
 
@@ -191,9 +193,48 @@ def test_only_linkage_errors_of_the_helper_turn_the_path_off():
 
 def test_timestamps_go_to_python_when_the_zones_disagree(spark, monkeypatch):
     assert jvm_rows.local_times_agree(jvm_rows._helper(spark.range(1)))
-    monkeypatch.setattr(jvm_rows, "_local_times", False)
+    monkeypatch.setattr(jvm_rows, "_local_times", (jvm_rows._python_zone(), False))
     assert jvm_rows.sql_result(spark.sql("select timestamp'2024-01-01 10:00:00' t"), 10) is None
     assert jvm_rows.sql_result(spark.sql("select timestamp_ntz'2024-01-01 10:00:00' t"), 10) is not None
+
+
+ZONED = "select timestamp'2024-01-01 10:00:00' a, timestamp'2024-07-01 10:00:00.5' b, timestamp'1950-06-01 00:00:00' c"
+
+
+def same_as_python(spark, code: str):
+    fast = jvm_rows.sql_result(spark.sql(code), 10)
+    expected = python_sql(spark, code, 10)
+    assert fast is None or (json.loads(fast[0].text), fast[1]) == expected
+    return fast
+
+
+def test_pythons_zone_changed_by_session_code_is_noticed(spark, monkeypatch):
+    assert same_as_python(spark, ZONED) is not None, "the zones agree at first: the JVM converts"
+    saved = os.environ.get("TZ")
+    try:
+        os.environ["TZ"] = "Asia/Tokyo"  # what a statement may do: Python's local time moves, the JVM's doesn't
+        time.tzset()
+        assert same_as_python(spark, ZONED) is None, "the zones disagree now: Python converts"
+    finally:
+        if saved is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
+    assert same_as_python(spark, ZONED) is not None, "and agree again"
+
+
+def test_the_jvms_zone_changed_by_session_code_is_noticed(spark):
+    tz = spark._jvm.java.util.TimeZone
+    saved = tz.getDefault()
+    assert same_as_python(spark, ZONED) is not None
+    try:
+        tz.setDefault(tz.getTimeZone("America/New_York"))  # a Scala statement may do this
+        assert same_as_python(spark, ZONED) is None, "the zones disagree now: Python converts"
+        assert same_as_python(spark, "select timestamp_ntz'2024-01-01 10:00:00' t, 1 n") is not None, "no zone in these values"
+    finally:
+        tz.setDefault(saved)
+    assert same_as_python(spark, ZONED) is not None
 
 
 def test_a_helper_that_does_not_fit_turns_the_path_off(spark, monkeypatch):

@@ -25,7 +25,8 @@ import org.apache.spark.sql.types._
  * user-defined types, ...) is not taken here: `rows` answers null and Python converts as before.
  *
  * So do values nested deeper than Python converts, and timestamps when the JVM's time zone and
- * Python's disagree (`localTimes` false: Python checks once, with `localTime`). A date or local
+ * Python's disagree (`localTimes` false: Python compares with `localTime`, and again when its
+ * zone moves or this JVM's has, which `ZoneMoved` tells it). A date or local
  * time outside years 1 to 9999, which Python's datetime cannot hold, is the statement's error
  * (OutsidePython, which Python reports as a ValueError), as it was on Python's path; the query
  * is not run again for Python to fail the same way.
@@ -43,6 +44,7 @@ object SqlJson {
    * when the schema has a type this path does not convert.
    */
   def rows(df: Dataset[Row], limit: Int, asObjects: Boolean, localTimes: Boolean): String = {
+    if (zoneMoved(df)) return ZoneMoved
     if (!convertible(df, localTimes)) return null
     val taken = collect(df, limit, asObjects)
     val text = taken.text
@@ -55,6 +57,7 @@ object SqlJson {
    * says whether rows were cut: Python passes the JSON on to the server as it is, unparsed.
    */
   def sql(df: Dataset[Row], limit: Int, localTimes: Boolean): String = {
+    if (zoneMoved(df)) return ZoneMoved
     if (!convertible(df, localTimes)) return null
     val taken = collect(df, limit, asObjects = false)
     val schema = sortedKeys(df.schema.json)
@@ -65,7 +68,24 @@ object SqlJson {
   }
 
   /** A local time as Python's isoformat writes it, for Python to compare its zone with the JVM's. */
-  def localTime(micros: Long): String = isoformat(localTime(micros, ZoneId.systemDefault()))
+  def localTime(micros: Long): String = {
+    val zone = ZoneId.systemDefault()
+    comparedZone = zone
+    isoformat(localTime(micros, zone))
+  }
+
+  /** The JVM's zone when Python last compared (localTime); session code may move it since (TimeZone.setDefault). */
+  @volatile private var comparedZone: ZoneId = null
+
+  /**
+   * Answered instead of rows with local times when the JVM's zone is not the one Python compared
+   * with, whatever Python found then: Python compares again, and the rows come after.
+   */
+  private val ZoneMoved = "Z"
+
+  // Only rows with local times (TimestampType) depend on the zone: those convertible only if the zones agree.
+  private def zoneMoved(df: Dataset[Row]): Boolean =
+    ZoneId.systemDefault() != comparedZone && !convertible(df, localTimes = false) && convertible(df, localTimes = true)
 
   // A stream has no rows to take; Python's path gives Spark's own error for that.
   private def convertible(df: Dataset[Row], localTimes: Boolean): Boolean =
