@@ -13,7 +13,6 @@ import datetime
 import json
 import logging
 import os
-import time
 from typing import Any, Optional
 
 from . import outputs, protocol, py4j_link
@@ -23,8 +22,8 @@ log = logging.getLogger("sparkport.driver")
 
 _looked_up = False
 _helper_class: Any = None
-# Whether the JVM's local times are Python's, and Python's zone when that was found.
-_local_times: Optional[tuple[tuple, bool]] = None
+# Python's local times at the probes, and the JVM zone found to give them (None: no zone did).
+_zone: Optional[tuple[tuple, Optional[str]]] = None
 
 # Instants at which the JVM's local time must be Python's: epoch, before 1900, summer and
 # winter of a recent year, and a far future one.
@@ -46,30 +45,38 @@ def _off(why: str) -> None:
     _helper_class = None
 
 
-def _python_zone() -> tuple:
-    """What Python's local time depends on: session code may move it (TZ and time.tzset())."""
-    return (os.environ.get("TZ"), time.tzname, time.timezone, time.altzone)
+def _python_local_times() -> tuple:
+    """Python's own local times at the probes: what PySpark's conversion writes, whatever moved
+    the zone (TZ and time.tzset(), a C library that read TZ again), and a few microseconds."""
+    return tuple(datetime.datetime.fromtimestamp(s).isoformat() for s in _PROBES_S)
 
 
-def local_times_agree(helper: Any) -> bool:
-    """Whether the JVM writes timestamps as PySpark's own conversion does (its time zone, e.g.
-    a -Duser.timezone, can differ from this process's); checked again when Python's zone moves,
-    and when the helper says the JVM's has (ZONE_MOVED)."""
-    global _local_times
-    zone = _python_zone()
-    if _local_times is None or _local_times[0] != zone:
-        agree = all(
-            helper.localTime(s * 1_000_000) == datetime.datetime.fromtimestamp(s).isoformat() for s in _PROBES_S
-        )
-        _local_times = (zone, agree)
-        if not agree:
-            log.info("the JVM's time zone is not Python's: timestamp columns are converted in Python")
-    return _local_times[1]
+def local_zone(helper: Any) -> Optional[str]:
+    """A zone in which the JVM writes timestamps as PySpark's own conversion does: the JVM's
+    default (a -Duser.timezone can make it another), or the one TZ names; None when neither
+    gives Python's local times, and Python converts them. Looked for again whenever Python's
+    local times change, and named in each call, so the JVM's default moving later changes nothing."""
+    global _zone
+    mine = _python_local_times()
+    known = _zone
+    if known is not None and known[0] == mine:
+        return known[1]
+    from py4j.protocol import Py4JNetworkError
 
-
-# The helper's answer instead of rows with local times when the JVM's zone is not the one
-# compared with (session code may move it): compare again.
-ZONE_MOVED = "Z"
+    found = None
+    for candidate in dict.fromkeys(filter(None, (helper.defaultZone(), os.environ.get("TZ")))):
+        try:
+            if all(helper.localTime(s * 1_000_000, candidate) == want for s, want in zip(_PROBES_S, mine)):
+                found = candidate
+                break
+        except Py4JNetworkError:
+            raise
+        except Exception:  # a TZ the JVM does not know as a zone id (e.g. a POSIX rule)
+            continue
+    _zone = (mine, found)
+    if found is None:
+        log.info("no JVM zone gives Python's local times: timestamp columns are converted in Python")
+    return found
 
 
 def _call(df: Any, method: str, *args: Any) -> Optional[str]:
@@ -79,13 +86,8 @@ def _call(df: Any, method: str, *args: Any) -> Optional[str]:
     helper = _helper(df)
     if helper is None:
         return None
-    global _local_times
     try:
-        answer = getattr(helper, method)(df._jdf, *args, local_times_agree(helper))
-        if answer == ZONE_MOVED:
-            _local_times = None
-            answer = getattr(helper, method)(df._jdf, *args, local_times_agree(helper))
-        return None if answer == ZONE_MOVED else answer
+        return getattr(helper, method)(df._jdf, *args, local_zone(helper))
     except Py4JNetworkError:
         raise
     except Py4JJavaError as e:

@@ -7,9 +7,11 @@ both ways on one real Spark, in this process, with the jar scripts/setup.mjs bui
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -191,9 +193,9 @@ def test_only_linkage_errors_of_the_helper_turn_the_path_off():
     assert not jvm_rows._thrown_in_helper(Java())
 
 
-def test_timestamps_go_to_python_when_the_zones_disagree(spark, monkeypatch):
-    assert jvm_rows.local_times_agree(jvm_rows._helper(spark.range(1)))
-    monkeypatch.setattr(jvm_rows, "_local_times", (jvm_rows._python_zone(), False))
+def test_timestamps_go_to_python_when_no_jvm_zone_gives_pythons_local_times(spark, monkeypatch):
+    assert jvm_rows.local_zone(jvm_rows._helper(spark.range(1))) is not None
+    monkeypatch.setattr(jvm_rows, "_zone", (jvm_rows._python_local_times(), None))
     assert jvm_rows.sql_result(spark.sql("select timestamp'2024-01-01 10:00:00' t"), 10) is None
     assert jvm_rows.sql_result(spark.sql("select timestamp_ntz'2024-01-01 10:00:00' t"), 10) is not None
 
@@ -201,48 +203,81 @@ def test_timestamps_go_to_python_when_the_zones_disagree(spark, monkeypatch):
 ZONED = "select timestamp'2024-01-01 10:00:00' a, timestamp'2024-07-01 10:00:00.5' b, timestamp'1950-06-01 00:00:00' c"
 
 
-def same_as_python(spark, code: str):
-    fast = jvm_rows.sql_result(spark.sql(code), 10)
-    expected = python_sql(spark, code, 10)
-    assert fast is None or (json.loads(fast[0].text), fast[1]) == expected
+def same_as_python(spark, code: str = ZONED):
+    """The JVM's answer, checked against Python's conversion, for %json and %table too."""
+    df = spark.sql(code)
+    fast = jvm_rows.sql_result(df, 10)
+    assert fast is None or (json.loads(fast[0].text), fast[1]) == python_sql(spark, code, 10)
+    rows, truncated = outputs.take_limited(df, 10)
+    objects = jvm_rows.rows(df, 10, as_objects=True)
+    assert objects is None or objects == ([outputs.to_json(r) for r in rows], truncated)
     return fast
 
 
-def test_pythons_zone_changed_by_session_code_is_noticed(spark, monkeypatch):
-    assert same_as_python(spark, ZONED) is not None, "the zones agree at first: the JVM converts"
+def another_zone() -> str:
+    """A zone whose offsets (winter and summer) are not this machine's, whatever its zone is."""
+    instants = (1704110400, 1719835200)
+    here = [datetime.datetime.fromtimestamp(s).astimezone().utcoffset() for s in instants]
+    for name in ("Asia/Tokyo", "America/New_York", "Australia/Adelaide"):
+        if [datetime.datetime.fromtimestamp(s, ZoneInfo(name)).utcoffset() for s in instants] != here:
+            return name
+    raise AssertionError(f"every candidate zone has this machine's offsets {here}")
+
+
+@pytest.fixture
+def python_tz():
+    """Sets TZ as session code may (with or without time.tzset()); restored after."""
     saved = os.environ.get("TZ")
-    try:
-        os.environ["TZ"] = "Asia/Tokyo"  # what a statement may do: Python's local time moves, the JVM's doesn't
-        time.tzset()
-        assert same_as_python(spark, ZONED) is None, "the zones disagree now: Python converts"
-    finally:
-        if saved is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = saved
-        time.tzset()
-    assert same_as_python(spark, ZONED) is not None, "and agree again"
+
+    def set_tz(value: str, tzset: bool = True) -> None:
+        os.environ["TZ"] = value
+        if tzset:
+            time.tzset()
+
+    yield set_tz
+    if saved is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = saved
+    time.tzset()
 
 
-def test_the_jvms_zone_changed_by_session_code_is_noticed(spark):
+def test_pythons_zone_moved_by_session_code_is_followed(spark, python_tz):
+    assert same_as_python(spark) is not None, "the JVM's default zone gives Python's local times"
+    python_tz(another_zone())
+    assert same_as_python(spark) is not None, "the zone TZ names gives them now: the JVM writes in it"
+    python_tz("XYZ-7")  # a POSIX rule, no zone id the JVM knows
+    assert same_as_python(spark) is None, "no JVM zone gives Python's local times: Python converts"
+
+
+def test_tz_read_again_by_the_c_library_without_tzset_is_followed(spark, python_tz):
+    assert same_as_python(spark) is not None
+    python_tz(another_zone(), tzset=False)
+    assert same_as_python(spark) is not None
+    time.mktime(time.localtime())  # as PySpark's own TimestampType.toInternal does: C reads TZ again
+    assert same_as_python(spark) is not None
+
+
+def test_the_jvms_default_zone_moved_by_session_code_changes_nothing(spark):
     tz = spark._jvm.java.util.TimeZone
     saved = tz.getDefault()
-    assert same_as_python(spark, ZONED) is not None
+    assert same_as_python(spark) is not None
     try:
-        tz.setDefault(tz.getTimeZone("America/New_York"))  # a Scala statement may do this
-        assert same_as_python(spark, ZONED) is None, "the zones disagree now: Python converts"
-        assert same_as_python(spark, "select timestamp_ntz'2024-01-01 10:00:00' t, 1 n") is not None, "no zone in these values"
+        tz.setDefault(tz.getTimeZone(another_zone()))  # a Scala statement may do this
+        assert same_as_python(spark) is not None, "the zone found before is named in each call"
     finally:
         tz.setDefault(saved)
-    assert same_as_python(spark, ZONED) is not None
 
 
 def test_a_helper_that_does_not_fit_turns_the_path_off(spark, monkeypatch):
     from py4j.protocol import Py4JError
 
     class Misfit:
-        def localTime(self, micros):
-            return jvm_rows._helper_class.localTime(micros)
+        def defaultZone(self):
+            return jvm_rows._helper_class.defaultZone()
+
+        def localTime(self, micros, zone):
+            return jvm_rows._helper_class.localTime(micros, zone)
 
         def sql(self, *args):
             raise Py4JError("Method sql([class org.apache.spark.sql.classic.Dataset, class java.lang.Integer]) does not exist")

@@ -24,12 +24,12 @@ import org.apache.spark.sql.types._
  * one format whichever path ran. A schema with a type outside that list (intervals, variants,
  * user-defined types, ...) is not taken here: `rows` answers null and Python converts as before.
  *
- * So do values nested deeper than Python converts, and timestamps when the JVM's time zone and
- * Python's disagree (`localTimes` false: Python compares with `localTime`, and again when its
- * zone moves or this JVM's has, which `ZoneMoved` tells it). A date or local
- * time outside years 1 to 9999, which Python's datetime cannot hold, is the statement's error
- * (OutsidePython, which Python reports as a ValueError), as it was on Python's path; the query
- * is not run again for Python to fail the same way.
+ * So do values nested deeper than Python converts, and timestamps when no zone the JVM knows
+ * gives Python's local times (`zone` null: Python looks for one with `localTime`, and again
+ * whenever its own local times change). A date or local time outside years 1 to 9999, which
+ * Python's datetime cannot hold, is the statement's error (OutsidePython, which Python reports
+ * as a ValueError), as it was on Python's path; the query is not run again for Python to fail
+ * the same way.
  *
  * Two shortcuts keep small answers small:
  * - A query the optimizer reduced to constants over no table (`SELECT 1`, `SELECT current_date()`)
@@ -41,12 +41,11 @@ object SqlJson {
   /**
    * `[truncated, rows]` as JSON text for the first `limit` rows of `df`, each row an array of
    * values (`asObjects` false: SQL output and %table) or an object by field name (%json); null
-   * when the schema has a type this path does not convert.
+   * when the schema has a type this path does not convert. `zone` writes timestamps (localZone).
    */
-  def rows(df: Dataset[Row], limit: Int, asObjects: Boolean, localTimes: Boolean): String = {
-    if (zoneMoved(df)) return ZoneMoved
-    if (!convertible(df, localTimes)) return null
-    val taken = collect(df, limit, asObjects)
+  def rows(df: Dataset[Row], limit: Int, asObjects: Boolean, zone: String): String = {
+    if (!convertible(df, zone != null)) return null
+    val taken = collect(df, limit, asObjects, zone)
     val text = taken.text
     val sb = new java.lang.StringBuilder(text.length + 16)
     sb.append('[').append(taken.more).append(",[").append(text).append("]]").toString
@@ -56,10 +55,9 @@ object SqlJson {
    * `kind: sql`'s whole output, `{"schema": …, "data": […]}`, after one letter, T or F, that
    * says whether rows were cut: Python passes the JSON on to the server as it is, unparsed.
    */
-  def sql(df: Dataset[Row], limit: Int, localTimes: Boolean): String = {
-    if (zoneMoved(df)) return ZoneMoved
-    if (!convertible(df, localTimes)) return null
-    val taken = collect(df, limit, asObjects = false)
+  def sql(df: Dataset[Row], limit: Int, zone: String): String = {
+    if (!convertible(df, zone != null)) return null
+    val taken = collect(df, limit, asObjects = false, zone)
     val schema = sortedKeys(df.schema.json)
     val text = taken.text
     val sb = new java.lang.StringBuilder(text.length + schema.length + 32)
@@ -67,25 +65,15 @@ object SqlJson {
     sb.append(text).append("]}").toString
   }
 
-  /** A local time as Python's isoformat writes it, for Python to compare its zone with the JVM's. */
-  def localTime(micros: Long): String = {
-    val zone = ZoneId.systemDefault()
-    comparedZone = zone
-    isoformat(localTime(micros, zone))
-  }
-
-  /** The JVM's zone when Python last compared (localTime); session code may move it since (TimeZone.setDefault). */
-  @volatile private var comparedZone: ZoneId = null
+  /** This JVM's default zone: the first one Python compares with its own local time. */
+  def defaultZone(): String = ZoneId.systemDefault().getId
 
   /**
-   * Answered instead of rows with local times when the JVM's zone is not the one Python compared
-   * with, whatever Python found then: Python compares again, and the rows come after.
+   * A local time in `zone` as Python's isoformat writes it, for Python to find a zone whose local
+   * times are its own. Timestamps are then written in that zone, named in each call, not in
+   * whatever the JVM's default is by then: session code may move either process's zone.
    */
-  private val ZoneMoved = "Z"
-
-  // Only rows with local times (TimestampType) depend on the zone: those convertible only if the zones agree.
-  private def zoneMoved(df: Dataset[Row]): Boolean =
-    ZoneId.systemDefault() != comparedZone && !convertible(df, localTimes = false) && convertible(df, localTimes = true)
+  def localTime(micros: Long, zone: String): String = isoformat(localTime(micros, ZoneId.of(zone)))
 
   // A stream has no rows to take; Python's path gives Spark's own error for that.
   private def convertible(df: Dataset[Row], localTimes: Boolean): Boolean =
@@ -171,7 +159,7 @@ object SqlJson {
   private final class PartTask(schema: StructType, asObjects: Boolean, zone: String, max: Int)
     extends ((TaskContext, Iterator[InternalRow]) => Part) with Serializable {
     def apply(context: TaskContext, rows: Iterator[InternalRow]): Part =
-      partJson(rows, max, schema, asObjects, ZoneId.of(zone))
+      partJson(rows, max, schema, asObjects, zoneOf(zone))
   }
 
   /**
@@ -180,14 +168,12 @@ object SqlJson {
    * executor's core writes its partition's text, and one string per partition travels back
    * instead of serialised rows.
    */
-  private def collect(df: Dataset[Row], limit: Int, asObjects: Boolean): Taken = {
+  private def collect(df: Dataset[Row], limit: Int, asObjects: Boolean, zone: String): Taken = {
     val wanted = math.min(limit.toLong + 1, Int.MaxValue).toInt
     val qe = df.limit(wanted).queryExecution
     val schema = df.schema
-    // The driver's zone for every task, wherever it runs: Python converts with the driver's.
-    val zone = ZoneId.systemDefault().getId
     val taken = new Taken(limit)
-    def here(rows: Array[InternalRow]): Unit = taken.add(partJson(rows.iterator, Int.MaxValue, schema, asObjects, ZoneId.of(zone)))
+    def here(rows: Array[InternalRow]): Unit = taken.add(partJson(rows.iterator, Int.MaxValue, schema, asObjects, zoneOf(zone)))
     def take(plan: SparkPlan, cap: Int, everyPartition: Boolean): Unit =
       takeInto(taken, plan, cap, everyPartition, new PartTask(schema, asObjects, zone, _))
     constants(qe.optimizedPlan) match {
@@ -250,6 +236,9 @@ object SqlJson {
     case LocalRelation(_, data, _, _) if data.length == 1 => Some(data.head)
     case _ => None
   }
+
+  /** Python's zone for local times, the same in every task wherever it runs; none (null) when no timestamp is written here. */
+  private def zoneOf(id: String): ZoneId = if (id == null) null else ZoneId.of(id)
 
   /** Python's outputs.MAX_DEPTH: it refuses values nested deeper, so those stay with it. */
   private val MaxDepth = 100
