@@ -1,8 +1,9 @@
 """Spark Connect's side of bench/sql.ts, run with .venv-connect's Python (pyspark-client).
 
-usage: connect_client.py URL MODE N
+usage: connect_client.py URL MODE N [WARMUP STEADY_AFTER]
   latency: N times each `spark.sql("select 1").collect()` and the 10,000-row query's collect(),
-           interleaved, after a warm-up; prints {"select1_ms": [...], "rows10k_ms": [...]}.
+           interleaved, after WARMUP of each (20); then again after STEADY_AFTER more (400);
+           prints {"early": {"select1_ms": [...], "rows10k_ms": [...]}, "steady": {...}}.
   loop:    `spark.sql("select 1").collect()` for N seconds; prints {"queries": count}.
 One client (one Connect session) per process: bench/sql.ts starts eight for the concurrent figure.
 """
@@ -10,6 +11,7 @@ One client (one Connect session) per process: bench/sql.ts starts eight for the 
 import json
 import sys
 import time
+from typing import Optional
 
 from pyspark.sql import SparkSession
 
@@ -18,21 +20,29 @@ ROWS_10K = "SELECT id, CAST(id AS STRING) AS s, id * 1.5 AS d FROM range(10000)"
 
 def main() -> None:
     url, mode, n = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    warmup, steady_after = (int(a) for a in (sys.argv[4:6] if len(sys.argv) > 5 else (20, 400)))
     spark = SparkSession.builder.remote(url).getOrCreate()
-    for _ in range(20):
-        spark.sql("select 1").collect()
-        assert len(spark.sql(ROWS_10K).collect()) == 10000
-    if mode == "latency":
-        out = {"select1_ms": [], "rows10k_ms": []}
-        for _ in range(int(n)):
+
+    def both(count: int, into: Optional[dict] = None) -> None:
+        for _ in range(count):
             t0 = time.perf_counter()
             rows = spark.sql("select 1").collect()
-            out["select1_ms"].append((time.perf_counter() - t0) * 1000)
+            a = (time.perf_counter() - t0) * 1000
             assert rows[0][0] == 1
             t0 = time.perf_counter()
             rows = spark.sql(ROWS_10K).collect()
-            out["rows10k_ms"].append((time.perf_counter() - t0) * 1000)
+            b = (time.perf_counter() - t0) * 1000
             assert len(rows) == 10000
+            if into is not None:
+                into["select1_ms"].append(a)
+                into["rows10k_ms"].append(b)
+
+    both(warmup)
+    if mode == "latency":
+        out = {"early": {"select1_ms": [], "rows10k_ms": []}, "steady": {"select1_ms": [], "rows10k_ms": []}}
+        both(int(n), out["early"])
+        both(steady_after)
+        both(int(n), out["steady"])
     else:
         print("ready", flush=True)
         sys.stdin.readline()  # every client starts together

@@ -9,7 +9,8 @@
  *   (bench/connect_client.py), `spark.sql(q).collect()`.
  *
  * Latency: `SELECT 1`, and a 10,000-row, three-column query, interleaved, 100 of each after 20 of
- * each to warm up. Target: sparkport's p50 ≤ 0.7 × Spark Connect's for both.
+ * each to warm up. Target: sparkport's p50 ≤ 0.7 × Spark Connect's for both. Then, after 400 more
+ * of each, 100 more: the same queries once both JVMs have compiled most of Spark's code ("steady").
  * Throughput: 8 clients at once for 10 s, each sending `SELECT 1` as soon as its last answered:
  * on one session (its statements run one at a time, in order, as Livy's clients expect), and
  * Spark Connect with 8 client processes (8 Connect sessions, which it runs in parallel).
@@ -24,12 +25,15 @@ import { call, freePort, idleSession, record, ROOT, startServer, summarise } fro
 
 const N = 100;
 const WARMUP = 20;
+const STEADY_AFTER = 400;
 const SECONDS = 10;
 const CLIENTS = 8;
 const ROWS_10K = 'SELECT id, CAST(id AS STRING) AS s, id * 1.5 AS d FROM range(10000)';
 const CONNECT_PY = path.join(ROOT, '.venv-connect', 'bin', 'python');
 
-async function sparkportSide(): Promise<{ select1: number[]; rows10k: number[]; qps: number }> {
+interface Latencies { select1: number[]; rows10k: number[] }
+
+async function sparkportSide(): Promise<{ early: Latencies; steady: Latencies; qps: number }> {
   const server = await startServer({ SPARKPORT_LIMITS__OUTPUT_ROWS: '10000' });
   try {
     const { id } = await idleSession(server.url);
@@ -42,16 +46,20 @@ async function sparkportSide(): Promise<{ select1: number[]; rows10k: number[]; 
       if (st.state !== 'available' || data?.length !== rows) throw new Error(`unexpected answer to ${code}: ${JSON.stringify(st).slice(0, 300)}`);
       return ms;
     };
-    for (let i = 0; i < WARMUP; i++) {
-      await sql('SELECT 1', 1);
-      await sql(ROWS_10K, 10000);
-    }
-    const select1: number[] = [];
-    const rows10k: number[] = [];
-    for (let i = 0; i < N; i++) {
-      select1.push(await sql('SELECT 1', 1));
-      rows10k.push(await sql(ROWS_10K, 10000));
-    }
+    const both = async (n: number, into?: Latencies) => {
+      for (let i = 0; i < n; i++) {
+        const a = await sql('SELECT 1', 1);
+        const b = await sql(ROWS_10K, 10000);
+        into?.select1.push(a);
+        into?.rows10k.push(b);
+      }
+    };
+    const early: Latencies = { select1: [], rows10k: [] };
+    const steady: Latencies = { select1: [], rows10k: [] };
+    await both(WARMUP);
+    await both(N, early);
+    await both(STEADY_AFTER);
+    await both(N, steady);
     let done = 0;
     const end = performance.now() + SECONDS * 1000;
     await Promise.all(Array.from({ length: CLIENTS }, async () => {
@@ -60,7 +68,7 @@ async function sparkportSide(): Promise<{ select1: number[]; rows10k: number[]; 
         done++;
       }
     }));
-    return { select1, rows10k, qps: done / SECONDS };
+    return { early, steady, qps: done / SECONDS };
   } finally {
     await server.stop();
   }
@@ -80,8 +88,8 @@ async function untilListening(port: number, child: ChildProcess): Promise<void> 
   }
 }
 
-function client(url: string, mode: 'latency' | 'loop', n: number): { child: ChildProcess; result: Promise<any>; ready: Promise<void> } {
-  const child = spawn(CONNECT_PY, [path.join(ROOT, 'bench', 'connect_client.py'), url, mode, String(n)], { stdio: ['pipe', 'pipe', 'inherit'] });
+function client(url: string, mode: 'latency' | 'loop', n: number, extra: string[] = []): { child: ChildProcess; result: Promise<any>; ready: Promise<void> } {
+  const child = spawn(CONNECT_PY, [path.join(ROOT, 'bench', 'connect_client.py'), url, mode, String(n), ...extra], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   let readyResolve!: () => void;
   const ready = new Promise<void>((r) => { readyResolve = r; });
@@ -96,7 +104,7 @@ function client(url: string, mode: 'latency' | 'loop', n: number): { child: Chil
   return { child, result, ready };
 }
 
-async function connectSide(): Promise<{ select1: number[]; rows10k: number[]; qps: number }> {
+async function connectSide(): Promise<{ early: Latencies; steady: Latencies; qps: number }> {
   const home = venvSparkHome(path.join(ROOT, '.venv', 'bin', 'python'));
   if (!home) throw new Error('no pyspark in .venv: run node scripts/setup.mjs');
   const port = await freePort();
@@ -110,12 +118,13 @@ async function connectSide(): Promise<{ select1: number[]; rows10k: number[]; qp
   try {
     await untilListening(port, server);
     const url = `sc://127.0.0.1:${port}`;
-    const latency = await client(url, 'latency', N).result;
+    const latency = await client(url, 'latency', N, [String(WARMUP), String(STEADY_AFTER)]).result;
     const loops = Array.from({ length: CLIENTS }, () => client(url, 'loop', SECONDS));
     await Promise.all(loops.map((l) => l.ready));
     for (const l of loops) l.child.stdin!.end('\n');
     const counts = await Promise.all(loops.map((l) => l.result));
-    return { select1: latency.select1_ms, rows10k: latency.rows10k_ms, qps: counts.reduce((a, c) => a + c.queries, 0) / SECONDS };
+    const phase = (p: { select1_ms: number[]; rows10k_ms: number[] }): Latencies => ({ select1: p.select1_ms, rows10k: p.rows10k_ms });
+    return { early: phase(latency.early), steady: phase(latency.steady), qps: counts.reduce((a, c) => a + c.queries, 0) / SECONDS };
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => (server.exitCode !== null ? r(null) : server.once('exit', r)));
@@ -127,11 +136,15 @@ export async function sqlBench(): Promise<void> {
   const ours = await sparkportSide();
   const connect = await connectSide();
   const r = (x: number) => Math.round(x * 100) / 100;
-  const s1 = { sparkport: summarise(ours.select1), spark_connect: summarise(connect.select1) };
-  const big = { sparkport: summarise(ours.rows10k), spark_connect: summarise(connect.rows10k) };
+  const side = (pick: (x: typeof ours) => number[]) => {
+    const v = { sparkport: summarise(pick(ours)), spark_connect: summarise(pick(connect)) };
+    return { ...v, ratio_p50: r(v.sparkport.p50 / v.spark_connect.p50) };
+  };
   record('sql_vs_spark_connect', {
-    select1_ms: { ...s1, ratio_p50: r(s1.sparkport.p50 / s1.spark_connect.p50) },
-    rows10k_ms: { ...big, ratio_p50: r(big.sparkport.p50 / big.spark_connect.p50) },
+    select1_ms: side((x) => x.early.select1),
+    rows10k_ms: side((x) => x.early.rows10k),
+    [`select1_ms_after_${WARMUP + N + STEADY_AFTER}`]: side((x) => x.steady.select1),
+    [`rows10k_ms_after_${WARMUP + N + STEADY_AFTER}`]: side((x) => x.steady.rows10k),
     select1_qps_8_clients: { sparkport_one_session: r(ours.qps), spark_connect_8_sessions: r(connect.qps) },
     target: 'ratio_p50 <= 0.7 for both',
   });
