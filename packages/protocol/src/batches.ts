@@ -3,7 +3,7 @@
  * batch is one spark-submit run of a jar or a Python file; it has no statements.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { AppInfo, IdParam, Params, StringEnum, SUBMIT_FIELDS } from './rest.ts';
+import { AppInfo, IdParam, MAX_BATCH_ARGS, Params, StringEnum, SUBMIT_FIELDS } from './rest.ts';
 import { BATCH_STATES } from './states.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -13,7 +13,7 @@ export const CreateBatchRequest = Type.Object(
   {
     file: Type.String({ minLength: 1, description: 'The jar or Python file to run: a local path inside batches.allowedDirs, or a URI (hdfs://, s3a://, local:, …)' }),
     className: Type.Optional(Type.String({ minLength: 1, description: 'Main class of a jar' })),
-    args: Type.Optional(StringList),
+    args: Type.Optional(Type.Array(Type.String(), { maxItems: MAX_BATCH_ARGS })),
     ...SUBMIT_FIELDS,
   },
   { additionalProperties: false, $id: 'CreateBatchRequest' },

@@ -224,6 +224,22 @@ export function checkDriverMessage(direction: DriverDirection, msg: unknown): Dr
   }
   const c = checker(direction, type);
   if (!c) return { ok: false, errors: [`'${type}' is not a ${direction} message`] };
-  if (c.Check(msg)) return { ok: true };
-  return { ok: false, errors: [...c.Errors(msg)].map((e) => `${e.path || '/'}: ${e.message}`) };
+  return checkWith(c, msg);
+}
+
+let executeResultCheck: TypeCheck<TSchema> | undefined;
+/** Whether an execute reply's result is one (an output Livy's clients can read), and if not, why. */
+export function checkExecuteResult(result: unknown): DriverCheck {
+  return checkWith((executeResultCheck ??= TypeCompiler.Compile(ExecuteResult)), result);
+}
+
+/** At most a few reasons: a hostile message can have millions. */
+function checkWith(c: TypeCheck<TSchema>, value: unknown): DriverCheck {
+  if (c.Check(value)) return { ok: true };
+  const errors: string[] = [];
+  for (const e of c.Errors(value)) {
+    errors.push(`${e.path || '/'}: ${e.message}`);
+    if (errors.length === 3) break;
+  }
+  return { ok: false, errors };
 }

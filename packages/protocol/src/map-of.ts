@@ -7,9 +7,10 @@
  */
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 
-export function MapOf<T extends TSchema>(value: T, keys?: { minLength?: number; pattern?: string }): TUnsafe<Record<string, Static<T>>> {
+export function MapOf<T extends TSchema>(value: T, keys?: { minLength?: number; pattern?: string }, size?: { maxProperties: number }): TUnsafe<Record<string, Static<T>>> {
   const schema = Type.Object({}, {
     additionalProperties: value,
+    ...size,
     ...(keys ? { propertyNames: { type: 'string', ...keys } } : {}),
   });
   return schema as unknown as TUnsafe<Record<string, Static<T>>>;

@@ -19,21 +19,30 @@ const StringMap = MapOf(Type.String());
 export const StringEnum = <const T extends readonly string[]>(values: T, opts: { description?: string; default?: T[number] } = {}) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...opts });
 
+/**
+ * How many files or conf keys a request may name: far beyond any real spark-submit, and small
+ * enough that one request cannot make every session list that shows it slow.
+ */
+export const MAX_SUBMIT_ITEMS = 1000;
+/** A batch's own arguments: each is one of spark-submit's, which the OS limits anyway (ARG_MAX). */
+export const MAX_BATCH_ARGS = 10_000;
+const SubmitList = Type.Array(Type.String(), { maxItems: MAX_SUBMIT_ITEMS });
+
 /** The spark-submit fields sessions and batches share, as Livy gives both. */
 export const SUBMIT_FIELDS = {
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: NAME_PATTERN })),
   proxyUser: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
-  jars: Type.Optional(StringList),
-  pyFiles: Type.Optional(StringList),
-  files: Type.Optional(StringList),
-  archives: Type.Optional(StringList),
+  jars: Type.Optional(SubmitList),
+  pyFiles: Type.Optional(SubmitList),
+  files: Type.Optional(SubmitList),
+  archives: Type.Optional(SubmitList),
   driverMemory: Type.Optional(Type.String()),
   driverCores: Type.Optional(Type.Integer({ minimum: 0 })),
   executorMemory: Type.Optional(Type.String()),
   executorCores: Type.Optional(Type.Integer({ minimum: 0 })),
   numExecutors: Type.Optional(Type.Integer({ minimum: 0 })),
   queue: Type.Optional(Type.String()),
-  conf: Type.Optional(StringMap),
+  conf: Type.Optional(MapOf(Type.String(), undefined, { maxProperties: MAX_SUBMIT_ITEMS })),
 };
 
 export const CreateSessionRequest = Type.Object(

@@ -35,8 +35,6 @@ export interface BatchStateEvent extends BatchBusEvent { state: BatchState }
 /** How a kill ends a batch: killed when someone asked for it, dead when the server goes away. */
 type KillOutcome = Extract<BatchState, 'killed' | 'dead'>;
 
-/** A line longer than this is cut: one runaway print must not fill the server's memory. */
-const MAX_LINE_CHARS = 16 * 1024;
 /** How a batch ends when its process ended while no server ran and left no exit status. */
 const UNWATCHED = 'server restarted; the batch ended while no server watched it';
 /** After SIGKILL, how long to wait for the exit before recording the outcome anyway. */
@@ -211,7 +209,7 @@ export class BatchManager {
     rt.proc = proc;
     rt.record.pid = proc.pid ?? null;
     proc.onOutput((_stream, line) => {
-      rt.log.push('stdout', line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}… [${line.length - MAX_LINE_CHARS} more characters]` : line);
+      rt.log.push('stdout', line); // cut there if it runs away
       // Stored now and then while it runs, so a server crash doesn't take the whole log along;
       // the launcher then knows where a later server's reading should start.
       rt.logFlush ??= this.d.clock.setTimeout(() => {

@@ -13,7 +13,7 @@
 import { driverProcessMachine, type ConnectFace, type DriverProcessState, type PingResult, type ReadyMsg, type ResumedMsg } from '@sparkport/protocol';
 import type { Clock, Timer } from '../clock.ts';
 import type { Config } from '../config.ts';
-import type { LogBuffer } from './log-buffer.ts';
+import { cutLine, type LogBuffer } from './log-buffer.ts';
 import type { DriverCallError, DriverChannel, DriverLink } from './ports/driver-link.ts';
 import type { AppInfoUpdate, DriverProcess, SessionLauncher } from './ports/launcher.ts';
 import { driverAddressFor, type DriverAddresses } from './placement.ts';
@@ -73,6 +73,8 @@ export interface DriverEvents {
 const KILL_SIGNALS = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP']);
 /** How long a process gets after a last SIGTERM before SIGKILL, and after SIGKILL before we stop waiting. */
 const KILL_GRACE_MS = 5000;
+/** How much of a driver's last words (fatal message and traceback) reach the session log. */
+const MAX_FATAL_LOG_CHARS = 64 * 1024;
 
 export class DriverSupervisor {
   private current: DriverProcessState = 'launching';
@@ -183,8 +185,11 @@ export class DriverSupervisor {
     });
     link.on('resumed', (m) => this.onResumed(link, m));
     link.on('fatal', (m) => {
-      this.fatal = m.message;
-      for (const line of [m.message, ...(m.traceback ?? [])].join('').split('\n')) if (line) this.log.push('stderr', line);
+      this.fatal = cutLine(m.message);
+      // Only the end is split into lines: the ring keeps the last few anyway, and a driver's
+      // message can be 64 MiB of line breaks.
+      const text = [m.message, ...(m.traceback ?? [])].join('');
+      for (const line of text.slice(-MAX_FATAL_LOG_CHARS).split('\n')) if (line) this.log.push('stderr', line);
     });
     link.on('protocolError', (msg) => this.log.push('stderr', `driver protocol error: ${msg}`));
     link.on('disconnect', () => this.onDisconnect());

@@ -2,6 +2,13 @@
  * A driver's (or spark-submit's) stdout and stderr, each a ring of the last N lines, rendered as
  * Livy does: "stdout: ", the stdout lines, "\nstderr: ", the stderr lines.
  */
+/** A line longer than this is cut: one runaway print (or driver message) must not fill the server's memory. */
+export const MAX_LOG_LINE_CHARS = 16 * 1024;
+
+export function cutLine(line: string, max = MAX_LOG_LINE_CHARS): string {
+  return line.length <= max ? line : `${line.slice(0, max)}… [${line.length - max} more characters]`;
+}
+
 export class LogBuffer {
   private out: string[] = [];
   private err: string[] = [];
@@ -18,7 +25,7 @@ export class LogBuffer {
 
   push(stream: 'stdout' | 'stderr', line: string): void {
     const ring = stream === 'stdout' ? this.out : this.err;
-    ring.push(line);
+    ring.push(cutLine(line));
     if (ring.length > this.maxLines) ring.splice(0, ring.length - this.maxLines);
   }
 

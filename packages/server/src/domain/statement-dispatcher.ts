@@ -9,7 +9,7 @@
  * them.
  */
 import {
-  statementMachine, type ExecuteResult, type ProgressMsg, type ReplyMsg, type ResumedMsg, type StatementOutput, type StatementState,
+  checkExecuteResult, statementMachine, type ExecuteResult, type ProgressMsg, type ReplyMsg, type ResumedMsg, type StatementOutput, type StatementState,
   type StreamMsg,
 } from '@sparkport/protocol';
 import type { Clock } from '../clock.ts';
@@ -59,6 +59,16 @@ interface Running {
 
 const MAX_STREAM_REPLAY_BYTES = 256 * 1024;
 const CANCEL_TIMEOUT_MS = 10_000;
+
+/**
+ * An execute reply's output, checked: the driver runs users' code, and what it sends is stored and
+ * served to every client of the session, whose serialiser would refuse a malformed one (a 500).
+ */
+function outputOf(statementId: number, result: unknown): StatementOutput {
+  const check = checkExecuteResult(result);
+  if (check.ok) return (result as ExecuteResult).output;
+  return errorOutput(statementId, 'Internal Error: DriverCallError', `the driver's reply was malformed (${check.errors.join('; ')})`);
+}
 
 export function errorOutput(executionCount: number, ename: string, evalue: string): StatementOutput {
   return { status: 'error', execution_count: executionCount, ename, evalue, traceback: [] };
@@ -120,10 +130,7 @@ export class StatementDispatcher {
       run = this.current = { stmt: s, link: this.link, requestId: msg.re, streamed: [], streamedBytes: 0, progress: s.progress };
     }
     if (msg.type !== 'reply') return this.onEvent(run, msg);
-    if (msg.ok) {
-      const r = (msg.result ?? {}) as Partial<ExecuteResult>;
-      if (r.output) return this.onExecuted(run, r.output);
-    }
+    if (msg.ok) return this.onExecuted(run, outputOf(s.id, msg.result ?? {}));
     this.onExecuted(run, errorOutput(s.id, 'Internal Error: DriverCallError', msg.error?.message ?? 'the driver could not run the statement'));
   }
 
@@ -241,7 +248,7 @@ export class StatementDispatcher {
     );
     run.requestId = call.id;
     call.then(
-      (r) => this.onExecuted(run, r.output),
+      (r) => this.onExecuted(run, outputOf(s.id, r)),
       (e: Error) => {
         // A lost driver is the session's to handle: it fails every open statement at once.
         if (isDriverLost(e)) return;

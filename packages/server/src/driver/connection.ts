@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { MAX_LINE_DEPTH, type DriverToServer, type ProgressMsg, type ReplyMsg, type StreamMsg } from '@sparkport/protocol';
+import { checkDriverMessage, DRIVER_TO_SERVER_TYPES, MAX_LINE_DEPTH, type DriverToServer, type ProgressMsg, type ReplyMsg, type StreamMsg } from '@sparkport/protocol';
 import {
   DriverCallError, type DriverCall, type DriverLink, type DriverLinkEvents, type DriverRequestBody, type RequestEvent,
   type RequestOptions,
@@ -54,7 +54,16 @@ export class DriverConnection extends EventEmitter<DriverLinkEvents> implements 
     this.pid = pid;
     this.nextId = Math.max(this.nextId, lastRequest + 1);
     socket.setNoDelay(true);
-    readLines(socket, (line) => { if (this.socket === socket) this.onLine(line); }, () => {
+    readLines(socket, (line) => {
+      if (this.socket !== socket) return;
+      try {
+        this.onLine(line);
+      } catch (e) {
+        // Never the server's end: a line nothing above foresaw ends this driver's connection.
+        this.emit('protocolError', `a line the server could not handle (${(e as Error)?.message ?? e}): connection closed`);
+        socket.destroy();
+      }
+    }, () => {
       this.emit('protocolError', 'line over 64 MiB');
       socket.destroy();
     }, initial);
@@ -123,16 +132,18 @@ export class DriverConnection extends EventEmitter<DriverLinkEvents> implements 
       this.send({ type: 'error', re: null, code: 'BAD_MESSAGE', message: 'message must be an object with a string type' });
       return;
     }
-    if (nestsDeeperThan(line, MAX_LINE_DEPTH)) {
-      const why = `line nested more than ${MAX_LINE_DEPTH} levels deep`;
-      this.send({ type: 'error', re: null, code: 'BAD_MESSAGE', message: why });
+    const problem = nestsDeeperThan(line, MAX_LINE_DEPTH) ? `line nested more than ${MAX_LINE_DEPTH} levels deep` : malformed(msg);
+    if (problem) {
+      this.send({ type: 'error', re: null, code: 'BAD_MESSAGE', message: problem });
+      // Only what checks out is used: the numbers that say which request and which line it was.
+      const { re, seq, statement_id } = msg as { re?: unknown; seq?: unknown; statement_id?: unknown };
+      const numbered = { seq: isCount(seq, 1) ? seq : undefined, statement_id: isCount(statement_id, 0) ? statement_id : undefined };
       if (msg.type !== 'reply') {
-        if (msg.type === 'stream' || msg.type === 'progress') this.fresh(msg);
+        if (msg.type === 'stream' || msg.type === 'progress') this.fresh(numbered);
         return;
       }
       // Its request fails rather than waits forever: a statement ends with an error saying why.
-      const { re, seq, statement_id } = msg;
-      msg = { type: 'reply', re, seq, statement_id, ok: false, error: { code: 'BAD_MESSAGE', message: `the driver's reply was a ${why}` } };
+      msg = { type: 'reply', re: isCount(re, 0) ? re : -1, ok: false, error: { code: 'BAD_MESSAGE', message: `the driver's reply was a ${problem}` }, ...numbered } as ReplyMsg;
     }
     if ((msg.type === 'reply' || msg.type === 'stream' || msg.type === 'progress') && !this.fresh(msg)) return;
     switch (msg.type) {
@@ -208,3 +219,15 @@ export class DriverConnection extends EventEmitter<DriverLinkEvents> implements 
     });
   }
 }
+
+/**
+ * Why a driver message of a known type is not one, or undefined: the driver runs users' code, and
+ * a field of the wrong type (an object where a string goes) would throw where it is used.
+ */
+function malformed(msg: { type: string }): string | undefined {
+  if (!(DRIVER_TO_SERVER_TYPES as readonly string[]).includes(msg.type)) return undefined; // answered UNKNOWN_TYPE
+  const check = checkDriverMessage('driverToServer', msg);
+  return check.ok ? undefined : `malformed '${msg.type}' message (${check.errors.join('; ')})`;
+}
+
+const isCount = (v: unknown, min: number): v is number => Number.isSafeInteger(v) && (v as number) >= min;

@@ -13,7 +13,7 @@ import { rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
-import { DRIVER_PROTOCOL_VERSION, type HelloMsg, type Limits } from '@sparkport/protocol';
+import { checkDriverMessage, DRIVER_PROTOCOL_VERSION, type HelloMsg, type Limits } from '@sparkport/protocol';
 import type { DriverChannel, DriverLink, LaunchWelcome } from '../domain/ports/driver-link.ts';
 import { DriverConnection } from './connection.ts';
 import { ensurePrivateDir } from '../private-files.ts';
@@ -150,6 +150,15 @@ export class DriverListener implements DriverChannel {
       socket.end();
     };
     const onData = (chunk: Buffer) => {
+      try {
+        read(chunk);
+      } catch {
+        // Whatever a peer sent, this connection ends, not the server.
+        clearTimeout(timer);
+        socket.destroy();
+      }
+    };
+    const read = (chunk: Buffer) => {
       // Only the new chunk is searched: a slow peer must not make each chunk rescan the rest.
       const nlInChunk = chunk.indexOf(0x0a);
       chunks.push(chunk);
@@ -177,9 +186,13 @@ export class DriverListener implements DriverChannel {
       return refuse('BAD_MESSAGE', 'first line must be a JSON hello');
     }
     if (hello?.type !== 'hello' || typeof hello.token !== 'string') return refuse('BAD_MESSAGE', 'first message must be hello');
-    if (hello.protocol !== DRIVER_PROTOCOL_VERSION) {
-      return refuse('BAD_PROTOCOL', `server speaks protocol ${DRIVER_PROTOCOL_VERSION}, driver sent ${hello.protocol}`);
+    // Anyone who can reach this port sends this, before any token is checked: nothing in it is
+    // used before it has been checked (an object for a number once threw here, and ended the server).
+    if (typeof hello.protocol !== 'number' || hello.protocol !== DRIVER_PROTOCOL_VERSION) {
+      return refuse('BAD_PROTOCOL', `server speaks protocol ${DRIVER_PROTOCOL_VERSION}, driver sent ${typeof hello.protocol === 'number' ? hello.protocol : 'none'}`);
     }
+    const check = checkDriverMessage('driverToServer', hello);
+    if (!check.ok) return refuse('BAD_MESSAGE', `malformed hello (${check.errors.join('; ')})`);
     const pid = Number(hello.pid) || 0;
     const grace = this.opts.reconnectGraceMs ?? 0;
     if (hello.resume !== undefined) return this.onReturn(socket, hello, pid, rest, refuse);

@@ -89,6 +89,27 @@ describe('sessions over HTTP', () => {
     }
   });
 
+  test('a body naming more files or conf keys than any spark-submit needs is 400, and a huge wrong one is answered at once with its first mistake', async () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => `hdfs:///jars/f${i}.jar`);
+    const conf = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`spark.x.k${i}`, 'v']));
+    const big = await makeHarness(); // the default body limit
+    for (const [body, re] of [
+      [{ kind: 'pyspark', jars: many(1001) }, /field 'jars' must NOT have more than 1000 items/],
+      [{ kind: 'pyspark', pyFiles: many(1001) }, /field 'pyFiles' must NOT have more than 1000 items/],
+      [{ kind: 'pyspark', conf: conf(1001) }, /field 'conf' must NOT have more than 1000 properties/],
+      // A million wrong items once made a million error objects: seconds of the event loop.
+      [{ kind: 'pyspark', files: Array(1_000_000).fill(1) }, /^Invalid request body: field 'files(\.0)?' must/],
+    ] as const) {
+      const r = await big.json('POST', '/sessions', body);
+      assert.equal(r.status, 400, JSON.stringify(body).slice(0, 80));
+      assert.match(r.body.msg, re);
+      assert.ok(r.body.msg.length < 300, r.body.msg.slice(0, 300));
+    }
+    const fine = await big.json('POST', '/sessions', { kind: 'pyspark', conf: conf(1000), jars: many(3) });
+    assert.equal(fine.status, 201, JSON.stringify(fine.body).slice(0, 300));
+    await big.close();
+  });
+
   test('a body over the configured limit is 413', async () => {
     const r = await h.json('POST', '/sessions', { kind: 'pyspark', conf: { big: 'x'.repeat(5000) } });
     assert.equal(r.status, 413);

@@ -4,6 +4,7 @@
  */
 import net from 'node:net';
 import type { DriverProcess, SessionLaunch, SessionLauncher } from '../../src/domain/ports/launcher.ts';
+import { Sequencer } from './raw-driver.ts';
 
 export type Behaviour = 'ok' | 'crash-start' | 'fatal' | 'hang' | 'garbage' | 'die-mid' | 'bad-token' | 'cannot-spawn';
 
@@ -55,7 +56,8 @@ class FakeProcess implements DriverProcess {
     this.exitCbs.forEach((cb) => cb(code, signal));
   }
 
-  private send(msg: object) { this.sock?.write(JSON.stringify(msg) + '\n'); }
+  private readonly seqs = new Sequencer();
+  private send(msg: object) { this.sock?.write(JSON.stringify(this.seqs.number(msg)) + '\n'); }
 
   private start(): void {
     if (this.behaviour === 'crash-start') {
@@ -103,6 +105,8 @@ class FakeProcess implements DriverProcess {
   maps: Record<string, Record<string, unknown>> = {};
 
   private onMessage(m: Record<string, unknown> & { type: string; id?: number }): void {
+    // Acknowledgements of its numbered messages are the protocol's bookkeeping, not requests.
+    if (m.type === 'ack') return;
     this.received.push(m);
     if (m.type === 'welcome') {
       if (this.behaviour === 'fatal') {

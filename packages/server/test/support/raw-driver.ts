@@ -48,7 +48,9 @@ export class RawDriver {
   }
 
   line(text: string): void { this.sock.write(`${text}\n`); }
-  send(msg: object): void { this.line(JSON.stringify(msg)); }
+  /** As the driver sends: a reply, stream or progress without a `seq` gets the next one (PROTOCOL.md §3a). */
+  send(msg: object): void { this.line(JSON.stringify(this.seqs.number(msg))); }
+  private readonly seqs = new Sequencer();
 
   next(what = 'a message'): Promise<Msg> {
     const m = this.inbox.shift();
@@ -108,4 +110,18 @@ export function driverListenerFixture() {
   };
 
   return { listener, conns, driver, connected };
+}
+
+/** Numbers the messages the protocol numbers, after the highest `seq` a test set itself. */
+export class Sequencer {
+  private last = 0;
+  number(msg: object): object {
+    const m = msg as { type?: unknown; seq?: unknown };
+    if (m.type !== 'reply' && m.type !== 'stream' && m.type !== 'progress') return msg;
+    if (typeof m.seq === 'number') {
+      this.last = Math.max(this.last, m.seq);
+      return msg;
+    }
+    return { ...msg, seq: ++this.last };
+  }
 }

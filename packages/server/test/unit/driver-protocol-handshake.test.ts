@@ -75,6 +75,29 @@ describe('driver protocol over TCP', () => {
       await d.ended();
     });
 
+    test('a hello whose fields are of the wrong type is refused, and the listener goes on taking drivers', async () => {
+      // Anyone who can reach the port sends a hello before any token is checked; these once threw
+      // in its socket handler and ended the server.
+      for (const [hello, code] of [
+        [{ protocol: { toString: 1 } }, 'BAD_PROTOCOL'],
+        [{ pid: { valueOf: 1, toString: 1 } }, 'BAD_MESSAGE'],
+        [{ python: ['3'] }, 'BAD_MESSAGE'],
+        [{ resume: { last_request: 'x' }, session_id: 1 }, 'BAD_MESSAGE'],
+      ] as const) {
+        listener.expect(30, () => assert.fail('must not connect'));
+        const d = await driver();
+        d.send(Object.assign({ type: 'hello', token: 'f'.repeat(64), pid: 1, protocol: 2 }, hello));
+        const err = await d.next(`the answer to ${JSON.stringify(hello)}`);
+        assert.equal(err.type, 'error');
+        assert.equal(err.code, code, JSON.stringify(err));
+        await d.ended();
+      }
+      const { token } = listener.expect(31, (c) => conns.push(c));
+      const d = await driver();
+      d.send({ type: 'hello', token, pid: 5, protocol: 2 });
+      assert.equal((await d.next()).type, 'welcome');
+    });
+
     test('an unsupported protocol version is refused with BAD_PROTOCOL and closed', async () => {
       const { token } = listener.expect(5, () => assert.fail('must not connect'));
       const d = await driver();

@@ -70,9 +70,46 @@ describe('driver protocol over TCP', () => {
       // 512 levels in all is still a line the server takes.
       const ok = conn.request({ type: 'ping' });
       const ping = await d.next('ping');
-      d.line(`{"type":"reply","re":${ping.id},"ok":true,"result":{"deep":${nest(510)}}}`);
+      d.line(`{"type":"reply","re":${ping.id},"seq":3,"ok":true,"result":{"deep":${nest(510)}}}`);
       const result = (await within(ok, 'for the reply at the limit')) as { deep: unknown[] };
       assert.ok(Array.isArray(result.deep));
+    });
+
+    test('a known message with a field of the wrong type is answered BAD_MESSAGE, never thrown; a reply so malformed fails its request', async () => {
+      const { d, conn } = await connected();
+      const problems: string[] = [];
+      conn.on('protocolError', (m: string) => problems.push(m));
+      let fatal = 0;
+      conn.on('fatal', () => fatal++);
+      // Each of these once threw in the server's socket handler, which ended the whole server.
+      for (const msg of [
+        { type: 'error', re: null, code: { toString: 1 }, message: 'x' },
+        { type: 'error', re: null, code: 'X', message: ['a'] },
+        { type: 'fatal', message: 'x', traceback: 1 },
+        { type: 'fatal', message: { toString: 1 } },
+        { type: 'stream', re: 1, seq: 50, name: 'stdout', text: { toString: 1 } },
+        { type: 'ready', app_id: { toString: 1 }, spark_ui_url: null },
+      ]) {
+        d.send(msg);
+        const err = await d.next(`an answer to ${JSON.stringify(msg)}`);
+        assert.deepEqual({ type: err.type, code: err.code, re: err.re }, { type: 'error', code: 'BAD_MESSAGE', re: null });
+        assert.match(String(err.message), new RegExp(`malformed '${msg.type}' message \\(/`));
+      }
+      assert.equal(fatal, 0, 'a malformed fatal is not taken for the driver\'s last words');
+      assert.deepEqual(problems, []);
+      const call = conn.request({ type: 'ping' });
+      const failed = rejectsWith(call, 'BAD_MESSAGE');
+      const req = await d.next('ping');
+      d.send({ type: 'reply', re: req.id, ok: false, error: { code: 'X', message: { toString: 1 } } });
+      assert.equal((await d.next('the answer to the reply')).code, 'BAD_MESSAGE');
+      await failed;
+      assert.equal(conn.isOpen, true);
+      const pong = conn.request({ type: 'ping' });
+      let next = await d.next('ping');
+      if (next.type === 'ack') next = await d.next('ping'); // the failed reply's
+      assert.equal(next.type, 'ping');
+      d.send({ type: 'reply', re: next.id, ok: true, result: {} });
+      assert.deepEqual(await within(pong, 'for pong'), {});
     });
 
     test('blank lines are ignored, not answered', async () => {

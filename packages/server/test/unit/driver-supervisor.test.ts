@@ -76,6 +76,16 @@ function readyDriver(w: ReturnType<typeof world>) {
   return { ...d, link, proc: w.launcher.procs.at(-1)! };
 }
 
+/** A driver launched and connected on a scripted link, as a fatal message finds it. */
+function connectedDriver() {
+  const w = world();
+  const d = w.driver();
+  d.sup.start();
+  const link = new ScriptedLink();
+  w.channel.connect(link);
+  return { d, link, proc: w.launcher.procs[0]! };
+}
+
 describe('DriverSupervisor', () => {
   test('launching → connecting → ready: the launch gets the session, its directory, the address and a token', () => {
     const w = world();
@@ -243,17 +253,27 @@ describe('DriverSupervisor', () => {
   });
 
   test('a fatal message is the reason, ahead of stderr, and its lines go to the log', () => {
-    const w = world();
-    const d = w.driver();
-    d.sup.start();
-    const link = new ScriptedLink();
-    w.channel.connect(link);
-    const proc = w.launcher.procs[0]!;
+    const { d, link, proc } = connectedDriver();
     proc.print('some WARN line');
     link.emit('fatal', { type: 'fatal', message: 'SparkContext failed: no memory\n', traceback: ['Traceback (most recent call last):\n'] });
     proc.exit(1);
     assert.equal(d.heard.gone[0]!.reason, 'the driver process exited with code 1: SparkContext failed: no memory\n');
     assert.deepEqual(d.log.stderrTail(2), ['SparkContext failed: no memory', 'Traceback (most recent call last):']);
+  });
+
+  test("a driver's runaway last words are cut: the reason to 16 KiB, the log to its last lines, each cut too", () => {
+    const { d, link, proc } = connectedDriver();
+    const huge = 'x'.repeat(4 * 1024 * 1024);
+    // 4 MiB in one line, then a million line breaks: each line once stayed whole in the ring, and
+    // every line break was split out and pushed.
+    link.emit('fatal', { type: 'fatal', message: huge, traceback: ['\n'.repeat(1_000_000), 'y'.repeat(40_000), '\nlast line\n'] });
+    proc.exit(1);
+    const reason = d.heard.gone[0]!.reason;
+    assert.ok(reason.length < 17 * 1024, `reason of ${reason.length} characters`);
+    assert.match(reason, /x… \[4177920 more characters\]$/);
+    const tail = d.log.stderrTail(3);
+    assert.equal(tail.at(-1), 'last line');
+    assert.match(tail.at(-2)!, /^y{16384}… \[23616 more characters\]$/);
   });
 
   test('a launch that throws is a loss at once, and frees the slot', () => {

@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import type { StatementBusEvent } from '../../src/domain/event-bus.ts';
 import { DriverConnection } from '../../src/driver/connection.ts';
 import { ok, world } from '../support/dispatcher-world.ts';
+import { Sequencer } from '../support/raw-driver.ts';
 
 /** Both ends of a loopback TCP connection: the server's DriverConnection, and the driver's socket. */
 async function connectionPair() {
@@ -37,7 +38,8 @@ async function connectionPair() {
     }
     throw new Error(`no ${type} request arrived`);
   };
-  const send = (msg: object) => sock.write(`${JSON.stringify(msg)}\n`);
+  const seqs = new Sequencer();
+  const send = (msg: object) => sock.write(`${JSON.stringify(seqs.number(msg))}\n`);
   return { conn, next, send, close: () => { sock.destroy(); conn.close(); } };
 }
 

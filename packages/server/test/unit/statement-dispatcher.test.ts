@@ -44,6 +44,34 @@ describe('StatementDispatcher', () => {
     ]);
   });
 
+  test('a reply whose output is not one Livy clients can read ends its statement with an error saying so, and the queue goes on', async () => {
+    const w = world();
+    const link = new ScriptedLink();
+    w.disp.attach(link);
+    const bad = [
+      {},
+      { output: 'text', cancelled: false },
+      { output: { status: 'ok', execution_count: 0 }, cancelled: false },
+      { output: { status: 'error', execution_count: 0, ename: { toString: 1 }, evalue: 'x', traceback: [] }, cancelled: false },
+      { output: { status: 'ok', execution_count: 0, data: { 'text/plain': 'x' } }, cancelled: 'no' },
+    ];
+    const stmts = bad.map((_, i) => w.disp.submit(`s${i}`, 'pyspark'));
+    const good = w.disp.submit('fine', 'pyspark');
+    for (const [i, result] of bad.entries()) {
+      only(executes(link)).reply(result);
+      await settle();
+      const s = stmts[i]!;
+      assert.equal(s.state, 'available', JSON.stringify(result));
+      const out = s.output as Extract<StatementOutput, { status: 'error' }>;
+      assert.equal(out.status, 'error');
+      assert.equal(out.ename, 'Internal Error: DriverCallError');
+      assert.match(out.evalue, /the driver's reply was malformed \(\/.*\)/, JSON.stringify(result));
+    }
+    only(executes(link)).reply({ output: ok(good.id, 'FINE'), cancelled: false });
+    await settle();
+    assert.deepEqual(good.output, ok(good.id, 'FINE'));
+  });
+
   test('a waiting statement is cancelled at once and never reaches the driver', async () => {
     const w = world();
     const link = new ScriptedLink();
