@@ -116,6 +116,7 @@ function assemble(config: Config, parts: ServerParts, log: (msg: string) => void
       sessionKey: privateKey(path.join(config.dataDir, 'driver-session.key')),
       reconnectGraceMs: config.sessions.reconnectGraceMs,
       tls: driverTls(config),
+      log,
     }),
     sparkVersion: detectSparkVersion(config.spark.python),
     log,

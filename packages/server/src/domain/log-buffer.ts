@@ -5,8 +5,12 @@
 /** A line longer than this is cut: one runaway print (or driver message) must not fill the server's memory. */
 export const MAX_LOG_LINE_CHARS = 16 * 1024;
 
+const CUT = /… \[\d+ more characters\]$/;
+
+/** The line, or its first `max` characters and how many more there were; a line cut before (a restored log's) stays as it is. */
 export function cutLine(line: string, max = MAX_LOG_LINE_CHARS): string {
-  return line.length <= max ? line : `${line.slice(0, max)}… [${line.length - max} more characters]`;
+  if (line.length <= max || CUT.exec(line)?.index === max) return line;
+  return `${line.slice(0, max)}… [${line.length - max} more characters]`;
 }
 
 export class LogBuffer {

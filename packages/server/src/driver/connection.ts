@@ -54,12 +54,15 @@ export class DriverConnection extends EventEmitter<DriverLinkEvents> implements 
     this.pid = pid;
     this.nextId = Math.max(this.nextId, lastRequest + 1);
     socket.setNoDelay(true);
+    let broken = false;
     readLines(socket, (line) => {
-      if (this.socket !== socket) return;
+      // Not one more line once one has broken: the rest of its chunk is not read either.
+      if (broken || this.socket !== socket) return;
       try {
         this.onLine(line);
       } catch (e) {
         // Never the server's end: a line nothing above foresaw ends this driver's connection.
+        broken = true;
         this.emit('protocolError', `a line the server could not handle (${(e as Error)?.message ?? e}): connection closed`);
         socket.destroy();
       }

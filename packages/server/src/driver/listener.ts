@@ -44,6 +44,8 @@ export interface ListenerOptions {
   reconnectGraceMs?: number;
   /** TLS on the TCP listener (driver.tls): drivers in the cluster are given the certificate to trust. */
   tls?: { cert: Buffer; key: Buffer };
+  /** Where a connection the listener closed for an error of its own is told of (the server's log). */
+  log?: (msg: string) => void;
 }
 
 /** The ports driver.portRange (`low-high`) names, in order, or listenPort alone. */
@@ -152,10 +154,11 @@ export class DriverListener implements DriverChannel {
     const onData = (chunk: Buffer) => {
       try {
         read(chunk);
-      } catch {
-        // Whatever a peer sent, this connection ends, not the server.
+      } catch (e) {
+        // Whatever a peer sent, this connection ends, not the server; said, since it may be ours.
         clearTimeout(timer);
         socket.destroy();
+        this.opts.log?.(`driver listener: a connection from ${socket.remoteAddress ?? 'a local socket'} closed on an error: ${(e as Error)?.message ?? e}`);
       }
     };
     const read = (chunk: Buffer) => {
@@ -189,7 +192,7 @@ export class DriverListener implements DriverChannel {
     // Anyone who can reach this port sends this, before any token is checked: nothing in it is
     // used before it has been checked (an object for a number once threw here, and ended the server).
     if (typeof hello.protocol !== 'number' || hello.protocol !== DRIVER_PROTOCOL_VERSION) {
-      return refuse('BAD_PROTOCOL', `server speaks protocol ${DRIVER_PROTOCOL_VERSION}, driver sent ${typeof hello.protocol === 'number' ? hello.protocol : 'none'}`);
+      return refuse('BAD_PROTOCOL', `server speaks protocol ${DRIVER_PROTOCOL_VERSION}, driver sent ${typeof hello.protocol === 'number' ? hello.protocol : (JSON.stringify(hello.protocol) ?? 'none').slice(0, 40)}`);
     }
     const check = checkDriverMessage('driverToServer', hello);
     if (!check.ok) return refuse('BAD_MESSAGE', `malformed hello (${check.errors.join('; ')})`);

@@ -112,6 +112,27 @@ describe('driver protocol over TCP', () => {
       assert.deepEqual(await within(pong, 'for pong'), {});
     });
 
+    test('a line the server fails on closes that connection only, and no later line of its chunk is acted on', async () => {
+      const { d, conn } = await connected();
+      const problems: string[] = [];
+      conn.on('protocolError', (m: string) => problems.push(m));
+      let settled = false;
+      const call = conn.request({ type: 'execute', statement_id: 1, kind: 'pyspark', code: 'x' }, { onEvent: () => { throw new Error('a bug of ours'); } });
+      call.then(() => { settled = true; }, () => { settled = true; });
+      const req = await d.next('execute');
+      d.line([
+        JSON.stringify({ type: 'stream', re: req.id, seq: 1, name: 'stdout', text: 'x' }),
+        JSON.stringify({ type: 'reply', re: req.id, seq: 2, ok: true, result: { output: { status: 'ok', execution_count: 1, data: {} }, cancelled: false } }),
+      ].join('\n'));
+      await d.ended();
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(settled, false, 'the reply behind the broken line was not taken: the driver replays it when it is back');
+      assert.equal(problems.length, 1);
+      assert.match(problems[0]!, /a bug of ours.*connection closed/);
+      conn.close();
+      await call.catch(() => undefined);
+    });
+
     test('blank lines are ignored, not answered', async () => {
       const { d, conn } = await connected();
       d.line('');
