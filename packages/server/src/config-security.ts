@@ -38,6 +38,8 @@ export interface SecurityConfig {
     /** Request line and headers together (431 above it), and the URL alone (414 above it). */
     maxHeaderBytes: number;
     maxUrlBytes: number;
+    /** Client connections open at once; one more is closed as it arrives (http/connection-limit.ts). 0: no limit. */
+    maxConnections: number;
   };
   /** Who may view and modify others' sessions and batches, and act as whom (domain/access.ts). */
   access: AccessPolicy;
@@ -74,6 +76,8 @@ export function defaultSecurityConfig(): SecurityConfig {
       checkResponses: false, allowedHosts: [], allowedOrigins: [], tls: { certFile: null, keyFile: null },
       requestTimeoutMs: 60_000, headersTimeoutMs: 20_000, timeoutCheckIntervalMs: 1_000, keepAliveTimeoutMs: 72_000,
       socketIdleTimeoutMs: 600_000, maxHeaderBytes: 16 * 1024, maxUrlBytes: 8 * 1024,
+      // Above limits.longPolls + limits.eventStreams (640), under a common 1,024 descriptors per process.
+      maxConnections: 1000,
     },
     access: { superusers: [], viewUsers: [], modifyUsers: [], impersonation: {}, runAsOwner: false },
     audit: { file: '' },

@@ -32,6 +32,7 @@ export class ServerMetrics implements DomainMetrics {
   private readonly driverReconnects: Counter;
   private readonly httpRequests: Counter<'route' | 'method' | 'status'>;
   private readonly droppedEvents: Counter;
+  private readonly refusedConnections: Counter;
 
   constructor() {
     const registers = [this.registry];
@@ -59,6 +60,9 @@ export class ServerMetrics implements DomainMetrics {
     });
     this.droppedEvents = new Counter({
       name: `${PREFIX}event_stream_dropped_events_total`, help: 'Output, progress and statement events not sent to an event stream client that read too slowly', registers,
+    });
+    this.refusedConnections = new Counter({
+      name: `${PREFIX}http_connections_refused_total`, help: 'Client connections closed as they arrived because http.maxConnections were open', registers,
     });
   }
 
@@ -113,6 +117,7 @@ export class ServerMetrics implements DomainMetrics {
   }
 
   eventsDropped(n: number): void { this.droppedEvents.inc(n); }
+  connectionRefused(): void { this.refusedConnections.inc(); }
 
   get contentType(): string { return this.registry.contentType; }
 

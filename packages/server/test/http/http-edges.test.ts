@@ -113,3 +113,60 @@ describe('answers before the routes', () => {
     assert.equal(JSON.parse(bad.body).code, 'MALFORMED_REQUEST');
   });
 });
+
+describe('http.maxConnections', () => {
+  let h: Harness;
+  let port: number;
+  const open: net.Socket[] = [];
+
+  /** A connection the server has accepted: it answers a request on it. */
+  async function accepted(): Promise<net.Socket> {
+    const s = net.connect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => { s.once('connect', resolve); s.once('error', reject); });
+    open.push(s);
+    return s;
+  }
+
+  const connections = () => new Promise<number>((r) => h.app.server.getConnections((_e, n) => r(n)));
+
+  /** What a request on `s` gets: its status, or null when the server closed the socket instead. */
+  function ask(s: net.Socket): Promise<number | null> {
+    return new Promise((resolve) => {
+      let text = '';
+      s.setEncoding('latin1');
+      s.on('data', (c: string) => {
+        text += c;
+        if (text.includes('\r\n\r\n')) resolve(Number(text.split(' ')[1]));
+      });
+      s.on('close', () => resolve(text ? Number(text.split(' ')[1]) : null));
+      s.on('error', () => undefined);
+      s.write('GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    });
+  }
+
+  before(async () => {
+    h = await makeHarness((c) => { c.http.maxConnections = 3; });
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (h.app.server.address() as net.AddressInfo).port;
+  });
+  after(async () => {
+    for (const s of open) s.destroy();
+    await h.close();
+  });
+
+  test('idle sockets up to the limit hold; the next is closed unread, counted and logged once; one closing lets a new one in', async () => {
+    // Three clients that connect and send nothing: the slow-loris way to use up a server.
+    const idle = [await accepted(), await accepted(), await accepted()];
+    await h.waitFor(async () => (await connections()) === 3, 'three connections');
+    for (let i = 0; i < 2; i++) assert.equal(await ask(await accepted()), null, 'a connection past the limit is closed without an answer');
+    assert.equal(h.logs.filter((l) => /http\.maxConnections/.test(l)).length, 1, 'two refusals, one log line');
+    assert.match(h.logs.find((l) => /http\.maxConnections/.test(l))!, /refused 1 connection\(s\).*3 were open/);
+    // The three held ones are still served.
+    assert.equal(await ask(idle[0]!), 200);
+    idle[1]!.destroy();
+    await h.waitFor(async () => (await connections()) === 2, 'a connection closed');
+    assert.equal(await ask(await accepted()), 200, 'a place freed is taken by the next client');
+    const metrics = await h.app.inject({ method: 'GET', url: '/metrics' });
+    assert.match(metrics.body, /sparkport_http_connections_refused_total 2/);
+  });
+});
