@@ -38,8 +38,9 @@ export interface SecurityConfig {
     /** Request line and headers together (431 above it), and the URL alone (414 above it). */
     maxHeaderBytes: number;
     maxUrlBytes: number;
-    /** Client connections open at once; one more is closed as it arrives (http/connection-limit.ts). 0: no limit. */
+    /** Client connections open at once, in all and from one address (IPv6: one /64); one more is closed as it arrives (http/connection-limit.ts). 0: no limit. */
     maxConnections: number;
+    maxConnectionsPerAddress: number;
   };
   /** Who may view and modify others' sessions and batches, and act as whom (domain/access.ts). */
   access: AccessPolicy;
@@ -76,8 +77,11 @@ export function defaultSecurityConfig(): SecurityConfig {
       checkResponses: false, allowedHosts: [], allowedOrigins: [], tls: { certFile: null, keyFile: null },
       requestTimeoutMs: 60_000, headersTimeoutMs: 20_000, timeoutCheckIntervalMs: 1_000, keepAliveTimeoutMs: 72_000,
       socketIdleTimeoutMs: 600_000, maxHeaderBytes: 16 * 1024, maxUrlBytes: 8 * 1024,
-      // Above limits.longPolls + limits.eventStreams (640), under a common 1,024 descriptors per process.
-      maxConnections: 1000,
+      // Node raises its descriptor limit to the hard limit at start (often 2^20, at least 4,096 on
+      // common systems): 10,000 leaves room for drivers' links and files on large ones. One client
+      // may take a tenth, above limits.longPolls + limits.eventStreams (640) for one busy proxy.
+      maxConnections: 10_000,
+      maxConnectionsPerAddress: 1_000,
     },
     access: { superusers: [], viewUsers: [], modifyUsers: [], impersonation: {}, runAsOwner: false },
     audit: { file: '' },

@@ -11,6 +11,7 @@ import { checkAccessPolicy } from './domain/access.ts';
 import { checkPlacementSettings } from './domain/placement.ts';
 import { checkConnectSettings } from './domain/spark-connect.ts';
 import { checkStandaloneRestUrl } from './driver/cluster/cluster-conf.ts';
+import { checkConnectionSettings } from './http/connection-limit.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -382,6 +383,7 @@ export function loadConfig(src: ConfigSources = {}): Config {
   checkPlacementSettings(c);
   checkStandaloneRestUrl(c);
   checkConnectSettings(c);
+  checkConnectionSettings(c.http);
   c.audit.file = path.resolve(c.audit.file || path.join(c.dataDir, 'audit.log'));
   return c;
 }

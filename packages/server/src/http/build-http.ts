@@ -16,7 +16,7 @@ import { installAccess } from './access.ts';
 import { installAudit } from './audit.ts';
 import { installAuth } from './auth/install.ts';
 import { clientErrorHandler, installUrlLimit, urlTooLong } from './client-errors.ts';
-import { installConnectionLimit } from './connection-limit.ts';
+import { installConnectionLimits } from './connection-limit.ts';
 import { installErrorHandler } from './errors.ts';
 import { installBrowserGuards } from './guards/index.ts';
 import type { HeldRequests } from './held-requests.ts';
@@ -108,7 +108,7 @@ export function buildHttp(d: HttpDeps): FastifyInstance {
       (reply as FastifyReply).code(400).type('application/json').send(body);
     },
   });
-  installConnectionLimit(app.server, d.config.http.maxConnections, () => d.metrics.connectionRefused(), d.log);
+  installConnectionLimits(app.server, d.config, (reason) => d.metrics.connectionRefused(reason), d.log);
   app.setValidatorCompiler(compileValidator);
   installRequestId(app);
   installSecurityHeaders(app);

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
+import { destroyAllConnections } from './connection-limit.ts';
 import type { HeldRequests } from './held-requests.ts';
 
 export function installShutdownRefusal(app: FastifyInstance, held: HeldRequests): void {
@@ -29,6 +30,7 @@ export async function closeHttp(app: FastifyInstance, held: HeldRequests, drainM
   const late = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
       app.server.closeAllConnections?.();
+      destroyAllConnections(app.server);
       resolve();
     }, drainMs);
   });

@@ -9,6 +9,7 @@
 import { BATCH_STATES, SESSION_STATES } from '@sparkport/protocol';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DomainMetrics, DriverFailurePhase, StatementOutcome } from '../domain/ports/metrics.ts';
+import type { RefusalReason } from '../http/connection-limit.ts';
 
 /** What the gauges read at scrape time. */
 export interface Observed {
@@ -62,7 +63,8 @@ export class ServerMetrics implements DomainMetrics {
       name: `${PREFIX}event_stream_dropped_events_total`, help: 'Output, progress and statement events not sent to an event stream client that read too slowly', registers,
     });
     this.refusedConnections = new Counter({
-      name: `${PREFIX}http_connections_refused_total`, help: 'Client connections closed as they arrived because http.maxConnections were open', registers,
+      name: `${PREFIX}http_connections_refused_total`, help: 'Client connections closed as they arrived, by the cap they met: max_connections (http.maxConnections) or per_address (http.maxConnectionsPerAddress)',
+      labelNames: ['reason'], registers,
     });
   }
 
@@ -117,7 +119,7 @@ export class ServerMetrics implements DomainMetrics {
   }
 
   eventsDropped(n: number): void { this.droppedEvents.inc(n); }
-  connectionRefused(): void { this.refusedConnections.inc(); }
+  connectionRefused(reason: RefusalReason): void { this.refusedConnections.inc({ reason }); }
 
   get contentType(): string { return this.registry.contentType; }
 

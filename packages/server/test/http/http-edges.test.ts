@@ -114,14 +114,14 @@ describe('answers before the routes', () => {
   });
 });
 
-describe('http.maxConnections', () => {
+describe('http.maxConnections and http.maxConnectionsPerAddress', () => {
   let h: Harness;
   let port: number;
   const open: net.Socket[] = [];
 
-  /** A connection the server has accepted: it answers a request on it. */
-  async function accepted(): Promise<net.Socket> {
-    const s = net.connect(port, '127.0.0.1');
+  /** A connection the server has accepted (from `localAddress`): it answers a request on it. */
+  async function accepted(localAddress = '127.0.0.1'): Promise<net.Socket> {
+    const s = net.connect({ port, host: '127.0.0.1', localAddress });
     await new Promise<void>((resolve, reject) => { s.once('connect', resolve); s.once('error', reject); });
     open.push(s);
     return s;
@@ -144,8 +144,13 @@ describe('http.maxConnections', () => {
     });
   }
 
+  async function closeAll(): Promise<void> {
+    for (const s of open.splice(0)) s.destroy();
+    await h.waitFor(async () => (await connections()) === 0, 'every connection closed');
+  }
+
   before(async () => {
-    h = await makeHarness((c) => { c.http.maxConnections = 3; });
+    h = await makeHarness((c) => { c.http.maxConnections = 4; c.http.maxConnectionsPerAddress = 3; });
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     port = (h.app.server.address() as net.AddressInfo).port;
   });
@@ -154,19 +159,36 @@ describe('http.maxConnections', () => {
     await h.close();
   });
 
-  test('idle sockets up to the limit hold; the next is closed unread, counted and logged once; one closing lets a new one in', async () => {
-    // Three clients that connect and send nothing: the slow-loris way to use up a server.
+  test('a limit below the held requests\' is allowed, and the log says what it means', () => {
+    assert.ok(h.logs.some((l) => /limits\.longPolls \+ limits\.eventStreams \(640\) reach http\.maxConnections \(4\)/.test(l)), h.logs.join('\n'));
+  });
+
+  test('one address holds at most its share: the next from it is closed unread while another address still gets in', async () => {
+    // Three idle sockets from one client: the slow-loris way to use up a server.
     const idle = [await accepted(), await accepted(), await accepted()];
     await h.waitFor(async () => (await connections()) === 3, 'three connections');
-    for (let i = 0; i < 2; i++) assert.equal(await ask(await accepted()), null, 'a connection past the limit is closed without an answer');
-    assert.equal(h.logs.filter((l) => /http\.maxConnections/.test(l)).length, 1, 'two refusals, one log line');
-    assert.match(h.logs.find((l) => /http\.maxConnections/.test(l))!, /refused 1 connection\(s\).*3 were open/);
-    // The three held ones are still served.
-    assert.equal(await ask(idle[0]!), 200);
+    for (let i = 0; i < 2; i++) assert.equal(await ask(await accepted()), null, 'a fourth from the same address is closed without an answer');
+    const lines = () => h.logs.filter((l) => /http\.maxConnectionsPerAddress/.test(l));
+    assert.equal(lines().length, 1, 'two refusals, one log line');
+    assert.match(lines()[0]!, /refused 1 connection\(s\) from one address, the last from 127\.0\.0\.1: 3 were open from it/);
+    // Linux routes all of 127/8 to loopback: a second client address.
+    assert.equal(await ask(await accepted('127.0.0.2')), 200, 'another client is not locked out');
+    assert.equal(await ask(idle[0]!), 200, 'the held ones are still served');
     idle[1]!.destroy();
-    await h.waitFor(async () => (await connections()) === 2, 'a connection closed');
-    assert.equal(await ask(await accepted()), 200, 'a place freed is taken by the next client');
+    await h.waitFor(async () => (await connections()) === 3, 'a connection closed');
+    assert.equal(await ask(await accepted()), 200, 'a place freed is taken by the next connection from that address');
+    await closeAll();
+  });
+
+  test('past the total, any connection is closed unread and counted', async () => {
+    for (const a of ['127.0.0.3', '127.0.0.3', '127.0.0.4', '127.0.0.4']) await accepted(a);
+    await h.waitFor(async () => (await connections()) === 4, 'four connections');
+    assert.equal(await ask(await accepted('127.0.0.5')), null, 'a fifth is closed without an answer');
+    assert.match(h.logs.find((l) => /\(setting http\.maxConnections\)/.test(l))!, /refused 1 connection\(s\): 4 were open/);
+    await closeAll();
     const metrics = await h.app.inject({ method: 'GET', url: '/metrics' });
-    assert.match(metrics.body, /sparkport_http_connections_refused_total 2/);
+    assert.match(metrics.body, /sparkport_http_connections_refused_total\{reason="per_address"\} 2/);
+    assert.match(metrics.body, /sparkport_http_connections_refused_total\{reason="max_connections"\} 1/);
+    assert.equal(await ask(await accepted()), 200, 'with the others gone, connections are served again');
   });
 });

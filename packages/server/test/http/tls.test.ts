@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,6 +96,30 @@ describe('TLS on the REST port', () => {
     const plain = await request(https, `${server.url}/version`, { ca, headers: { origin: server.url.replace('https:', 'http:') } });
     assert.equal(plain.status, 403);
     assert.equal(JSON.parse(plain.body).code, 'FORBIDDEN_ORIGIN');
+  });
+});
+
+describe('TLS at shutdown', () => {
+  test('a client that connected and never started TLS does not hold the shutdown past shutdown.drainMs', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sparkport-tls-'));
+    const config = defaultConfig();
+    Object.assign(config, { dataDir: dir, port: 0 });
+    config.http.tls = selfSigned(dir);
+    config.shutdown.drainMs = 300;
+    const server = await startServer(config, {
+      store: new MemoryStore(), launcher: new FakeLauncher(), batchLauncher: new FakeBatchLauncher(config), log: () => undefined,
+    });
+    // The TLS handshake would wait two minutes for this one to speak.
+    const silent = net.connect(Number(new URL(server.url).port), '127.0.0.1');
+    const closed = new Promise<void>((resolve) => silent.on('close', () => resolve()));
+    silent.on('error', () => undefined);
+    await new Promise<void>((resolve) => silent.once('connect', () => resolve()));
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    await server.shutdown();
+    const took = Date.now() - t0;
+    assert.ok(took < 3000, `shut down in ${took} ms`);
+    await closed;
   });
 });
 
