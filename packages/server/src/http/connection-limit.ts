@@ -14,7 +14,8 @@
  * connected and never started TLS is not yet one of the HTTP server's connections, and would
  * otherwise hold the close until its handshake times out.
  */
-import { isIPv6, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { clientKey } from './client-address.ts';
 
 const LOG_EVERY_MS = 60_000;
 
@@ -33,20 +34,6 @@ export function checkConnectionSettings(h: ConnectionLimits): void {
     const v = h[key];
     if (!Number.isInteger(v) || v < 0) throw new Error(`Setting 'http.${key}' must be a whole number of connections (0: no limit), got ${v}`);
   }
-}
-
-/** The key one client's connections are counted under: its IPv4 address, or its IPv6 /64. */
-export function addressKey(remote: string | undefined): string {
-  if (!remote) return '?';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remote);
-  if (mapped) return mapped[1]!;
-  if (!isIPv6(remote)) return remote;
-  const [head = '', tail] = remote.split('%')[0]!.split('::');
-  const left = head ? head.split(':') : [];
-  // `::` stands for as many zero groups as make eight.
-  const right = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
 }
 
 /** Once a minute at most per reason: the first refusal is logged at once, the rest of that minute's when it ends. */
@@ -107,7 +94,7 @@ export function installConnectionLimits(server: Server, cfg: ConnectionSettings,
   trackers.set(server, open);
   const perAddress = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
-    const key = addressKey(socket.remoteAddress);
+    const key = clientKey(socket.remoteAddress ?? '');
     const n = (perAddress.get(key) ?? 0) + 1;
     if (limits.maxConnectionsPerAddress > 0 && n > limits.maxConnectionsPerAddress) {
       onRefused('per_address');

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { limiterKey } from '../../src/http/auth/credentials.ts';
+import { clientKey } from '../../src/http/client-address.ts';
 import { FailureLimiter, Gate, type Attempt } from '../../src/http/auth/failures.ts';
 
 type Go = Extract<Attempt, { ok: true }>;
@@ -17,16 +17,16 @@ const tick = () => new Promise((r) => setImmediate(r));
 
 describe('limiter keys', () => {
   test('IPv4 as it is, IPv4-mapped IPv6 as IPv4, IPv6 by its /64', () => {
-    assert.equal(limiterKey('10.1.2.3'), '10.1.2.3');
-    assert.equal(limiterKey('::ffff:10.1.2.3'), '10.1.2.3');
-    assert.equal(limiterKey('::FFFF:0a01:0203'), '10.1.2.3');
+    assert.equal(clientKey('10.1.2.3'), '10.1.2.3');
+    assert.equal(clientKey('::ffff:10.1.2.3'), '10.1.2.3');
+    assert.equal(clientKey('::FFFF:0a01:0203'), '10.1.2.3');
     for (const a of ['2001:db8:1:2::1', '2001:0db8:0001:0002:ffff:ffff:ffff:ffff', '2001:DB8:1:2:0:0:0:9', '2001:db8:1:2::1.2.3.4']) {
-      assert.equal(limiterKey(a), '2001:db8:1:2::/64', a);
+      assert.equal(clientKey(a), '2001:db8:1:2::/64', a);
     }
-    assert.equal(limiterKey('2001:db8:1:3::1'), '2001:db8:1:3::/64');
-    assert.equal(limiterKey('fe80::1%eth0'), 'fe80:0:0:0::/64');
-    assert.equal(limiterKey('::1'), '0:0:0:0::/64');
-    assert.equal(limiterKey('::'), '0:0:0:0::/64');
+    assert.equal(clientKey('2001:db8:1:3::1'), '2001:db8:1:3::/64');
+    assert.equal(clientKey('fe80::1%eth0'), 'fe80:0:0:0::/64');
+    assert.equal(clientKey('::1'), '0:0:0:0::/64');
+    assert.equal(clientKey('::'), '0:0:0:0::/64');
   });
 });
 
@@ -86,17 +86,17 @@ describe('attempts in flight', () => {
 describe('a block survives a flood of other addresses', () => {
   test('10,000 failures from other IPv6 /64s do not free a blocked address (default size)', () => {
     const l = new FailureLimiter(5, 60_000, () => 0);
-    for (let i = 0; i < 5; i++) l.fail(limiterKey('203.0.113.9'));
+    for (let i = 0; i < 5; i++) l.fail(clientKey('203.0.113.9'));
     assert.ok(l.blockedFor('203.0.113.9') > 0);
-    for (let i = 0; i < 10_000; i++) l.fail(limiterKey(`2001:db8:${(i >> 8).toString(16)}:${(i & 255).toString(16)}::1`));
+    for (let i = 0; i < 10_000; i++) l.fail(clientKey(`2001:db8:${(i >> 8).toString(16)}:${(i & 255).toString(16)}::1`));
     assert.ok(l.blockedFor('203.0.113.9') > 0, 'still blocked');
     assert.ok(l.size <= 10_000);
   });
 
   test('addresses spread over one /64 are one address', () => {
     const l = new FailureLimiter(5, 60_000, () => 0);
-    for (let i = 0; i < 5; i++) l.fail(limiterKey(`2001:db8:7:7::${i.toString(16)}`));
-    assert.ok(l.blockedFor(limiterKey('2001:db8:7:7:abcd::1')) > 0);
+    for (let i = 0; i < 5; i++) l.fail(clientKey(`2001:db8:7:7::${i.toString(16)}`));
+    assert.ok(l.blockedFor(clientKey('2001:db8:7:7:abcd::1')) > 0);
   });
 
   test('when every tracked address is blocked, new ones are refused until a window ends, not let in by forgetting one', async () => {

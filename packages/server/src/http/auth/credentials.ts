@@ -3,6 +3,7 @@
  * and value, and the checks every user name passes (it becomes an owner and appears in logs).
  */
 import type { FastifyRequest } from 'fastify';
+import { normaliseAddress } from '../client-address.ts';
 
 /** `Authorization: <scheme> <value>`, the scheme compared case-insensitively (RFC 9110). */
 export function authorization(req: FastifyRequest, scheme: string): string | null {
@@ -53,45 +54,3 @@ export function clientAddress(req: FastifyRequest): string {
   return normaliseAddress(req.socket.remoteAddress ?? '');
 }
 
-export function normaliseAddress(a: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
-  return m ? m[1]! : a;
-}
-
-/**
- * An IPv6 address as its eight 16-bit groups (zone id dropped, a dotted IPv4 tail read as two
- * groups), or null when it is not one.
- */
-export function ipv6Groups(address: string): number[] | null {
-  let s = address.replace(/%.*$/, '');
-  const tail = /^(.*:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (tail) {
-    const [a, b, c, d] = tail.slice(2).map(Number) as [number, number, number, number];
-    if ([a, b, c, d].some((n) => n > 255)) return null;
-    s = `${tail[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const halves = s.split('::');
-  if (halves.length > 2) return null;
-  const part = (x: string | undefined) => (x ? x.split(':') : []);
-  const head = part(halves[0]);
-  const rest = part(halves[1]);
-  const fill = halves.length === 2 ? 8 - head.length - rest.length : 0;
-  if (fill < 0) return null;
-  const all = [...head, ...Array<string>(fill).fill('0'), ...rest];
-  if (all.length !== 8 || !all.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return null;
-  return all.map((g) => parseInt(g, 16));
-}
-
-/**
- * Whom the failed-login limiter counts a request against: an IPv4 address as it is (an
- * IPv4-mapped IPv6 one as IPv4), an IPv6 address by its /64, since one host is routinely given a
- * whole /64 and could otherwise spread guesses over 2^64 addresses.
- */
-export function limiterKey(address: string): string {
-  const a = normaliseAddress(address);
-  if (!a.includes(':')) return a;
-  const g = ipv6Groups(a);
-  if (!g) return a;
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`;
-  return `${g.slice(0, 4).map((x) => x.toString(16)).join(':')}::/64`;
-}

@@ -1,5 +1,5 @@
 /**
- * Failed logins per key (a client address, see limiterKey) in a fixed window: after `max`
+ * Failed logins per key (a client address, see clientKey) in a fixed window: after `max`
  * failures the key is refused (429) until its window ends, good credentials or not, so guessing
  * stops rather than slows.
  *

@@ -16,7 +16,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { AuthResult, Authenticator } from './authenticator.ts';
-import { authorization, clientAddress, decodeBasic, forLog, limiterKey } from './credentials.ts';
+import { clientKey } from '../client-address.ts';
+import { authorization, clientAddress, decodeBasic, forLog } from './credentials.ts';
 import { FailureLimiter, Gate, type Attempt } from './failures.ts';
 import { buildAuthenticators } from './methods.ts';
 import { addressMatcher } from './proxy.ts';
@@ -53,7 +54,7 @@ export function installAuth(
 
   /** Whom a failure counts against: the address; through the proxy's address, the address and the user claimed. */
   const keyOf = (req: FastifyRequest, from: string, claimed?: string): { key: string; who: string } => {
-    if (!isProxy(from)) return { key: limiterKey(from), who: limiterKey(from) };
+    if (!isProxy(from)) return { key: clientKey(from), who: clientKey(from) };
     const basic = authorization(req, 'Basic');
     const user = claimed ?? (basic === null ? undefined : decodeBasic(basic)?.user);
     const scheme = (req.headers.authorization ?? '').split(' ')[0]!.slice(0, 20).toLowerCase();
