@@ -1,6 +1,8 @@
 /**
- * Client addresses as the per-client limits count them: one IPv4 address, or one IPv6 /64.
+ * Client addresses: as the per-client limits count them (one IPv4 address, or one IPv6 /64), and
+ * matched against configured IPs and CIDRs (a trusted proxy's).
  */
+import { BlockList, isIP } from 'node:net';
 
 export function normaliseAddress(a: string): string {
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
@@ -43,4 +45,24 @@ export function clientKey(address: string): string {
   if (!g) return a;
   if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`;
   return `${g.slice(0, 4).map((x) => x.toString(16)).join(':')}::/64`;
+}
+
+/** IPs and CIDRs (`10.0.0.5`, `10.0.0.0/24`, `::1`, `fd00::/8`) as one matcher; throws naming a bad entry. */
+export function addressMatcher(entries: string[], setting: string): (address: string) => boolean {
+  const list = new BlockList();
+  for (const raw of entries) {
+    const entry = raw.trim();
+    const [ip, prefix, ...more] = entry.split('/');
+    const family = isIP(ip ?? '');
+    const bits = family === 4 ? 32 : 128;
+    const n = prefix === undefined ? bits : Number(prefix);
+    if (!family || more.length || !/^\d*$/.test(prefix ?? '') || !Number.isInteger(n) || n < 0 || n > bits) {
+      throw new Error(`${setting}: ${JSON.stringify(raw)} is not an IP address or CIDR (e.g. 10.0.0.5, 10.0.0.0/24, fd00::/8)`);
+    }
+    list.addSubnet(ip!, n, family === 4 ? 'ipv4' : 'ipv6');
+  }
+  return (address) => {
+    const family = isIP(address);
+    return family !== 0 && list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  };
 }

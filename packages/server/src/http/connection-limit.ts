@@ -4,7 +4,13 @@
  * block one host is usually given). Held requests are limited on their own (limits.longPolls,
  * limits.eventStreams), but a client can also open sockets and keep them idle: the total cap
  * keeps file descriptors for drivers' links, the store and the audit log, and the per-address cap
- * keeps one client from taking all of them and locking everyone else out, health checks included.
+ * keeps one address from taking all of them. (Many addresses together still can: that is a
+ * firewall's or a load balancer's job.) A trusted proxy's addresses (auth.proxy.trustedAddresses)
+ * carry every user's connections, so only the total applies to them.
+ *
+ * The total is kept under what the process's open-file limit leaves once drivers' links and files
+ * have theirs: past that limit Node closes new sockets itself, unseen, and the store and the audit
+ * log fail to open files, which is what the cap is for.
  *
  * A connection past a cap is closed as it is accepted: nothing has been read from it, so there
  * is no request to answer. Each is counted by reason, and the log says so at most once a minute
@@ -14,17 +20,27 @@
  * connected and never started TLS is not yet one of the HTTP server's connections, and would
  * otherwise hold the close until its handshake times out.
  */
+import { readFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
-import { clientKey } from './client-address.ts';
+import { addressMatcher, clientKey, normaliseAddress } from './client-address.ts';
 
 const LOG_EVERY_MS = 60_000;
+/** Descriptors kept from clients: drivers' links (at most 1,024, driver/listener.ts) and files. */
+const RESERVED_DESCRIPTORS = 2_048;
 
 export interface ConnectionLimits {
   maxConnections: number;
   maxConnectionsPerAddress: number;
 }
 
+export interface ConnectionSettings {
+  http: ConnectionLimits;
+  limits: { longPolls: number; eventStreams: number };
+  auth: { proxy: { header: string | null; trustedAddresses: string[] } };
+}
+
 export type RefusalReason = 'max_connections' | 'per_address';
+export const REFUSAL_REASONS: readonly RefusalReason[] = ['max_connections', 'per_address'];
 
 const trackers = new WeakMap<Server, Set<Socket>>();
 
@@ -36,50 +52,84 @@ export function checkConnectionSettings(h: ConnectionLimits): void {
   }
 }
 
+/** This process's soft limit on open files (Node raises it to the hard limit at start), or null where it cannot be read. */
+export function openFileLimit(): number | null {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The total cap to use: the configured one, lowered to what the open-file limit leaves for clients. */
+export function totalCap(configured: number, fileLimit: number | null): number {
+  if (configured === 0 || fileLimit === null) return configured;
+  const room = fileLimit - Math.min(RESERVED_DESCRIPTORS, Math.floor(fileLimit / 2));
+  return Math.min(configured, room);
+}
+
 /** Once a minute at most per reason: the first refusal is logged at once, the rest of that minute's when it ends. */
 export class RefusalLog {
-  private readonly pending = new Map<RefusalReason, { count: number; address: string }>();
+  private readonly pending = new Map<RefusalReason, { count: number; key: string }>();
   private readonly timers = new Map<RefusalReason, NodeJS.Timeout>();
 
   constructor(private readonly limits: ConnectionLimits, private readonly log: (msg: string) => void, private readonly everyMs = LOG_EVERY_MS) {}
 
-  refused(reason: RefusalReason, address: string): void {
-    const p = this.pending.get(reason) ?? { count: 0, address };
+  /** `key`: the client as the per-address cap counts it. */
+  refused(reason: RefusalReason, key: string): void {
+    const p = this.pending.get(reason) ?? { count: 0, key };
     p.count++;
-    p.address = address;
+    p.key = key;
     this.pending.set(reason, p);
     if (!this.timers.has(reason)) this.flush(reason);
   }
 
+  /** Says what is still pending: the last minute before a shutdown is not lost from the log. */
   close(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    for (const reason of REFUSAL_REASONS) this.write(reason);
   }
 
   private flush(reason: RefusalReason): void {
     this.timers.delete(reason);
+    if (this.write(reason)) this.timers.set(reason, setTimeout(() => this.flush(reason), this.everyMs).unref());
+  }
+
+  private write(reason: RefusalReason): boolean {
     const p = this.pending.get(reason);
-    if (!p?.count) return;
+    if (!p?.count) return false;
     this.pending.delete(reason);
     this.log(reason === 'max_connections'
       ? `refused ${p.count} connection(s): ${this.limits.maxConnections} were open (setting http.maxConnections)`
-      : `refused ${p.count} connection(s) from one address, the last from ${p.address}: ${this.limits.maxConnectionsPerAddress} were open from it (setting http.maxConnectionsPerAddress)`);
-    this.timers.set(reason, setTimeout(() => this.flush(reason), this.everyMs).unref());
+      : `refused ${p.count} connection(s) from addresses that had ${this.limits.maxConnectionsPerAddress} open each, the last from ${p.key} (setting http.maxConnectionsPerAddress)`);
+    return true;
   }
 }
 
-export interface ConnectionSettings {
-  http: ConnectionLimits;
-  limits: { longPolls: number; eventStreams: number };
-}
-
-export function installConnectionLimits(server: Server, cfg: ConnectionSettings, onRefused: (reason: RefusalReason) => void, log: (msg: string) => void): void {
-  const limits = cfg.http;
+/** What the limits mean on this machine, said once at start where it is not what was asked. */
+function effectiveLimits(cfg: ConnectionSettings, fileLimit: number | null, log: (msg: string) => void): ConnectionLimits {
+  const asked = cfg.http;
+  const limits = { ...asked, maxConnections: totalCap(asked.maxConnections, fileLimit) };
+  if (limits.maxConnections < asked.maxConnections) {
+    log(`http.maxConnections ${asked.maxConnections} is more than this process's open-file limit (${fileLimit}) leaves for clients; at most ${limits.maxConnections} will be open (raise the limit with ulimit -n, or lower the setting)`);
+  }
   const held = cfg.limits.longPolls + cfg.limits.eventStreams;
   // Allowed (a small server may want it), but then waiting clients alone can fill the server.
   if (limits.maxConnections > 0 && held >= limits.maxConnections) {
     log(`limits.longPolls + limits.eventStreams (${held}) reach http.maxConnections (${limits.maxConnections}): clients waiting on long polls and event streams can hold every connection`);
   }
+  if (limits.maxConnections > 0 && limits.maxConnectionsPerAddress >= limits.maxConnections) {
+    log(`http.maxConnectionsPerAddress (${limits.maxConnectionsPerAddress}) is not below http.maxConnections (${limits.maxConnections}): one address can hold every connection`);
+  }
+  return limits;
+}
+
+export function installConnectionLimits(
+  server: Server, cfg: ConnectionSettings, onRefused: (reason: RefusalReason) => void, log: (msg: string) => void, fileLimit = openFileLimit(),
+): void {
+  const limits = effectiveLimits(cfg, fileLimit, log);
   const refusals = new RefusalLog(limits, log);
   server.on('close', () => refusals.close());
   if (limits.maxConnections > 0) {
@@ -87,25 +137,29 @@ export function installConnectionLimits(server: Server, cfg: ConnectionSettings,
     // Node closes it before 'connection': it is never tracked below.
     server.on('drop', (d) => {
       onRefused('max_connections');
-      refusals.refused('max_connections', d?.remoteAddress ?? '?');
+      refusals.refused('max_connections', clientKey(d?.remoteAddress ?? ''));
     });
   }
+  const proxy = cfg.auth.proxy;
+  const isProxy = proxy.header ? addressMatcher(proxy.trustedAddresses, 'auth.proxy.trustedAddresses') : () => false;
   const open = new Set<Socket>();
   trackers.set(server, open);
   const perAddress = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
-    const key = clientKey(socket.remoteAddress ?? '');
-    const n = (perAddress.get(key) ?? 0) + 1;
-    if (limits.maxConnectionsPerAddress > 0 && n > limits.maxConnectionsPerAddress) {
+    const address = socket.remoteAddress ?? '';
+    const key = limits.maxConnectionsPerAddress > 0 && !isProxy(normaliseAddress(address)) ? clientKey(address) : null;
+    const n = key === null ? 0 : (perAddress.get(key) ?? 0) + 1;
+    if (key !== null && n > limits.maxConnectionsPerAddress) {
       onRefused('per_address');
-      refusals.refused('per_address', socket.remoteAddress ?? '?');
+      refusals.refused('per_address', key);
       socket.destroy();
       return;
     }
-    perAddress.set(key, n);
+    if (key !== null) perAddress.set(key, n);
     open.add(socket);
     socket.once('close', () => {
       open.delete(socket);
+      if (key === null) return;
       const left = (perAddress.get(key) ?? 1) - 1;
       if (left > 0) perAddress.set(key, left);
       else perAddress.delete(key);

@@ -9,7 +9,7 @@
 import { BATCH_STATES, SESSION_STATES } from '@sparkport/protocol';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DomainMetrics, DriverFailurePhase, StatementOutcome } from '../domain/ports/metrics.ts';
-import type { RefusalReason } from '../http/connection-limit.ts';
+import { REFUSAL_REASONS, type RefusalReason } from '../http/connection-limit.ts';
 
 /** What the gauges read at scrape time. */
 export interface Observed {
@@ -66,6 +66,8 @@ export class ServerMetrics implements DomainMetrics {
       name: `${PREFIX}http_connections_refused_total`, help: 'Client connections closed as they arrived, by the cap they met: max_connections (http.maxConnections) or per_address (http.maxConnectionsPerAddress)',
       labelNames: ['reason'], registers,
     });
+    // Each series from 0, so that the first refusal is an increase and not a series appearing.
+    for (const reason of REFUSAL_REASONS) this.refusedConnections.inc({ reason }, 0);
   }
 
   /** Registers the gauges that read the managers; once, when they exist. */

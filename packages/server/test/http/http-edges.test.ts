@@ -144,13 +144,20 @@ describe('http.maxConnections and http.maxConnectionsPerAddress', () => {
     });
   }
 
+  // Through the proxy: configuring one turns authentication on.
+  const metrics = () => h.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.6', headers: { 'x-remote-user': 'ops' } });
+
   async function closeAll(): Promise<void> {
     for (const s of open.splice(0)) s.destroy();
     await h.waitFor(async () => (await connections()) === 0, 'every connection closed');
   }
 
   before(async () => {
-    h = await makeHarness((c) => { c.http.maxConnections = 4; c.http.maxConnectionsPerAddress = 3; });
+    h = await makeHarness((c) => {
+      c.http.maxConnections = 4;
+      c.http.maxConnectionsPerAddress = 3;
+      c.auth.proxy = { header: 'X-Remote-User', trustedAddresses: ['127.0.0.6'] };
+    });
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     port = (h.app.server.address() as net.AddressInfo).port;
   });
@@ -168,9 +175,9 @@ describe('http.maxConnections and http.maxConnectionsPerAddress', () => {
     const idle = [await accepted(), await accepted(), await accepted()];
     await h.waitFor(async () => (await connections()) === 3, 'three connections');
     for (let i = 0; i < 2; i++) assert.equal(await ask(await accepted()), null, 'a fourth from the same address is closed without an answer');
-    const lines = () => h.logs.filter((l) => /http\.maxConnectionsPerAddress/.test(l));
+    const lines = () => h.logs.filter((l) => /\(setting http\.maxConnectionsPerAddress\)/.test(l));
     assert.equal(lines().length, 1, 'two refusals, one log line');
-    assert.match(lines()[0]!, /refused 1 connection\(s\) from one address, the last from 127\.0\.0\.1: 3 were open from it/);
+    assert.match(lines()[0]!, /refused 1 connection\(s\) from addresses that had 3 open each, the last from 127\.0\.0\.1 /);
     // Linux routes all of 127/8 to loopback: a second client address.
     assert.equal(await ask(await accepted('127.0.0.2')), 200, 'another client is not locked out');
     assert.equal(await ask(idle[0]!), 200, 'the held ones are still served');
@@ -180,15 +187,18 @@ describe('http.maxConnections and http.maxConnectionsPerAddress', () => {
     await closeAll();
   });
 
-  test('past the total, any connection is closed unread and counted', async () => {
-    for (const a of ['127.0.0.3', '127.0.0.3', '127.0.0.4', '127.0.0.4']) await accepted(a);
+  test('a trusted proxy\'s address is held only to the total; past the total, any connection is closed unread and counted', async () => {
+    const before = await metrics();
+    assert.match(before.body, /sparkport_http_connections_refused_total\{reason="max_connections"\} 0/, 'the series starts at 0');
+    // The proxy carries every user's connections: four, past the per-address three.
+    for (let i = 0; i < 4; i++) await accepted('127.0.0.6');
     await h.waitFor(async () => (await connections()) === 4, 'four connections');
     assert.equal(await ask(await accepted('127.0.0.5')), null, 'a fifth is closed without an answer');
     assert.match(h.logs.find((l) => /\(setting http\.maxConnections\)/.test(l))!, /refused 1 connection\(s\): 4 were open/);
     await closeAll();
-    const metrics = await h.app.inject({ method: 'GET', url: '/metrics' });
-    assert.match(metrics.body, /sparkport_http_connections_refused_total\{reason="per_address"\} 2/);
-    assert.match(metrics.body, /sparkport_http_connections_refused_total\{reason="max_connections"\} 1/);
+    const after = await metrics();
+    assert.match(after.body, /sparkport_http_connections_refused_total\{reason="per_address"\} 2/);
+    assert.match(after.body, /sparkport_http_connections_refused_total\{reason="max_connections"\} 1/);
     assert.equal(await ask(await accepted()), 200, 'with the others gone, connections are served again');
   });
 });

@@ -11,7 +11,7 @@ import { after, describe, test } from 'node:test';
 import { defaultConfig, loadConfig, type Config } from '../../src/config.ts';
 import { FailureLimiter } from '../../src/http/auth/failures.ts';
 import { buildAuthenticators, checkAuthAtStart, checkExposure, isLoopbackHost } from '../../src/http/auth/methods.ts';
-import { addressMatcher } from '../../src/http/auth/proxy.ts';
+import { addressMatcher } from '../../src/http/client-address.ts';
 import { startServer } from '../../src/server.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sparkport-auth-rules-'));

@@ -15,12 +15,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import { DomainError } from '../../domain/errors.ts';
+import { addressMatcher, clientKey } from '../client-address.ts';
 import type { AuthResult, Authenticator } from './authenticator.ts';
-import { clientKey } from '../client-address.ts';
 import { authorization, clientAddress, decodeBasic, forLog } from './credentials.ts';
 import { FailureLimiter, Gate, type Attempt } from './failures.ts';
 import { buildAuthenticators } from './methods.ts';
-import { addressMatcher } from './proxy.ts';
 
 export interface AuthSetup {
   /** The methods in force, in the order they are tried; empty when authentication is off. */

@@ -4,30 +4,10 @@
  * X-Forwarded-For is written by whoever sends the request, so it proves nothing. The header from
  * any other address is an attempt to impersonate someone, and fails.
  */
-import { BlockList, isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
+import { addressMatcher } from '../client-address.ts';
 import type { AuthResult, Authenticator } from './authenticator.ts';
 import { badUserName, clientAddress } from './credentials.ts';
-
-/** IPs and CIDRs (`10.0.0.5`, `10.0.0.0/24`, `::1`, `fd00::/8`) as one matcher; throws naming a bad entry. */
-export function addressMatcher(entries: string[], setting: string): (address: string) => boolean {
-  const list = new BlockList();
-  for (const raw of entries) {
-    const entry = raw.trim();
-    const [ip, prefix, ...more] = entry.split('/');
-    const family = isIP(ip ?? '');
-    const bits = family === 4 ? 32 : 128;
-    const n = prefix === undefined ? bits : Number(prefix);
-    if (!family || more.length || !/^\d*$/.test(prefix ?? '') || !Number.isInteger(n) || n < 0 || n > bits) {
-      throw new Error(`${setting}: ${JSON.stringify(raw)} is not an IP address or CIDR (e.g. 10.0.0.5, 10.0.0.0/24, fd00::/8)`);
-    }
-    list.addSubnet(ip!, n, family === 4 ? 'ipv4' : 'ipv6');
-  }
-  return (address) => {
-    const family = isIP(address);
-    return family !== 0 && list.check(address, family === 4 ? 'ipv4' : 'ipv6');
-  };
-}
 
 export class ProxyAuthenticator implements Authenticator {
   readonly name = 'proxy';
