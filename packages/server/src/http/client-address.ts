@@ -56,7 +56,8 @@ export function addressMatcher(entries: string[], setting: string): (address: st
     const family = isIP(ip ?? '');
     const bits = family === 4 ? 32 : 128;
     const n = prefix === undefined ? bits : Number(prefix);
-    if (!family || more.length || !/^\d*$/.test(prefix ?? '') || !Number.isInteger(n) || n < 0 || n > bits) {
+    // An empty prefix (`10.0.0.5/`) would read as /0, every address: a typo must not trust everyone.
+    if (!family || more.length || (prefix !== undefined && !/^\d{1,3}$/.test(prefix)) || n > bits) {
       throw new Error(`${setting}: ${JSON.stringify(raw)} is not an IP address or CIDR (e.g. 10.0.0.5, 10.0.0.0/24, fd00::/8)`);
     }
     list.addSubnet(ip!, n, family === 4 ? 'ipv4' : 'ipv6');

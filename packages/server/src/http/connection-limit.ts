@@ -9,8 +9,8 @@
  * carry every user's connections, so only the total applies to them.
  *
  * The total is kept under what the process's open-file limit leaves once drivers' links and files
- * have theirs: past that limit Node closes new sockets itself, unseen, and the store and the audit
- * log fail to open files, which is what the cap is for.
+ * have theirs (capsFor): past that limit Node closes new sockets itself, unseen, and the store and
+ * the audit log fail to open files, which is what the cap is for.
  *
  * A connection past a cap is closed as it is accepted: nothing has been read from it, so there
  * is no request to answer. Each is counted by reason, and the log says so at most once a minute
@@ -25,8 +25,8 @@ import type { Server, Socket } from 'node:net';
 import { addressMatcher, clientKey, normaliseAddress } from './client-address.ts';
 
 const LOG_EVERY_MS = 60_000;
-/** Descriptors kept from clients: drivers' links (at most 1,024, driver/listener.ts) and files. */
-const RESERVED_DESCRIPTORS = 2_048;
+/** Descriptors kept from clients: drivers' links (at most 1,024 over TCP and 1,024 over the Unix socket, driver/listener.ts) and files. */
+const RESERVED_DESCRIPTORS = 3_072;
 
 export interface ConnectionLimits {
   maxConnections: number;
@@ -62,11 +62,18 @@ export function openFileLimit(): number | null {
   }
 }
 
-/** The total cap to use: the configured one, lowered to what the open-file limit leaves for clients. */
-export function totalCap(configured: number, fileLimit: number | null): number {
-  if (configured === 0 || fileLimit === null) return configured;
-  const room = fileLimit - Math.min(RESERVED_DESCRIPTORS, Math.floor(fileLimit / 2));
-  return Math.min(configured, room);
+/**
+ * The caps to use: the configured total, lowered to what the open-file limit leaves for clients
+ * (all but 3,072, or half where the limit is smaller); when it is lowered, the per-address cap
+ * is kept to a tenth of it, as the defaults are, so that one address still cannot take them all.
+ */
+export function capsFor(configured: ConnectionLimits, fileLimit: number | null): ConnectionLimits {
+  const { maxConnections, maxConnectionsPerAddress } = configured;
+  if (maxConnections === 0 || fileLimit === null) return configured;
+  const room = Math.max(1, fileLimit - Math.min(RESERVED_DESCRIPTORS, Math.floor(fileLimit / 2)));
+  if (room >= maxConnections) return configured;
+  const share = Math.max(1, Math.floor(room / 10));
+  return { maxConnections: room, maxConnectionsPerAddress: maxConnectionsPerAddress === 0 ? 0 : Math.min(maxConnectionsPerAddress, share) };
 }
 
 /** Once a minute at most per reason: the first refusal is logged at once, the rest of that minute's when it ends. */
@@ -111,9 +118,9 @@ export class RefusalLog {
 /** What the limits mean on this machine, said once at start where it is not what was asked. */
 function effectiveLimits(cfg: ConnectionSettings, fileLimit: number | null, log: (msg: string) => void): ConnectionLimits {
   const asked = cfg.http;
-  const limits = { ...asked, maxConnections: totalCap(asked.maxConnections, fileLimit) };
+  const limits = capsFor(asked, fileLimit);
   if (limits.maxConnections < asked.maxConnections) {
-    log(`http.maxConnections ${asked.maxConnections} is more than this process's open-file limit (${fileLimit}) leaves for clients; at most ${limits.maxConnections} will be open (raise the limit with ulimit -n, or lower the setting)`);
+    log(`http.maxConnections ${asked.maxConnections} is more than this process's open-file limit (${fileLimit}) leaves for clients; at most ${limits.maxConnections} will be open, ${limits.maxConnectionsPerAddress || 'any number'} from one address (raise the limit with ulimit -n to ${asked.maxConnections + RESERVED_DESCRIPTORS} or more, or lower the settings)`);
   }
   const held = cfg.limits.longPolls + cfg.limits.eventStreams;
   // Allowed (a small server may want it), but then waiting clients alone can fill the server.

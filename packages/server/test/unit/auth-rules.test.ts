@@ -60,7 +60,8 @@ describe('trusted proxy addresses', () => {
   });
 
   test('a bad entry is a startup error naming the setting', () => {
-    for (const bad of ['10.0.0.0/33', 'proxy.example', '10.0.0.1/8/1', '::1/129', '10.0.0.0/x']) {
+    // A trailing slash once read as /0 and trusted every address.
+    for (const bad of ['10.0.0.0/33', 'proxy.example', '10.0.0.1/8/1', '::1/129', '10.0.0.0/x', '10.0.0.5/', '::1/', '10.0.0.0/-1', '10.0.0.0/ 8', '10.0.0.0/8.0']) {
       assert.throws(() => addressMatcher([bad], 'auth.proxy.trustedAddresses'), /auth\.proxy\.trustedAddresses: .* is not an IP address or CIDR/, bad);
     }
   });

@@ -5,18 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
-import { RefusalLog, totalCap } from '../../src/http/connection-limit.ts';
+import { capsFor, RefusalLog } from '../../src/http/connection-limit.ts';
 
 /** A plain HTTP server with the caps at their defaults, reporting on stdin's "report". */
-const CHILD = path.join(mkdtempSync(path.join(os.tmpdir(), 'sparkport-fd-')), 'server.ts');
+const CHILD_DIR = mkdtempSync(path.join(os.tmpdir(), 'sparkport-fd-'));
+const CHILD = path.join(CHILD_DIR, 'server.ts');
+after(() => rmSync(CHILD_DIR, { recursive: true, force: true }));
 writeFileSync(CHILD, `
 import http from 'node:http';
 import { closeSync, openSync } from 'node:fs';
@@ -26,7 +28,7 @@ const server = http.createServer((_req, res) => res.end('ok'));
 const log = [];
 let refused = 0;
 installConnectionLimits(server, {
-  http: { maxConnections: 10000, maxConnectionsPerAddress: 1000 },
+  http: { maxConnections: 10000, maxConnectionsPerAddress: 0 },
   limits: { longPolls: 512, eventStreams: 128 },
   auth: { proxy: { header: null, trustedAddresses: [] } },
 }, () => { refused++; }, (m) => log.push(m));
@@ -65,18 +67,23 @@ describe('connection limits', () => {
     assert.equal(lines.length, 5, 'and nothing after');
   });
 
-  test('the total stays under what the open-file limit leaves for clients', () => {
-    assert.equal(totalCap(10_000, 1_048_576), 10_000);
-    assert.equal(totalCap(10_000, 4_096), 2_048, 'drivers\' links and files keep 2,048');
-    assert.equal(totalCap(10_000, 1_024), 512, 'on a small limit, half');
-    assert.equal(totalCap(100, 1_024), 100, 'a lower setting stands');
-    assert.equal(totalCap(10_000, null), 10_000, 'unknown limit: as configured');
-    assert.equal(totalCap(0, 1_024), 0, 'no limit stays a deliberate choice');
+  test('the caps stay under what the open-file limit leaves for clients, one address a tenth of them', () => {
+    const caps = (maxConnections: number, maxConnectionsPerAddress: number, limit: number | null) => capsFor({ maxConnections, maxConnectionsPerAddress }, limit);
+    assert.deepEqual(caps(10_000, 1_000, 1_048_576), { maxConnections: 10_000, maxConnectionsPerAddress: 1_000 });
+    assert.deepEqual(caps(10_000, 1_000, 20_000), { maxConnections: 10_000, maxConnectionsPerAddress: 1_000 });
+    assert.deepEqual(caps(10_000, 1_000, 8_192), { maxConnections: 5_120, maxConnectionsPerAddress: 512 }, 'drivers\' links and files keep 3,072; one address keeps a tenth');
+    assert.deepEqual(caps(10_000, 1_000, 1_024), { maxConnections: 512, maxConnectionsPerAddress: 51 }, 'on a small limit, half');
+    assert.deepEqual(caps(10_000, 0, 1_024), { maxConnections: 512, maxConnectionsPerAddress: 0 }, 'no per-address limit stays none');
+    assert.deepEqual(caps(10_000, 20, 1_024), { maxConnections: 512, maxConnectionsPerAddress: 20 }, 'a lower per-address setting stands');
+    assert.deepEqual(caps(100, 1_000, 1_024), { maxConnections: 100, maxConnectionsPerAddress: 1_000 }, 'a total that fits stands, as set');
+    assert.deepEqual(caps(10_000, 1_000, 1), { maxConnections: 1, maxConnectionsPerAddress: 1 }, 'never 0, which would mean no limit');
+    assert.deepEqual(caps(10_000, 1_000, null), { maxConnections: 10_000, maxConnectionsPerAddress: 1_000 }, 'unknown limit: as configured');
+    assert.deepEqual(caps(0, 1_000, 1_024), { maxConnections: 0, maxConnectionsPerAddress: 1_000 }, 'no limit stays a deliberate choice');
   });
 
   test('under a real open-file limit the server refuses past its cap itself and keeps descriptors for its files', async () => {
     // A server in a process started under `ulimit -n 600`: 300 descriptors are left to clients.
-    const child = spawn('bash', ['-c', `ulimit -n 600 && exec ${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(CHILD)}`], {
+    const child = spawn('bash', ['-c', `ulimit -n 600 || { echo '{"error":"cannot set ulimit -n 600 (hard limit below it)"}'; exit 3; }; exec ${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(CHILD)}`], {
       cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['pipe', 'pipe', 'inherit'],
     });
     const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
@@ -84,8 +91,9 @@ describe('connection limits', () => {
     const sockets: net.Socket[] = [];
     try {
       const started = await next();
+      assert.equal(started.error, undefined);
       assert.equal(started.maxConnections, 300);
-      assert.match(String(started.log), /http\.maxConnections 10000 is more than this process's open-file limit \(600\) leaves for clients; at most 300/);
+      assert.match(String(started.log), /http\.maxConnections 10000 is more than this process's open-file limit \(600\) leaves for clients; at most 300 will be open, any number from one address \(raise the limit with ulimit -n to 13072 or more/);
       for (let i = 0; i < 320; i++) {
         const s = net.connect(started.port as number, '127.0.0.1');
         s.on('error', () => undefined);
