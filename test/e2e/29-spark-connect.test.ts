@@ -163,7 +163,9 @@ describe('Spark Connect faces on real Spark', { timeout: 420_000 }, () => {
     assert.equal(c.status, 200, JSON.stringify(c.body));
     // A session ended under it leaves the client retrying: 60 s is plenty for 20 s of queries.
     const kept = await client('keep', ['20'], c.body.url, 60_000);
-    assert.ok(kept.queries >= 6, JSON.stringify(kept));
+    // A query every 3 s or so (fewer on a loaded machine, whose first query plans slowly), over
+    // longer than the 12 s idleTimeout: only the queries could have kept the session.
+    assert.ok(kept.queries >= 3 && kept.span_s > 12, JSON.stringify(kept));
     assert.ok(Date.now() - idleSince > 12_000 + 5_000, 'longer than the idle timeout, and the upkeep pass (every second) had its chances');
     const s = await call('GET', `/sessions/${sid}`);
     assert.equal(s.status, 200, `the session was ended: ${JSON.stringify(s.body)}`);
