@@ -77,9 +77,10 @@ export function defaultSecurityConfig(): SecurityConfig {
       checkResponses: false, allowedHosts: [], allowedOrigins: [], tls: { certFile: null, keyFile: null },
       requestTimeoutMs: 60_000, headersTimeoutMs: 20_000, timeoutCheckIntervalMs: 1_000, keepAliveTimeoutMs: 72_000,
       socketIdleTimeoutMs: 600_000, maxHeaderBytes: 16 * 1024, maxUrlBytes: 8 * 1024,
-      // Node raises its descriptor limit to the hard limit at start (often 2^20, at least 4,096 on
-      // common systems): 10,000 leaves room for drivers' links and files on large ones. One client
-      // may take a tenth, above limits.longPolls + limits.eventStreams (640) for one busy proxy.
+      // Node raises its descriptor limit to the hard limit at start (often 2^20); where that leaves
+      // less than 10,000 beside drivers' links and files, both are lowered at start (capsFor in
+      // http/connection-limit.ts). One address may take a tenth, above limits.longPolls +
+      // limits.eventStreams (640), so one busy client still has its long polls and streams.
       maxConnections: 10_000,
       maxConnectionsPerAddress: 1_000,
     },

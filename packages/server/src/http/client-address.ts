@@ -13,7 +13,7 @@ export function normaliseAddress(a: string): string {
  * An IPv6 address as its eight 16-bit groups (zone id dropped, a dotted IPv4 tail read as two
  * groups), or null when it is not one.
  */
-export function ipv6Groups(address: string): number[] | null {
+function ipv6Groups(address: string): number[] | null {
   let s = address.replace(/%.*$/, '');
   const tail = /^(.*:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
   if (tail) {
@@ -66,4 +66,13 @@ export function addressMatcher(entries: string[], setting: string): (address: st
     const family = isIP(address);
     return family !== 0 && list.check(address, family === 4 ? 'ipv4' : 'ipv6');
   };
+}
+
+/**
+ * Whether a connection comes from the trusted proxy (auth.proxy.trustedAddresses), which is one
+ * only while auth.proxy.header is set: the proxy's authentication, the failed-login limiter and
+ * the per-address connection cap all ask this one question.
+ */
+export function trustedProxy(proxy: { header: string | null; trustedAddresses: string[] }): (address: string) => boolean {
+  return proxy.header ? addressMatcher(proxy.trustedAddresses, 'auth.proxy.trustedAddresses') : () => false;
 }

@@ -22,7 +22,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
-import { addressMatcher, clientKey, normaliseAddress } from './client-address.ts';
+import { clientKey, normaliseAddress, trustedProxy } from './client-address.ts';
 
 const LOG_EVERY_MS = 60_000;
 /** Descriptors kept from clients: drivers' links (at most 1,024 over TCP and 1,024 over the Unix socket, driver/listener.ts) and files. */
@@ -147,8 +147,7 @@ export function installConnectionLimits(
       refusals.refused('max_connections', clientKey(d?.remoteAddress ?? ''));
     });
   }
-  const proxy = cfg.auth.proxy;
-  const isProxy = proxy.header ? addressMatcher(proxy.trustedAddresses, 'auth.proxy.trustedAddresses') : () => false;
+  const isProxy = trustedProxy(cfg.auth.proxy);
   const open = new Set<Socket>();
   trackers.set(server, open);
   const perAddress = new Map<string, number>();

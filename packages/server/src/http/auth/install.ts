@@ -15,7 +15,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { addressMatcher, clientKey } from '../client-address.ts';
+import { clientKey, trustedProxy } from '../client-address.ts';
 import type { AuthResult, Authenticator } from './authenticator.ts';
 import { authorization, clientAddress, decodeBasic, forLog } from './credentials.ts';
 import { FailureLimiter, Gate, type Attempt } from './failures.ts';
@@ -49,7 +49,7 @@ export function installAuth(
   const limiter = new FailureLimiter(failures, windowSeconds * 1000, now);
   const proxy = authenticators.find((a) => a.name === 'proxy');
   const others = authenticators.filter((a) => a !== proxy);
-  const isProxy = proxy && config.auth.proxy.header ? addressMatcher(config.auth.proxy.trustedAddresses, 'auth.proxy.trustedAddresses') : () => false;
+  const isProxy = proxy ? trustedProxy(config.auth.proxy) : () => false;
 
   /** Whom a failure counts against: the address; through the proxy's address, the address and the user claimed. */
   const keyOf = (req: FastifyRequest, from: string, claimed?: string): { key: string; who: string } => {

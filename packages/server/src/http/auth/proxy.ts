@@ -5,7 +5,7 @@
  * any other address is an attempt to impersonate someone, and fails.
  */
 import type { FastifyRequest } from 'fastify';
-import { addressMatcher } from '../client-address.ts';
+import { trustedProxy } from '../client-address.ts';
 import type { AuthResult, Authenticator } from './authenticator.ts';
 import { badUserName, clientAddress } from './credentials.ts';
 
@@ -20,7 +20,7 @@ export class ProxyAuthenticator implements Authenticator {
     if (/^(authorization|host|cookie|content-type)$/i.test(header)) throw new Error(`auth.proxy.header cannot be ${header}`);
     if (!trustedAddresses.length) throw new Error('auth.proxy.trustedAddresses must list the proxy\'s addresses (IPs or CIDRs) when auth.proxy.header is set');
     this.header = header.toLowerCase();
-    this.trusted = addressMatcher(trustedAddresses, 'auth.proxy.trustedAddresses');
+    this.trusted = trustedProxy({ header, trustedAddresses });
     this.securityScheme = {
       key: 'proxy',
       scheme: { type: 'apiKey', in: 'header', name: header, description: 'Set by the trusted proxy (auth.proxy.trustedAddresses) only' },
